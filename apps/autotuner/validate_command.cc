@@ -1,0 +1,108 @@
+// `autotuner validate TASK [--json]`: checks a task file and shows what a study of it would search.
+
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "autotuner/core/json.h"
+#include "autotuner/task/parse.h"
+#include "autotuner/task/search_space.h"
+#include "commands.h"
+
+namespace autotuner::app {
+namespace {
+
+struct ValidateOptions {
+  std::string task_file;
+  bool json = false;
+};
+
+std::string DescribeDimension(const task::Dimension& d) {
+  std::ostringstream out;
+  if (d.kind == task::Parameter::Kind::kCategorical) {
+    out << DumpJson(Json(d.values));
+  } else {
+    out << "[" << Describe(Json(d.low)) << ", " << Describe(Json(d.high)) << "]" << (d.log ? " log" : "");
+  }
+  return out.str();
+}
+
+Json DiagnosticsJson(const std::vector<task::Diagnostic>& list) {
+  Json out = Json::array();
+  for (const auto& d : list) {
+    Json j = {{"path", d.path}, {"message", d.message}};
+    if (d.mark) {
+      j["line"] = d.mark->line;
+      j["column"] = d.mark->column;
+    }
+    out.push_back(j);
+  }
+  return out;
+}
+
+int RunValidate(const ValidateOptions& options) {
+  auto loaded = task::LoadTaskFile(options.task_file);
+  if (!loaded.ok()) {
+    const Error& error = loaded.error();
+    if (options.json) {
+      Json out = {{"valid", false}, {"source", options.task_file}, {"error", error.ToJson()["error"]}};
+      std::cout << DumpJson(out, 2) << "\n";
+    } else {
+      std::cerr << error.message << "\n";
+    }
+    return ExitCodeFor(error.code);
+  }
+  const task::TaskParseResult& result = *loaded;
+  if (options.json) {
+    Json out = {{"valid", result.ok()},
+                {"source", options.task_file},
+                {"errors", DiagnosticsJson(result.errors)},
+                {"warnings", DiagnosticsJson(result.warnings)}};
+    if (result.task) {
+      out["task"] = task::TaskToJson(*result.task);
+      out["search_space"] = task::BuildSearchSpace(*result.task).ToJson();
+    }
+    std::cout << DumpJson(out, 2) << "\n";
+    return result.ok() ? kExitSuccess : kExitInvalidInput;
+  }
+  for (const auto& w : result.warnings) {
+    std::cerr << "warning: " << task::FormatDiagnostic(w, options.task_file) << "\n";
+  }
+  if (!result.ok()) {
+    const size_t n = result.errors.size();
+    std::cerr << options.task_file << ": invalid task, " << n << " error" << (n == 1 ? "" : "s") << ":\n";
+    for (const auto& e : result.errors)
+      std::cerr << "  " << task::FormatDiagnostic(e, options.task_file) << "\n";
+    return kExitInvalidInput;
+  }
+  const task::Task& t = *result.task;
+  const task::SearchSpace space = task::BuildSearchSpace(t);
+  std::cout << options.task_file << ": valid task '" << t.task_name << "'\n\n";
+  std::cout << "Normalised task:\n" << DumpJson(task::TaskToJson(t), 2) << "\n\n";
+  std::cout << "Search space: " << space.dimensions.size() << " dimension"
+            << (space.dimensions.size() == 1 ? "" : "s") << ", grid size " << space.grid_size
+            << (space.has_continuous ? " (finite dimensions only; continuous ranges are sampled)" : "")
+            << "\n";
+  size_t width = 4;
+  for (const auto& d : space.dimensions) width = std::max(width, d.name.size());
+  for (const auto& d : space.dimensions) {
+    std::cout << "  " << std::left << std::setw(static_cast<int>(width)) << d.name << "  " << std::setw(11)
+              << task::Name(d.kind) << "  " << DescribeDimension(d) << "\n";
+  }
+  return kExitSuccess;
+}
+
+}  // namespace
+
+void RegisterValidateCommand(CLI::App& app, CommandContext& context) {
+  auto options = std::make_shared<ValidateOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "validate",
+      "Check a task file (YAML or JSON); print the normalised task, its search dimensions and grid size");
+  cmd->add_option("TASK_FILE", options->task_file, "Task file (.yaml, .yml or .json)")->required();
+  cmd->add_flag("--json", options->json, "Print the result as one JSON object");
+  cmd->callback([options, &context] { context.exit_code = RunValidate(*options); });
+}
+
+}  // namespace autotuner::app

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every dependency autotuner needs (idempotent: only what is missing, one apt-get update), then
+# configures and builds the given CMake presets (default: release).
+#   scripts/setup.sh [release|debug]...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git clang-format
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev libboost1.81-dev nlohmann-json3-dev libsimdjson-dev
+  libsqlitecpp-dev libsqlite3-dev libpq-dev
+  libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libpcre2-dev
+  libeigen3-dev libnlopt-cxx-dev
+)
+# Node.js and npm: the machine's own when present (Node 20 + npm 11), else Debian's.
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm packages (data and web UI) are installed here once areas need them.
+
+presets=("$@")
+[ ${#presets[@]} -gt 0 ] || presets=(release)
+for preset in "${presets[@]}"; do
+  echo "setup: building preset '$preset'"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+done

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace autotuner {
+
+// Levenshtein distance (byte-wise).
+size_t EditDistance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word` when it is close enough to be a likely typo, else nothing.
+// Comparison ignores case and treats '-' and '_' alike.
+std::optional<std::string> ClosestMatch(std::string_view word, std::span<const std::string_view> candidates);
+
+// "; did you mean 'x'?" or "" when no candidate is close.
+std::string DidYouMean(std::string_view word, std::span<const std::string_view> candidates);
+
+// Lower-case and '_' → '-', so flag names compare alike however they are spelt.
+std::string NormalizeFlagName(std::string_view name);
+
+// "a, b, c".
+std::string JoinNames(std::span<const std::string_view> names, std::string_view separator = ", ");
+
+}  // namespace autotuner

@@ -1,0 +1,27 @@
+#include "autotuner/core/strings.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+
+namespace autotuner {
+namespace {
+
+TEST(StringsTest, EditDistance) {
+  EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
+  EXPECT_EQ(EditDistance("", "abc"), 3u);
+  EXPECT_EQ(EditDistance("same", "same"), 0u);
+}
+
+TEST(StringsTest, DidYouMeanFindsTyposAndPrefixes) {
+  constexpr std::array<std::string_view, 3> kKeys = {"benchmark", "optimization", "mem-fraction-static"};
+  EXPECT_EQ(DidYouMean("benchmrk", kKeys), "; did you mean 'benchmark'?");
+  EXPECT_EQ(DidYouMean("optimisation", kKeys), "; did you mean 'optimization'?");
+  EXPECT_EQ(DidYouMean("mem_frac", kKeys), "; did you mean 'mem-fraction-static'?");
+  EXPECT_EQ(DidYouMean("zzz", kKeys), "");
+}
+
+TEST(StringsTest, NormalizeFlagName) { EXPECT_EQ(NormalizeFlagName("TP_Size"), "tp-size"); }
+
+}  // namespace
+}  // namespace autotuner

@@ -1,0 +1,3 @@
+#include "autotuner/task/defaults.h"
+
+#include <gtest/gtest.h>

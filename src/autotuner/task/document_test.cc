@@ -1,0 +1,3 @@
+#include "autotuner/task/document.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "autotuner/task/parse.h"
+
+#include <gtest/gtest.h>

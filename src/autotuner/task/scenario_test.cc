@@ -1,0 +1,3 @@
+#include "autotuner/task/scenario.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autotuner/core/json.h"
+#include "autotuner/task/task.h"
+
+namespace autotuner::task {
+
+// One searched dimension: an engine flag, a quantization field, or a parallelism degree.
+struct Dimension {
+  enum class Source { kParameter, kQuantization, kParallel };
+  std::string
+      name;  // flag name as written; "quantization.preset", "quantization.kv_cache_dtype", "parallel.tp"
+  Source source = Source::kParameter;
+  Parameter::Kind kind = Parameter::Kind::kCategorical;
+  std::vector<Json> values;  // categorical
+  double low = 0, high = 0;  // integer / float ranges
+  bool log = false;
+
+  // Number of distinct values; nothing for a continuous range.
+  std::optional<uint64_t> Cardinality() const;
+  bool operator==(const Dimension&) const = default;
+};
+
+struct SearchSpace {
+  std::vector<Dimension> dimensions;
+  // Product of the finite dimensions' cardinalities (saturating at UINT64_MAX).
+  uint64_t grid_size = 1;
+  // True when some dimension is a continuous range: the grid then covers only the finite part.
+  bool has_continuous = false;
+
+  Json ToJson() const;
+};
+
+SearchSpace BuildSearchSpace(const Task& task);
+
+std::string_view Name(Dimension::Source source);
+
+}  // namespace autotuner::task

@@ -1,0 +1,3 @@
+#include "autotuner/task/search_space.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Integration test of the `autotuner` CLI as a user runs it: exit codes and messages of validate.
+#   cli_test.sh AUTOTUNER_BINARY SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+expect_rc() {  # expected_rc description command...
+  local want=$1 what=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  [ "$got" -eq "$want" ] || fail "$what: exit $got, want $want; stderr: $(head -c 400 "$tmp/err")"
+}
+expect_in() {  # file pattern description
+  grep -qF -- "$2" "$1" || fail "$3: '$2' not in output: $(head -c 600 "$1")"
+}
+
+expect_rc 0 "--help" "$bin" --help
+expect_in "$tmp/out" "validate" "--help lists validate"
+expect_rc 0 "--version" "$bin" --version
+expect_in "$tmp/out" "autotuner " "--version prints the version"
+expect_rc 2 "no subcommand" "$bin"
+expect_rc 2 "unknown subcommand" "$bin" frobnicate
+expect_rc 2 "unknown flag" "$bin" validate --bogus "$src/examples/quickstart.yaml"
+expect_rc 0 "validate --help" "$bin" validate --help
+expect_in "$tmp/out" "--json" "validate --help shows --json"
+
+for f in "$src"/examples/*.yaml "$src"/examples/*.json; do
+  expect_rc 0 "validate $(basename "$f")" "$bin" validate "$f"
+  expect_in "$tmp/out" "Search space:" "validate $(basename "$f") prints the search space"
+done
+
+expect_rc 0 "validate quickstart --json" "$bin" validate --json "$src/examples/quickstart.yaml"
+expect_in "$tmp/out" '"grid_size": 6' "quickstart grid size"
+expect_in "$tmp/out" '"valid": true' "quickstart valid"
+
+# Three different mistakes: all three reported, with file, line and column.
+cat >"$tmp/bad.yaml" <<'YAML'
+task_name: bad
+base_runtime: sglang
+model: {id_or_path: m}
+optimization:
+  strategy: anneal
+benchmark:
+  num_concurrency: [1, 4, -2]
+  max_time_per_iteraton: 5
+YAML
+expect_rc 2 "three mistakes" "$bin" validate "$tmp/bad.yaml"
+expect_in "$tmp/err" "3 errors" "three mistakes counted"
+expect_in "$tmp/err" "bad.yaml:5:3: optimization.strategy: unknown strategy 'anneal'" "strategy error"
+expect_in "$tmp/err" "bad.yaml:7:27: benchmark.num_concurrency[2]: must be a positive integer" "concurrency error"
+expect_in "$tmp/err" "benchmark.max_time_per_iteraton: unknown field 'max_time_per_iteraton'; did you mean 'max_time_per_iteration'?" "typo error"
+
+# Missing file and broken YAML: the file, line and column.
+expect_rc 2 "missing file" "$bin" validate "$tmp/nope.yaml"
+expect_in "$tmp/err" "$tmp/nope.yaml: cannot open: No such file or directory" "missing file message"
+printf 'task_name: x\nmodel: [a, b\nbase_runtime: vllm\n' >"$tmp/broken.yaml"
+expect_rc 2 "broken YAML" "$bin" validate "$tmp/broken.yaml"
+expect_in "$tmp/err" "broken.yaml:3:" "broken YAML names file and line"
+printf '{\n  "task_name": "x",\n  "model": }\n' >"$tmp/broken.json"
+expect_rc 2 "broken JSON" "$bin" validate "$tmp/broken.json"
+expect_in "$tmp/err" "broken.json:3:12: invalid JSON" "broken JSON names file, line and column"
+
+expect_rc 2 "invalid task --json" "$bin" validate --json "$tmp/bad.yaml"
+expect_in "$tmp/out" '"path": "optimization.strategy"' "json errors carry paths"
+
+if [ "$failures" -gt 0 ]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "cli tests passed"
