@@ -23,7 +23,9 @@ std::string DescribeDimension(const task::Dimension& d) {
   if (d.kind == task::Parameter::Kind::kCategorical) {
     out << DumpJson(Json(d.values));
   } else {
-    out << "[" << Describe(Json(d.low)) << ", " << Describe(Json(d.high)) << "]" << (d.log ? " log" : "");
+    const bool integer = d.kind == task::Parameter::Kind::kInteger;
+    const auto bound = [&](double v) { return integer ? Json(static_cast<int64_t>(v)) : Json(v); };
+    out << "[" << DumpJson(bound(d.low)) << ", " << DumpJson(bound(d.high)) << "]" << (d.log ? " log" : "");
   }
   return out.str();
 }

@@ -37,7 +37,9 @@ std::optional<std::string> ClosestMatch(std::string_view word, std::span<const s
     const std::string normalized = NormalizeFlagName(candidate);
     size_t distance = EditDistance(needle, normalized);
     // A prefix ("mem-frac" for "mem-fraction-static") is a strong hint even when far in edits.
-    const bool prefix = needle.size() >= 3 && normalized.starts_with(needle);
+    // So is a candidate followed by a suffix ("tp_size" for "tp").
+    const bool prefix =
+        (needle.size() >= 3 && normalized.starts_with(needle)) || needle.starts_with(normalized + "-");
     if (prefix) distance = std::min<size_t>(distance, 1);
     const size_t limit = std::max<size_t>(2, std::min(needle.size(), normalized.size()) / 3);
     if (distance <= limit && (!best || distance < best_distance)) {

@@ -19,6 +19,8 @@ TEST(StringsTest, DidYouMeanFindsTyposAndPrefixes) {
   EXPECT_EQ(DidYouMean("optimisation", kKeys), "; did you mean 'optimization'?");
   EXPECT_EQ(DidYouMean("mem_frac", kKeys), "; did you mean 'mem-fraction-static'?");
   EXPECT_EQ(DidYouMean("zzz", kKeys), "");
+  constexpr std::array<std::string_view, 2> kShort = {"tp", "dp"};
+  EXPECT_EQ(DidYouMean("tp_size", kShort), "; did you mean 'tp'?");
 }
 
 TEST(StringsTest, NormalizeFlagName) { EXPECT_EQ(NormalizeFlagName("TP_Size"), "tp-size"); }

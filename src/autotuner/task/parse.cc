@@ -427,10 +427,28 @@ class Parser {
     };
     const int64_t min_gpus =
         smallest(task.parallel.tp) * smallest(task.parallel.pp) * smallest(task.parallel.dp);
-    if (task.hardware && task.hardware->num_gpus > 0 && min_gpus > task.hardware->num_gpus) {
+    if (!task.hardware || task.hardware->num_gpus == 0) return;
+    const int64_t gpus = task.hardware->num_gpus;
+    if (min_gpus > gpus) {
       Fail("parallel_config", "every combination needs at least " + std::to_string(min_gpus) +
-                                  " GPUs (tp x pp x dp) but hardware.num_gpus is " +
-                                  std::to_string(task.hardware->num_gpus));
+                                  " GPUs (tp x pp x dp) but hardware.num_gpus is " + std::to_string(gpus));
+      return;
+    }
+    // Combinations that do not fit are pruned before deploy; say so now rather than surprise later.
+    const auto or_one = [](const std::vector<int64_t>& v) { return v.empty() ? std::vector<int64_t>{1} : v; };
+    size_t total = 0, too_big = 0;
+    for (int64_t tp : or_one(task.parallel.tp)) {
+      for (int64_t pp : or_one(task.parallel.pp)) {
+        for (int64_t dp : or_one(task.parallel.dp)) {
+          ++total;
+          if (tp * pp * dp > gpus) ++too_big;
+        }
+      }
+    }
+    if (too_big > 0) {
+      Warn("parallel_config", std::to_string(too_big) + " of " + std::to_string(total) +
+                                  " combinations need more than hardware.num_gpus = " + std::to_string(gpus) +
+                                  " GPUs and will be pruned");
     }
   }
 
