@@ -65,6 +65,22 @@ printf '{\n  "task_name": "x",\n  "model": }\n' >"$tmp/broken.json"
 expect_rc 2 "broken JSON" "$bin" validate "$tmp/broken.json"
 expect_in "$tmp/err" "broken.json:3:12: invalid JSON" "broken JSON names file, line and column"
 
+# Runtimes: listed, shown, and a task's flags checked against them.
+expect_rc 0 "runtimes" "$bin" runtimes
+expect_in "$tmp/out" "sim-sglang" "runtimes lists the simulator runtimes"
+expect_rc 0 "runtimes sglang" "$bin" runtimes sglang
+expect_in "$tmp/out" "--mem-fraction-static" "runtimes sglang shows tuned flags"
+expect_rc 2 "unknown runtime" "$bin" runtimes sglag
+expect_in "$tmp/err" "did you mean 'sglang'?" "unknown runtime suggestion"
+printf 'task_name: x\nbase_runtime: sglang\nmodel: {id_or_path: m}\nparameters: {mem-frac: [0.8]}\n' >"$tmp/flag.yaml"
+expect_rc 2 "unknown engine flag" "$bin" validate "$tmp/flag.yaml"
+expect_in "$tmp/err" "parameters.mem-frac: unknown flag --mem-frac for sglang; did you mean --mem-fraction-static?" \
+  "unknown flag message"
+mkdir -p "$tmp/rt"
+printf 'name: my-engine\nextends: vllm\ncommand: [/opt/my-vllm]\n' >"$tmp/rt/my.yaml"
+AUTOTUNER_RUNTIMES_DIR="$tmp/rt" expect_rc 0 "user runtime" "$bin" runtimes my-engine
+expect_in "$tmp/out" "/opt/my-vllm" "user runtime file is read" || true
+
 expect_rc 2 "invalid task --json" "$bin" validate --json "$tmp/bad.yaml"
 expect_in "$tmp/out" '"path": "optimization.strategy"' "json errors carry paths"
 

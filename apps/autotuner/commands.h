@@ -11,5 +11,6 @@ struct CommandContext {
 
 // Each subcommand lives in its own file and registers itself on the root app.
 void RegisterValidateCommand(CLI::App& app, CommandContext& context);
+void RegisterRuntimesCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace autotuner::app

@@ -44,7 +44,12 @@ Json DiagnosticsJson(const std::vector<task::Diagnostic>& list) {
 }
 
 int RunValidate(const ValidateOptions& options) {
-  auto loaded = task::LoadTaskFile(options.task_file);
+  auto catalog = task::RuntimeCatalog::LoadDefault();
+  if (!catalog.ok()) {
+    std::cerr << "autotuner: cannot load runtime definitions: " << catalog.error().message << "\n";
+    return ExitCodeFor(catalog.error().code);
+  }
+  auto loaded = task::LoadTaskFile(options.task_file, &*catalog);
   if (!loaded.ok()) {
     const Error& error = loaded.error();
     if (options.json) {

@@ -129,6 +129,8 @@ std::string FormatNumber(double v) {
 
 class Parser {
  public:
+  explicit Parser(const RuntimeCatalog* catalog) : catalog_(catalog) {}
+
   TaskParseResult Run(const Json& doc) {
     TaskParseResult result;
     if (!doc.is_object()) {
@@ -142,6 +144,7 @@ class Parser {
     ParseModel(doc, task);
     ParseHardware(doc, task);
     ParseParallel(doc, task);
+    CheckParallelSupported(task);
     ParseQuantization(doc, task);
     ParseParameters(doc, task);
     ParseOptimization(doc, task);
@@ -340,16 +343,21 @@ class Parser {
     }
 
     if (auto runtime = String(doc, "base_runtime", "base_runtime", /*required=*/true)) {
-      if (Contains(kBuiltinRuntimes, *runtime)) {
+      const std::vector<std::string_view> known =
+          catalog_ != nullptr
+              ? catalog_->Names()
+              : std::vector<std::string_view>(kBuiltinRuntimes.begin(), kBuiltinRuntimes.end());
+      if (Contains(known, *runtime)) {
         task.base_runtime = *runtime;
+        if (catalog_ != nullptr) runtime_ = catalog_->Find(*runtime);
       } else if (task.deployment_mode == DeploymentMode::kOme) {
         // In OME mode the name may be a ClusterServingRuntime that only the cluster knows.
         task.base_runtime = *runtime;
         Warn("base_runtime",
              "'" + *runtime + "' is not a known runtime; treated as an OME ClusterServingRuntime");
       } else {
-        Fail("base_runtime", "unknown runtime '" + *runtime + "'" + DidYouMean(*runtime, kBuiltinRuntimes) +
-                                 " (known: " + JoinNames(kBuiltinRuntimes) + ")");
+        Fail("base_runtime", "unknown runtime '" + *runtime + "'" + DidYouMean(*runtime, known) +
+                                 " (known: " + JoinNames(known) + ")");
       }
     }
 
@@ -611,9 +619,86 @@ class Parser {
         continue;
       }
       CheckDimensionConflict(task, normalized, path);
+      const FlagDefinition* flag = runtime_ != nullptr ? LookUpFlag(name, path) : nullptr;
+      if (runtime_ != nullptr && flag == nullptr) continue;
       if (auto parameter = ParseParameter(name, value, path)) {
         CheckParameterValues(*parameter, normalized, path);
+        if (flag != nullptr) CheckAgainstFlag(*parameter, *flag, path);
         task.parameters.push_back(std::move(*parameter));
+      }
+    }
+  }
+
+  // The runtime's flag for a parameter, or null after reporting why it cannot be searched.
+  const FlagDefinition* LookUpFlag(const std::string& name, const std::string& path) {
+    const FlagDefinition* flag = runtime_->FindFlag(name);
+    if (flag == nullptr) {
+      std::string hint;
+      const std::vector<std::string_view> names = runtime_->FlagNames();
+      if (auto match = ClosestMatch(name, names))
+        hint = "; did you mean " + runtime_->RenderFlag(*match) + "?";
+      Fail(path, "unknown flag " + runtime_->RenderFlag(name) + " for " + runtime_->name + hint);
+      return nullptr;
+    }
+    for (const std::string& reserved : runtime_->reserved_flags) {
+      if (runtime_->FindFlag(reserved) == flag) {
+        Fail(path, runtime_->RenderFlag(flag->name) +
+                       " is set by autotuner for every experiment; it cannot be searched");
+        return nullptr;
+      }
+    }
+    if (flag->deprecated)
+      Warn(path, runtime_->RenderFlag(flag->name) + " is deprecated in " + runtime_->engine);
+    return flag;
+  }
+
+  // Values must have the flag's type and be among its choices.
+  void CheckAgainstFlag(const Parameter& p, const FlagDefinition& flag, const std::string& path) {
+    using Type = FlagDefinition::Type;
+    const std::string rendered = runtime_->RenderFlag(flag.name);
+    if (p.kind != Parameter::Kind::kCategorical) {
+      if (flag.type == Type::kInt && p.kind == Parameter::Kind::kFloat) {
+        Fail(path, rendered + " takes integers: use {type: integer, ...}");
+      } else if (flag.type != Type::kInt && flag.type != Type::kFloat) {
+        Fail(path, rendered + " takes " + std::string(Name(flag.type)) + " values, not a numeric range");
+      }
+      return;
+    }
+    for (size_t i = 0; i < p.values.size(); ++i) {
+      const Json& v = p.values[i];
+      const std::string at = p.values.size() == 1 ? path : IndexPath(path, i);
+      std::string problem;
+      if (flag.type == Type::kInt && !AsInteger(v)) problem = "an integer";
+      if (flag.type == Type::kFloat && !v.is_number()) problem = "a number";
+      if (flag.type == Type::kBool && !v.is_boolean()) problem = "true or false";
+      if (!problem.empty()) {
+        Fail(at, rendered + " takes " + problem + ", got " + Describe(v));
+        continue;
+      }
+      if (!flag.choices.empty()) {
+        const std::string text = v.is_string() ? v.get<std::string>() : DumpJson(v);
+        const std::vector<std::string_view> choices(flag.choices.begin(), flag.choices.end());
+        if (!Contains(choices, text)) {
+          Fail(at, rendered + " does not accept '" + text + "'" + DidYouMean(text, choices) +
+                       " (choices: " + JoinNames(choices) + ")");
+        }
+      }
+    }
+  }
+
+  // Parallel degrees the runtime has no flag for cannot be searched.
+  void CheckParallelSupported(const Task& task) {
+    if (runtime_ == nullptr) return;
+    const std::array<std::pair<const char*, const std::vector<int64_t>*>, 4> dims = {
+        {{"tp", &task.parallel.tp},
+         {"pp", &task.parallel.pp},
+         {"dp", &task.parallel.dp},
+         {"ep", &task.parallel.ep}}};
+    for (const auto& [key, values] : dims) {
+      const bool beyond_one = std::any_of(values->begin(), values->end(), [](int64_t v) { return v > 1; });
+      if (beyond_one && !runtime_->parallel.contains(key)) {
+        Fail(JoinPath("parallel_config", key),
+             runtime_->name + " has no " + key + " flag; it cannot run " + key + " > 1");
       }
     }
   }
@@ -1032,6 +1117,8 @@ class Parser {
     }
   }
 
+  const RuntimeCatalog* catalog_ = nullptr;
+  const RuntimeDefinition* runtime_ = nullptr;  // set once base_runtime names a catalogued runtime
   std::vector<Diagnostic> errors_;
   std::vector<Diagnostic> warnings_;
 };
@@ -1088,20 +1175,22 @@ std::string SanitizeTaskName(std::string_view name) {
   return out;
 }
 
-TaskParseResult ParseTask(const Json& document) { return Parser().Run(document); }
+TaskParseResult ParseTask(const Json& document, const RuntimeCatalog* runtimes) {
+  return Parser(runtimes).Run(document);
+}
 
-TaskParseResult ParseTask(const Document& document) {
-  TaskParseResult result = ParseTask(document.value);
+TaskParseResult ParseTask(const Document& document, const RuntimeCatalog* runtimes) {
+  TaskParseResult result = ParseTask(document.value, runtimes);
   for (auto* list : {&result.errors, &result.warnings}) {
     for (auto& d : *list) d.mark = FindMark(document, d.path);
   }
   return result;
 }
 
-Result<TaskParseResult> LoadTaskFile(const std::string& path) {
+Result<TaskParseResult> LoadTaskFile(const std::string& path, const RuntimeCatalog* runtimes) {
   auto doc = LoadDocumentFile(path);
   if (!doc.ok()) return std::move(doc).error();
-  return ParseTask(*doc);
+  return ParseTask(*doc, runtimes);
 }
 
 Json TaskToJson(const Task& t) {

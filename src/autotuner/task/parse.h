@@ -7,6 +7,7 @@
 #include "autotuner/core/json.h"
 #include "autotuner/core/result.h"
 #include "autotuner/task/document.h"
+#include "autotuner/task/runtime_catalog.h"
 #include "autotuner/task/task.h"
 
 namespace autotuner::task {
@@ -27,14 +28,17 @@ struct TaskParseResult {
 };
 
 // Validates a task document and builds the normalised Task. Every error is reported, not just the first.
-TaskParseResult ParseTask(const Json& document);
+// With a runtime catalog, base_runtime must name one of its runtimes and every parameter must be one of that
+// runtime's flags, with values of the flag's type and among its choices; without one, base_runtime is checked
+// against the built-in names only.
+TaskParseResult ParseTask(const Json& document, const RuntimeCatalog* runtimes = nullptr);
 
 // As ParseTask, with each diagnostic given the source position of its field (or its nearest parent).
-TaskParseResult ParseTask(const Document& document);
+TaskParseResult ParseTask(const Document& document, const RuntimeCatalog* runtimes = nullptr);
 
 // Reads and validates a task file. Unreadable files and syntax errors are returned as Error
 // (kInvalidArgument, kParse); validation findings are in the TaskParseResult.
-Result<TaskParseResult> LoadTaskFile(const std::string& path);
+Result<TaskParseResult> LoadTaskFile(const std::string& path, const RuntimeCatalog* runtimes = nullptr);
 
 // The normalised task: every field with its value or default, canonical spellings; parsing it gives back an
 // equal Task.
