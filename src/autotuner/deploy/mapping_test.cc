@@ -1,0 +1,262 @@
+#include "autotuner/deploy/mapping.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "autotuner/task/parse.h"
+
+namespace autotuner::deploy {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const task::RuntimeCatalog& Catalog() {
+  static const task::RuntimeCatalog catalog = [] {
+    auto loaded = task::RuntimeCatalog::Load({std::string(AUTOTUNER_SOURCE_DIR) + "/runtimes"});
+    EXPECT_TRUE(loaded.ok());
+    return std::move(loaded).value();
+  }();
+  return catalog;
+}
+
+struct Fixture {
+  task::Task task;
+  MappingInput input;
+};
+
+// Parses a task for `runtime` and prepares a mapping of `assignment` on an H100.
+Fixture Make(const std::string& runtime, const std::string& extra, Json assignment,
+             const std::string& gpu = "H100") {
+  Fixture f;
+  auto doc = task::ParseDocument(
+      "task_name: t\nbase_runtime: " + runtime + "\nmodel: {id_or_path: m}\n" + extra, "t.yaml");
+  EXPECT_TRUE(doc.ok());
+  auto parsed = task::ParseTask(*doc, &Catalog());
+  for (const auto& e : parsed.errors) ADD_FAILURE() << e.path << ": " << e.message;
+  f.task = parsed.task.value_or(task::Task{});
+  f.input.runtime = Catalog().Find(runtime);
+  f.input.assignment = std::move(assignment);
+  f.input.gpu_type = gpu;
+  return f;
+}
+
+MappingOutcome Map(Fixture& f) {
+  f.input.task = &f.task;
+  return MapCandidate(f.input);
+}
+
+std::vector<std::string> Args(Fixture f) {
+  const auto out = Map(f);
+  EXPECT_FALSE(out.pruned()) << out.pruned_reason;
+  return out.plan ? out.plan->args : std::vector<std::string>{};
+}
+
+// ---- parameters in the runtime's spelling
+// ----------------------------------------------------------------------
+
+TEST(MappingTest, ParametersUseTheEngineSpelling) {
+  EXPECT_THAT(Args(Make("sglang", "parameters: {mem_fraction_static: [0.8], schedule-policy: [lpm]}\n",
+                        {{"mem_fraction_static", 0.8}, {"schedule-policy", "lpm"}})),
+              ElementsAre("--mem-fraction-static", "0.8", "--schedule-policy", "lpm"));
+  EXPECT_THAT(Args(Make("trtllm", "parameters: {max-batch-size: [64]}\n", {{"max-batch-size", 64}})),
+              ElementsAre("--max_batch_size", "64"));
+}
+
+TEST(MappingTest, IntegerFlagsRenderWithoutDecimals) {
+  EXPECT_THAT(Args(Make("vllm", "parameters: {max-num-seqs: {type: integer, low: 8, high: 512}}\n",
+                        {{"max-num-seqs", 128.0}})),
+              ElementsAre("--max-num-seqs", "128"));
+}
+
+TEST(MappingTest, BooleansFollowTheEngineStyle) {
+  // SGLang store_true: true → bare flag, false → omitted.
+  EXPECT_THAT(Args(Make("sglang", "parameters: {disable-radix-cache: [true, false]}\n",
+                        {{"disable-radix-cache", true}})),
+              ElementsAre("--disable-radix-cache"));
+  EXPECT_TRUE(Args(Make("sglang", "parameters: {disable-radix-cache: [true, false]}\n",
+                        {{"disable-radix-cache", false}}))
+                  .empty());
+  // vLLM BooleanOptionalAction: false → --no-x, since omitting a default-on flag cannot turn it off.
+  EXPECT_THAT(Args(Make("vllm", "parameters: {enable-prefix-caching: [true, false]}\n",
+                        {{"enable-prefix-caching", false}})),
+              ElementsAre("--no-enable-prefix-caching"));
+  // TensorRT-LLM click flags: no --no- form.
+  EXPECT_TRUE(Args(Make("trtllm", "parameters: {enable_chunked_prefill: [true, false]}\n",
+                        {{"enable_chunked_prefill", false}}))
+                  .empty());
+}
+
+// ---- parallel_config
+// -----------------------------------------------------------------------------------------
+
+TEST(MappingTest, ParallelConfigPerEngine) {
+  const Json a = {{"parallel.tp", 2}, {"parallel.pp", 1}, {"parallel.dp", 2}};
+  const std::string pc = "parallel_config: {tp: [1, 2], pp: 1, dp: [1, 2]}\n";
+  EXPECT_THAT(Args(Make("sglang", pc, a)), ElementsAre("--tp-size", "2", "--pp-size", "1", "--dp-size", "2"));
+  EXPECT_THAT(Args(Make("vllm", pc, a)),
+              ElementsAre("--tensor-parallel-size", "2", "--pipeline-parallel-size", "1",
+                          "--data-parallel-size", "2"));
+  const Json t = {{"parallel.tp", 2}, {"parallel.pp", 2}};
+  EXPECT_THAT(Args(Make("trtllm", "parallel_config: {tp: 2, pp: 2}\n", t)),
+              ElementsAre("--tp_size", "2", "--pp_size", "2"));
+}
+
+TEST(MappingTest, ExpertParallelIsABooleanOnVllm) {
+  EXPECT_THAT(Args(Make("vllm", "parallel_config: {ep: [1, 2]}\n", {{"parallel.ep", 2}})),
+              ElementsAre("--enable-expert-parallel"));
+  EXPECT_THAT(Args(Make("sglang", "parallel_config: {ep: [1, 2]}\n", {{"parallel.ep", 2}})),
+              ElementsAre("--ep-size", "2"));
+}
+
+TEST(MappingTest, GpusNeededIsTpTimesPpTimesDp) {
+  auto f = Make("sglang", "parallel_config: {tp: [2], pp: [2], dp: [2]}\n",
+                {{"parallel.tp", 2}, {"parallel.pp", 2}, {"parallel.dp", 2}});
+  EXPECT_EQ(Map(f).plan->gpus_needed, 8);
+  // An explicit engine flag counts too.
+  auto g = Make("vllm", "parameters: {tensor-parallel-size: [4]}\n", {{"tensor-parallel-size", 4}});
+  EXPECT_EQ(Map(g).plan->gpus_needed, 4);
+}
+
+TEST(MappingTest, PrunedWhenGpusAreTooFew) {
+  auto f =
+      Make("vllm", "parallel_config: {tp: [2, 4], dp: [1, 2]}\n", {{"parallel.tp", 4}, {"parallel.dp", 2}});
+  f.input.gpus_available = 4;
+  const auto out = Map(f);
+  ASSERT_TRUE(out.pruned());
+  EXPECT_EQ(out.pruned_reason, "needs 8 GPUs (tp x pp x dp) but 4 are available");
+}
+
+// ---- quantization: presets, custom fields, per-engine names
+// ---------------------------------------------------
+
+TEST(MappingTest, EveryPresetOnSglang) {
+  const std::string q = "quantization_config: {presets: [default, kv-cache-fp8, dynamic-fp8, bf16-stable]}\n";
+  EXPECT_TRUE(Args(Make("sglang", q, {{"quantization.preset", "default"}})).empty());
+  EXPECT_THAT(Args(Make("sglang", q, {{"quantization.preset", "kv-cache-fp8"}})),
+              ElementsAre("--kv-cache-dtype", "fp8_e5m2"));
+  EXPECT_THAT(Args(Make("sglang", q, {{"quantization.preset", "dynamic-fp8"}})),
+              ElementsAre("--kv-cache-dtype", "fp8_e5m2", "--quantization", "fp8"));
+  EXPECT_THAT(Args(Make("sglang", q, {{"quantization.preset", "bf16-stable"}})),
+              ElementsAre("--dtype", "bfloat16", "--kv-cache-dtype", "fp8_e5m2"));
+}
+
+TEST(MappingTest, Int8KvCacheIsPrunedOnSglang) {
+  auto f = Make("sglang", "quantization_config: {preset: int8-kv-cache}\n",
+                {{"quantization.preset", "int8-kv-cache"}});
+  const auto out = Map(f);
+  ASSERT_TRUE(out.pruned());
+  EXPECT_THAT(out.pruned_reason, HasSubstr("sglang cannot store the KV cache as int8"));
+}
+
+TEST(MappingTest, PlainFp8MapsToTheNearestSglangValue) {
+  auto f = Make("sglang", "quantization_config: {kv_cache_dtype: [fp8]}\n",
+                {{"quantization.kv_cache_dtype", "fp8"}});
+  const auto out = Map(f);
+  ASSERT_FALSE(out.pruned());
+  EXPECT_THAT(out.plan->args, ElementsAre("--kv-cache-dtype", "fp8_e4m3"));
+  ASSERT_EQ(out.plan->notes.size(), 1u);
+  EXPECT_THAT(out.plan->notes[0], HasSubstr("fp8 → fp8_e4m3"));
+}
+
+TEST(MappingTest, VllmTakesFp8AsIs) {
+  const std::string q =
+      "quantization_config: {kv_cache_dtype: [fp8, fp8_e5m2], enable_fp8_compute: [true]}\n";
+  EXPECT_THAT(Args(Make("vllm", q,
+                        {{"quantization.kv_cache_dtype", "fp8"}, {"quantization.enable_fp8_compute", true}})),
+              ElementsAre("--kv-cache-dtype", "fp8", "--quantization", "fp8"));
+}
+
+TEST(MappingTest, TrtllmQuantizationGoesToTheConfigFile) {
+  auto f = Make("trtllm", "quantization_config: {preset: dynamic-fp8}\n",
+                {{"quantization.preset", "dynamic-fp8"}});
+  const auto out = Map(f);
+  ASSERT_FALSE(out.pruned());
+  EXPECT_TRUE(out.plan->args.empty());
+  EXPECT_EQ(out.plan->config_file["kv_cache_config"]["dtype"], "fp8");
+  EXPECT_EQ(out.plan->config_file["quant_config"]["quant_algo"], "FP8");
+  EXPECT_THAT(out.plan->notes[0], HasSubstr("fp8_e5m2 → fp8"));
+}
+
+TEST(MappingTest, TrtllmTakesModelDtypeFromTheCheckpoint) {
+  auto f = Make("trtllm", "quantization_config: {preset: bf16-stable}\n",
+                {{"quantization.preset", "bf16-stable"}});
+  const auto out = Map(f);
+  ASSERT_FALSE(out.pruned());
+  EXPECT_THAT(out.plan->notes[0], HasSubstr("model_dtype bfloat16 ignored"));
+}
+
+// ---- interaction rules
+// ---------------------------------------------------------------------------------------
+
+TEST(MappingTest, OfflineQuantizedModelsIgnoreFp8ComputeAndModelDtype) {
+  auto f = Make(
+      "vllm", "quantization_config: {model_dtype: bfloat16, kv_cache_dtype: fp8, enable_fp8_compute: true}\n",
+      {{"quantization.model_dtype", "bfloat16"},
+       {"quantization.kv_cache_dtype", "fp8"},
+       {"quantization.enable_fp8_compute", true}});
+  f.input.offline_quantization = OfflineQuantization{"awq", "name pattern -AWQ"};
+  const auto out = Map(f);
+  ASSERT_FALSE(out.pruned());
+  EXPECT_THAT(out.plan->args,
+              ElementsAre("--kv-cache-dtype", "fp8"));  // the KV-cache dtype applies to any model
+  ASSERT_EQ(out.plan->notes.size(), 2u);
+  EXPECT_THAT(out.plan->notes[0],
+              HasSubstr("enable_fp8_compute ignored: the checkpoint is already quantized (awq"));
+  EXPECT_THAT(out.plan->notes[1], HasSubstr("model_dtype ignored"));
+}
+
+TEST(MappingTest, Fp8IsPrunedBeforeAmpere) {
+  auto f = Make("vllm", "quantization_config: {preset: kv-cache-fp8}\n",
+                {{"quantization.preset", "kv-cache-fp8"}}, "V100");
+  const auto out = Map(f);
+  ASSERT_TRUE(out.pruned());
+  EXPECT_EQ(out.pruned_reason, "FP8 needs an Ampere or newer GPU; V100 has no FP8 kernels");
+}
+
+TEST(MappingTest, Fp8ComputeOnAmpereIsWeightOnly) {
+  auto f = Make("sglang", "quantization_config: {enable_fp8_compute: true}\n",
+                {{"quantization.enable_fp8_compute", true}}, "A100-80GB");
+  const auto out = Map(f);
+  ASSERT_FALSE(out.pruned());
+  EXPECT_THAT(out.plan->notes[0], HasSubstr("weight-only"));
+}
+
+TEST(MappingTest, ExplicitFlagsWinOverDerivedOnes) {
+  // The task's hardware would derive --sim-gpu-type H100; the user's own --sim-gpu-type wins.
+  auto f = Make("sim-sglang", "parameters: {sim-gpu-type: [L4]}\n", {{"sim-gpu-type", "L4"}}, "H100");
+  const auto out = Map(f);
+  ASSERT_FALSE(out.pruned());
+  EXPECT_THAT(out.plan->args, ElementsAre("--sim-gpu-type", "L4"));
+  ASSERT_EQ(out.plan->notes.size(), 1u);
+  EXPECT_THAT(out.plan->notes[0], HasSubstr("explicit --sim-gpu-type wins"));
+}
+
+TEST(MappingTest, EngineAliasesCountTowardsGpus) {
+  auto f = Make("sglang", "parameters: {tensor-parallel-size: [4]}\nparallel_config: {dp: [2]}\n",
+                {{"tensor-parallel-size", 4}, {"parallel.dp", 2}});
+  const auto out = Map(f);
+  ASSERT_FALSE(out.pruned());
+  EXPECT_THAT(out.plan->args, ElementsAre("--tp-size", "4", "--dp-size", "2"));
+  EXPECT_EQ(out.plan->gpus_needed, 8);
+}
+
+TEST(MappingTest, SimRuntimesGetTheGpuModel) {
+  auto f = Make("sim-trtllm", "parameters: {max_batch_size: [8]}\n", {{"max_batch_size", 8}}, "A100-80GB");
+  EXPECT_THAT(Args(f), ElementsAre("--max_batch_size", "8", "--sim-gpu-type", "A100-80GB"));
+}
+
+TEST(MappingTest, GpuGenerations) {
+  EXPECT_EQ(GenerationOf("H100"), GpuGeneration::kHopper);
+  EXPECT_EQ(GenerationOf("H200"), GpuGeneration::kHopper);
+  EXPECT_EQ(GenerationOf("L40S"), GpuGeneration::kAda);
+  EXPECT_EQ(GenerationOf("L4"), GpuGeneration::kAda);
+  EXPECT_EQ(GenerationOf("A100-40GB"), GpuGeneration::kAmpere);
+  EXPECT_EQ(GenerationOf("A10G"), GpuGeneration::kAmpere);
+  EXPECT_EQ(GenerationOf("Tesla T4"), GpuGeneration::kUnknown);
+  EXPECT_EQ(GenerationOf("T4"), GpuGeneration::kPreAmpere);
+  EXPECT_EQ(GenerationOf(""), GpuGeneration::kUnknown);
+}
+
+}  // namespace
+}  // namespace autotuner::deploy
