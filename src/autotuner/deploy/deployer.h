@@ -1,0 +1,61 @@
+#pragma once
+
+// Where experiments run (ARCHITECTURE.md): a Deployer turns a launch plan into a running engine and cleans up
+// what a crashed autotuner left behind; a Deployment is one running engine.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "autotuner/core/result.h"
+#include "autotuner/deploy/mapping.h"
+#include "autotuner/task/runtime_catalog.h"
+
+namespace autotuner::deploy {
+
+struct DeploySpec {
+  std::string experiment;  // stable id used in names, labels and records, e.g. "quickstart/3"
+  const task::RuntimeDefinition* runtime = nullptr;
+  std::string model;              // model.id_or_path
+  std::string served_model_name;  // benchmark.model_name
+  LaunchPlan plan;
+  // Receives every engine log line as it is written; called from the deployment's own thread.
+  std::function<void(std::string_view line)> on_log_line;
+};
+
+// Failure classes carried in Error::details["error_class"] (SPEC §5).
+inline constexpr std::string_view kErrorClassOom = "oom";
+inline constexpr std::string_view kErrorClassDeployFailed = "deploy_failed";
+
+class Deployment {
+ public:
+  virtual ~Deployment() = default;
+  // Base URL of the engine's HTTP API, e.g. http://127.0.0.1:39123.
+  virtual std::string base_url() const = 0;
+  // Blocks until the engine answers its readiness endpoint. Fails at once when the engine exits
+  // (kUnavailable, details: error_class oom|deploy_failed, exit, log_tail), at the deadline (kTimeout) or on
+  // stop (kCancelled).
+  virtual Status WaitReady(std::chrono::steady_clock::time_point deadline, std::stop_token stop) = 0;
+  // Stops the engine and everything it started; idempotent.
+  virtual Status Stop() = 0;
+  // The last `lines` lines the engine wrote.
+  virtual std::vector<std::string> LogTail(size_t lines) const = 0;
+};
+
+class Deployer {
+ public:
+  virtual ~Deployer() = default;
+  virtual Result<std::unique_ptr<Deployment>> Deploy(const DeploySpec& spec) = 0;
+  // Removes engines recorded with this owner that are still running (left by a crashed autotuner), and only
+  // those. Returns how many were removed.
+  virtual Result<int> CleanupOrphans(const std::string& owner) = 0;
+};
+
+// Classifies an engine's start-up failure from its last log lines.
+std::string_view ClassifyStartupFailure(const std::vector<std::string>& log_tail);
+
+}  // namespace autotuner::deploy

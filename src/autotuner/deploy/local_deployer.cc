@@ -1,0 +1,345 @@
+#include "autotuner/deploy/local_deployer.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "autotuner/core/json.h"
+#include "autotuner/core/process.h"
+#include "autotuner/deploy/http_probe.h"
+
+namespace autotuner::deploy {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kLogTailCapacity = 2000;
+constexpr const char* kOwnerEnv = "AUTOTUNER_OWNER";
+
+std::string SafeFileName(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '_';
+  }
+  return out;
+}
+
+// True when /proc/PID/environ holds AUTOTUNER_OWNER=owner: the process is one of ours, not a reused pid.
+bool OwnedBy(int pid, const std::string& owner) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+  if (!in) return false;
+  const std::string wanted = std::string(kOwnerEnv) + "=" + owner;
+  std::string entry;
+  while (std::getline(in, entry, '\0')) {
+    if (entry == wanted) return true;
+  }
+  return false;
+}
+
+class LocalDeployment final : public Deployment {
+ public:
+  LocalDeployment(LocalDeployer* deployer, const LocalDeployerOptions& options, const DeploySpec& spec,
+                  Process process, int port, std::string base_url, std::string record_path,
+                  std::string scratch)
+      : deployer_(deployer),
+        options_(options),
+        ready_path_(spec.runtime->ready_path.empty() ? spec.runtime->health_path : spec.runtime->ready_path),
+        on_log_line_(spec.on_log_line),
+        process_(std::move(process)),
+        port_(port),
+        base_url_(std::move(base_url)),
+        record_path_(std::move(record_path)),
+        scratch_(std::move(scratch)) {
+    reader_ = std::jthread([this](std::stop_token stop) { ReadOutput(stop); });
+  }
+
+  ~LocalDeployment() override { (void)Stop(); }
+
+  std::string base_url() const override { return base_url_; }
+
+  Status WaitReady(Clock::time_point deadline, std::stop_token stop) override {
+    while (true) {
+      if (auto exited = process_.Poll()) return StartupFailure(*exited);
+      if (options_.probe(base_url_, ready_path_)) return {};
+      if (stop.stop_requested())
+        return MakeError(ErrorCode::kCancelled, "cancelled while the engine was starting");
+      if (Clock::now() >= deadline) {
+        return MakeError(ErrorCode::kTimeout,
+                         "engine not ready at " + base_url_ + ready_path_ + " before the deadline",
+                         {{"error_class", "timeout"}, {"log_tail", LogTail(20)}});
+      }
+      // Wake as soon as the process exits, else after one probe interval.
+      process_.Wait(std::min(options_.probe_interval,
+                             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())));
+    }
+  }
+
+  Status Stop() override {
+    std::lock_guard lock(stop_mutex_);
+    if (stopped_) return {};
+    stopped_ = true;
+    process_.Stop(options_.stop_grace);
+    reader_.request_stop();
+    if (reader_.joinable()) reader_.join();
+    std::error_code ec;
+    fs::remove(record_path_, ec);
+    if (!scratch_.empty()) fs::remove_all(scratch_, ec);
+    deployer_->ReleasePort(port_);
+    return {};
+  }
+
+  std::vector<std::string> LogTail(size_t lines) const override {
+    std::lock_guard lock(log_mutex_);
+    const size_t n = std::min(lines, log_.size());
+    return std::vector<std::string>(log_.end() - static_cast<std::ptrdiff_t>(n), log_.end());
+  }
+
+ private:
+  void ReadOutput(std::stop_token stop) {
+    (void)PumpLines(
+        process_.output_fd(),
+        [this](std::string_view line) {
+          {
+            std::lock_guard lock(log_mutex_);
+            log_.emplace_back(line);
+            if (log_.size() > kLogTailCapacity) log_.pop_front();
+          }
+          if (on_log_line_) on_log_line_(line);
+        },
+        [&stop] { return stop.stop_requested(); }, std::chrono::milliseconds(50));
+    std::lock_guard lock(log_mutex_);
+    output_done_ = true;
+  }
+
+  // The engine exited before it was ready: wait briefly for its last words, then say why.
+  Error StartupFailure(const ExitStatus& exit) {
+    const auto until = Clock::now() + std::chrono::milliseconds(500);
+    while (Clock::now() < until) {
+      {
+        std::lock_guard lock(log_mutex_);
+        if (output_done_) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const std::vector<std::string> tail = LogTail(30);
+    const std::string_view error_class = ClassifyStartupFailure(tail);
+    std::string last;
+    for (auto it = tail.rbegin(); it != tail.rend() && last.empty(); ++it) {
+      if (it->find_first_not_of(" \t") != std::string::npos) last = *it;
+    }
+    return MakeError(ErrorCode::kUnavailable,
+                     "engine " + exit.Describe() + " during start-up" + (last.empty() ? "" : ": " + last),
+                     {{"error_class", error_class}, {"exit", exit.AsShellCode()}, {"log_tail", tail}});
+  }
+
+  LocalDeployer* deployer_;
+  const LocalDeployerOptions& options_;
+  std::string ready_path_;
+  std::function<void(std::string_view)> on_log_line_;
+  Process process_;
+  int port_;
+  std::string base_url_;
+  std::string record_path_;
+  std::string scratch_;
+  mutable std::mutex log_mutex_;
+  std::deque<std::string> log_;
+  bool output_done_ = false;
+  std::mutex stop_mutex_;
+  bool stopped_ = false;
+  std::jthread reader_;  // last: it runs on the members above and is joined first
+};
+
+}  // namespace
+
+std::string_view ClassifyStartupFailure(const std::vector<std::string>& log_tail) {
+  for (const auto& line : log_tail) {
+    std::string lower(line);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const char* marker :
+         {"out of memory", "outofmemoryerror", "not enough memory", "insufficient memory",
+          "no available memory for the cache blocks", "cuda error: out of memory"}) {
+      if (lower.find(marker) != std::string::npos) return kErrorClassOom;
+    }
+  }
+  return kErrorClassDeployFailed;
+}
+
+Result<int> FindFreePort(const std::string& host, const std::set<int>& avoid) {
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid()) return MakeError(ErrorCode::kIo, std::string("socket: ") + std::strerror(errno));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = 0;
+    if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+      return MakeError(ErrorCode::kInvalidArgument, "not an IPv4 address: " + host);
+    }
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      return MakeError(ErrorCode::kIo, std::string("bind: ") + std::strerror(errno));
+    }
+    socklen_t len = sizeof(addr);
+    ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+    const int port = ntohs(addr.sin_port);
+    if (!avoid.contains(port)) return port;
+  }
+  return MakeError(ErrorCode::kResourceExhausted, "no free port found on " + host);
+}
+
+std::optional<uint64_t> ProcessStartTime(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(in, text)) return std::nullopt;
+  // The command name may hold spaces and parentheses: fields resume after the last ')'.
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+    if (i == 22) return std::stoull(field);
+  }
+  return std::nullopt;
+}
+
+LocalDeployer::LocalDeployer(LocalDeployerOptions options) : options_(std::move(options)) {
+  if (!options_.probe)
+    options_.probe = [](const std::string& url, const std::string& path) { return HttpGetOk(url, path); };
+}
+
+std::vector<std::string> LocalDeployer::BuildArgv(const DeploySpec& spec, const std::string& host, int port,
+                                                  const std::string& config_file_path) {
+  const task::RuntimeDefinition& rt = *spec.runtime;
+  std::vector<std::string> argv = rt.command;
+  if (rt.model_arg == "positional") {
+    argv.push_back(spec.model);
+  } else if (!rt.model_arg.empty()) {
+    argv.push_back(rt.RenderFlag(rt.model_arg));
+    argv.push_back(spec.model);
+  }
+  argv.push_back(rt.RenderFlag(rt.host_flag));
+  argv.push_back(host);
+  argv.push_back(rt.RenderFlag(rt.port_flag));
+  argv.push_back(std::to_string(port));
+  if (!rt.served_model_name_flag.empty() && !spec.served_model_name.empty()) {
+    argv.push_back(rt.RenderFlag(rt.served_model_name_flag));
+    argv.push_back(spec.served_model_name);
+  }
+  if (!rt.metrics_flag.empty() && rt.FindFlag(rt.metrics_flag) != nullptr) {
+    const std::string metrics = rt.RenderFlag(rt.metrics_flag);
+    if (std::find(spec.plan.args.begin(), spec.plan.args.end(), metrics) == spec.plan.args.end()) {
+      argv.push_back(metrics);
+    }
+  }
+  argv.insert(argv.end(), spec.plan.args.begin(), spec.plan.args.end());
+  if (!config_file_path.empty()) {
+    argv.push_back(rt.RenderFlag(rt.config_file_flag));
+    argv.push_back(config_file_path);
+  }
+  return argv;
+}
+
+Result<int> LocalDeployer::ReservePort() {
+  std::lock_guard lock(mutex_);
+  auto port = FindFreePort(options_.host, ports_in_use_);
+  if (port.ok()) ports_in_use_.insert(*port);
+  return port;
+}
+
+void LocalDeployer::ReleasePort(int port) {
+  std::lock_guard lock(mutex_);
+  ports_in_use_.erase(port);
+}
+
+Result<std::unique_ptr<Deployment>> LocalDeployer::Deploy(const DeploySpec& spec) {
+  if (spec.runtime == nullptr) return MakeError(ErrorCode::kInvalidArgument, "deploy spec without a runtime");
+  std::error_code ec;
+  fs::create_directories(options_.state_dir, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "cannot create " + options_.state_dir + ": " + ec.message());
+  auto port = ReservePort();
+  if (!port.ok()) return std::move(port).error();
+
+  // Settings the engine reads from a file (TensorRT-LLM's --extra_llm_api_options) go into a scratch
+  // directory that lives as long as the deployment. JSON is valid YAML.
+  std::string scratch, config_path;
+  if (!spec.plan.config_file.empty() && !spec.runtime->config_file_flag.empty()) {
+    scratch = (fs::path(options_.state_dir) /
+               ("scratch-" + SafeFileName(spec.experiment) + "-" + std::to_string(*port)))
+                  .string();
+    fs::create_directories(scratch, ec);
+    config_path = scratch + "/" + spec.runtime->config_file_flag + ".yaml";
+    std::ofstream(config_path) << DumpJson(spec.plan.config_file, 2) << "\n";
+  }
+
+  ProcessOptions process;
+  process.argv = BuildArgv(spec, options_.host, *port, config_path);
+  process.env[kOwnerEnv] = options_.owner;
+  process.env["AUTOTUNER_EXPERIMENT"] = spec.experiment;
+  if (!options_.visible_devices.empty()) process.env["CUDA_VISIBLE_DEVICES"] = options_.visible_devices;
+  auto child = Process::Spawn(process);
+  if (!child.ok()) {
+    ReleasePort(*port);
+    if (!scratch.empty()) fs::remove_all(scratch, ec);
+    Error error = std::move(child).error();
+    error.details["error_class"] = kErrorClassDeployFailed;
+    return error;
+  }
+
+  // The record outlives a crash of this process: CleanupOrphans finds the engine through it.
+  const std::string record_path =
+      (fs::path(options_.state_dir) / ("engine-" + std::to_string(child->pid()) + ".json")).string();
+  const Json record = {{"owner", options_.owner},
+                       {"pid", child->pid()},
+                       {"start_time", ProcessStartTime(child->pid()).value_or(0)},
+                       {"experiment", spec.experiment},
+                       {"port", *port},
+                       {"argv", process.argv}};
+  std::ofstream(record_path) << DumpJson(record) << "\n";
+
+  const std::string base_url = "http://" + options_.host + ":" + std::to_string(*port);
+  return std::unique_ptr<Deployment>(std::make_unique<LocalDeployment>(
+      this, options_, spec, std::move(*child), *port, base_url, record_path, scratch));
+}
+
+Result<int> LocalDeployer::CleanupOrphans(const std::string& owner) {
+  std::error_code ec;
+  if (!fs::is_directory(options_.state_dir, ec)) return 0;
+  int removed = 0;
+  for (const auto& entry : fs::directory_iterator(options_.state_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("engine-") || entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    auto record = ParseJson(text.str(), entry.path().string());
+    if (!record.ok() || record->value("owner", "") != owner) continue;
+    const int pid = record->value("pid", 0);
+    const auto start = ProcessStartTime(pid);
+    // Only the very process we started (same start time, our owner in its environment) is touched.
+    if (pid > 0 && start && *start == record->value("start_time", uint64_t{0}) && OwnedBy(pid, owner)) {
+      ::kill(-pid, SIGTERM);
+      const auto until = Clock::now() + options_.stop_grace;
+      while (Clock::now() < until && ProcessStartTime(pid) == start) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      ::kill(-pid, SIGKILL);
+      ++removed;
+    }
+    fs::remove(entry.path(), ec);
+    const std::string scratch_prefix = "scratch-" + SafeFileName(record->value("experiment", "")) + "-" +
+                                       std::to_string(record->value("port", 0));
+    fs::remove_all(fs::path(options_.state_dir) / scratch_prefix, ec);
+  }
+  return removed;
+}
+
+}  // namespace autotuner::deploy

@@ -1,0 +1,57 @@
+#pragma once
+
+// Engines as local processes: each in its own process group on a free loopback port, its output captured line
+// by line, recorded on disk with its owner so a restarted autotuner can remove what it left behind.
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "autotuner/deploy/deployer.h"
+
+namespace autotuner::deploy {
+
+// True when GET base_url + path answers 2xx. Injected so tests need no HTTP engine.
+using ReadinessProbe = std::function<bool(const std::string& base_url, const std::string& path)>;
+
+struct LocalDeployerOptions {
+  std::string owner;      // this autotuner's store instance id; recorded with every engine
+  std::string state_dir;  // where engine records live (created when missing)
+  std::string host = "127.0.0.1";
+  std::chrono::milliseconds stop_grace = std::chrono::seconds(10);  // SIGTERM → grace → SIGKILL
+  std::chrono::milliseconds probe_interval = std::chrono::milliseconds(100);
+  ReadinessProbe probe;         // default: an HTTP GET (http_probe.h)
+  std::string visible_devices;  // CUDA_VISIBLE_DEVICES for engines ("" = leave unset)
+};
+
+class LocalDeployer final : public Deployer {
+ public:
+  explicit LocalDeployer(LocalDeployerOptions options);
+
+  Result<std::unique_ptr<Deployment>> Deploy(const DeploySpec& spec) override;
+  Result<int> CleanupOrphans(const std::string& owner) override;
+
+  // The engine argv for a spec on `port` (command, model, host/port, served name, plan flags, config file).
+  static std::vector<std::string> BuildArgv(const DeploySpec& spec, const std::string& host, int port,
+                                            const std::string& config_file_path);
+
+  // Called by deployments when they stop.
+  void ReleasePort(int port);
+
+ private:
+  Result<int> ReservePort();
+
+  LocalDeployerOptions options_;
+  std::mutex mutex_;
+  std::set<int> ports_in_use_;
+};
+
+// A free TCP port on `host` (the kernel's choice); `avoid` lists ports already handed out.
+Result<int> FindFreePort(const std::string& host, const std::set<int>& avoid);
+
+// Start time of a process in clock ticks since boot (/proc/PID/stat field 22), or nothing when it is gone.
+std::optional<uint64_t> ProcessStartTime(int pid);
+
+}  // namespace autotuner::deploy

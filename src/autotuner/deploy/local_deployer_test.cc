@@ -1,0 +1,282 @@
+#include "autotuner/deploy/local_deployer.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace autotuner::deploy {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/autotuner-deploy-XXXXXX";
+    path_ = ::mkdtemp(pattern);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A fake engine: `sh -c SCRIPT fake <engine args...>`.
+task::RuntimeDefinition FakeRuntime(const std::string& script) {
+  task::RuntimeDefinition rt;
+  rt.name = "fake";
+  rt.engine = "sglang";
+  rt.command = {"sh", "-c", script, "fake"};
+  rt.model_arg = "model-path";
+  rt.host_flag = "host";
+  rt.port_flag = "port";
+  rt.ready_path = "/v1/models";
+  return rt;
+}
+
+bool Alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  return stat && text.find(") Z") == std::string::npos;  // a zombie has already died
+}
+
+LocalDeployerOptions Options(const std::string& state_dir, const std::string& ready_file = "") {
+  LocalDeployerOptions o;
+  o.owner = "owner-a";
+  o.state_dir = state_dir;
+  o.stop_grace = milliseconds(2000);
+  o.probe_interval = milliseconds(20);
+  o.probe = [ready_file](const std::string&, const std::string&) {
+    return !ready_file.empty() && fs::exists(ready_file);
+  };
+  return o;
+}
+
+DeploySpec Spec(const task::RuntimeDefinition& rt, std::vector<std::string>* lines = nullptr) {
+  DeploySpec spec;
+  spec.experiment = "task/1";
+  spec.runtime = &rt;
+  spec.model = "org/model";
+  if (lines != nullptr) spec.on_log_line = [lines](std::string_view l) { lines->emplace_back(l); };
+  return spec;
+}
+
+TEST(LocalDeployerTest, ArgvFollowsTheRuntime) {
+  auto catalog = task::RuntimeCatalog::Load({std::string(AUTOTUNER_SOURCE_DIR) + "/runtimes"});
+  ASSERT_TRUE(catalog.ok());
+  DeploySpec spec;
+  spec.model = "meta-llama/Llama-3.2-1B-Instruct";
+  spec.served_model_name = "llama";
+  spec.plan.args = {"--mem-fraction-static", "0.8"};
+  spec.runtime = catalog->Find("sglang");
+  EXPECT_THAT(
+      LocalDeployer::BuildArgv(spec, "127.0.0.1", 30000, ""),
+      ElementsAre("python3", "-m", "sglang.launch_server", "--model-path", "meta-llama/Llama-3.2-1B-Instruct",
+                  "--host", "127.0.0.1", "--port", "30000", "--served-model-name", "llama",
+                  "--enable-metrics", "--mem-fraction-static", "0.8"));
+  spec.runtime = catalog->Find("vllm");
+  spec.plan.args = {};
+  EXPECT_THAT(LocalDeployer::BuildArgv(spec, "127.0.0.1", 8000, ""),
+              ElementsAre("vllm", "serve", "meta-llama/Llama-3.2-1B-Instruct", "--host", "127.0.0.1",
+                          "--port", "8000", "--served-model-name", "llama"));
+  spec.runtime = catalog->Find("sim-trtllm");
+  EXPECT_THAT(LocalDeployer::BuildArgv(spec, "127.0.0.1", 8001, "/tmp/x/extra.yaml"),
+              ElementsAre("autotuner-sim", "--flavor", "trtllm", "meta-llama/Llama-3.2-1B-Instruct", "--host",
+                          "127.0.0.1", "--port", "8001", "--extra_llm_api_options", "/tmp/x/extra.yaml"));
+}
+
+TEST(LocalDeployerTest, BecomesReadyStreamsLogsAndStopsCleanly) {
+  TempDir dir;
+  const std::string ready = dir.path() + "/ready";
+  const auto rt =
+      FakeRuntime("echo \"args: $*\"; echo \"owner=$AUTOTUNER_OWNER\"; touch " + ready + "; exec sleep 60");
+  LocalDeployer deployer(Options(dir.path(), ready));
+  std::vector<std::string> lines;
+  auto deployment = deployer.Deploy(Spec(rt, &lines));
+  ASSERT_TRUE(deployment.ok()) << deployment.error().message;
+  EXPECT_THAT((*deployment)->base_url(), HasSubstr("http://127.0.0.1:"));
+  const Status ready_status = (*deployment)->WaitReady(Clock::now() + milliseconds(10000), {});
+  ASSERT_TRUE(ready_status.ok()) << ready_status.error().message;
+
+  // One engine record on disk while it runs.
+  std::vector<fs::path> records;
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    if (e.path().filename().string().starts_with("engine-")) records.push_back(e.path());
+  }
+  ASSERT_EQ(records.size(), 1u);
+  const std::string name = records[0].filename().string();
+  const pid_t pid = std::stoi(name.substr(7, name.size() - 12));
+  EXPECT_TRUE(Alive(pid));
+
+  ASSERT_TRUE((*deployment)->Stop().ok());
+  EXPECT_FALSE(Alive(pid));
+  EXPECT_FALSE(fs::exists(records[0]));
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_THAT(lines[0], HasSubstr("--model-path org/model --host 127.0.0.1 --port "));
+  EXPECT_EQ(lines[1], "owner=owner-a");
+  EXPECT_EQ((*deployment)->LogTail(1), std::vector<std::string>{"owner=owner-a"});
+}
+
+TEST(LocalDeployerTest, StartupOomFailsFastWithTheEngineMessage) {
+  TempDir dir;
+  const auto rt = FakeRuntime(
+      "echo 'Loading weights'; sleep 0.2; "
+      "echo 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB' >&2; exit 1");
+  LocalDeployer deployer(Options(dir.path()));
+  auto deployment = deployer.Deploy(Spec(rt));
+  ASSERT_TRUE(deployment.ok());
+  const auto start = Clock::now();
+  const Status status = (*deployment)->WaitReady(Clock::now() + milliseconds(30000), {});
+  const auto elapsed = Clock::now() - start;
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(status.error().details["error_class"], "oom");
+  EXPECT_EQ(status.error().details["exit"], 1);
+  EXPECT_THAT(status.error().message, HasSubstr("CUDA out of memory"));
+  EXPECT_LT(elapsed, milliseconds(2000 + 200));  // 2 s after the exit, with the 0.2 s start-up
+}
+
+TEST(LocalDeployerTest, OtherStartupFailuresAreDeployFailed) {
+  TempDir dir;
+  const auto rt = FakeRuntime("echo 'sglang serve: error: unrecognized arguments: --bogus' >&2; exit 2");
+  LocalDeployer deployer(Options(dir.path()));
+  auto deployment = deployer.Deploy(Spec(rt));
+  ASSERT_TRUE(deployment.ok());
+  const Status status = (*deployment)->WaitReady(Clock::now() + milliseconds(30000), {});
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
+  EXPECT_THAT(status.error().message, HasSubstr("exited with status 2 during start-up: sglang serve: error"));
+}
+
+TEST(LocalDeployerTest, TimeoutAndCancel) {
+  TempDir dir;
+  const auto rt = FakeRuntime("exec sleep 60");
+  LocalDeployer deployer(Options(dir.path()));
+  auto slow = deployer.Deploy(Spec(rt));
+  ASSERT_TRUE(slow.ok());
+  const Status timed_out = (*slow)->WaitReady(Clock::now() + milliseconds(200), {});
+  ASSERT_FALSE(timed_out.ok());
+  EXPECT_EQ(timed_out.error().code, ErrorCode::kTimeout);
+  std::stop_source stop;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(100));
+    stop.request_stop();
+  });
+  const Status cancelled = (*slow)->WaitReady(Clock::now() + milliseconds(30000), stop.get_token());
+  canceller.join();
+  ASSERT_FALSE(cancelled.ok());
+  EXPECT_EQ(cancelled.error().code, ErrorCode::kCancelled);
+}
+
+TEST(LocalDeployerTest, MissingEngineBinaryIsDeployFailed) {
+  TempDir dir;
+  task::RuntimeDefinition rt = FakeRuntime("");
+  rt.command = {"/nonexistent/engine"};
+  LocalDeployer deployer(Options(dir.path()));
+  auto deployment = deployer.Deploy(Spec(rt));
+  ASSERT_FALSE(deployment.ok());
+  EXPECT_EQ(deployment.error().details["error_class"], "deploy_failed");
+}
+
+TEST(LocalDeployerTest, RestartedDeployerRemovesItsOrphansAndNothingElse) {
+  TempDir dir;
+  const auto rt = FakeRuntime("exec sleep 60");
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    // A crashing autotuner: deploys two engines (its own and another owner's) and dies without stopping them.
+    ::close(pipe_fds[0]);
+    LocalDeployerOptions mine = Options(dir.path());
+    LocalDeployerOptions theirs = Options(dir.path());
+    theirs.owner = "owner-b";
+    LocalDeployer a(mine), b(theirs);
+    auto da = a.Deploy(Spec(rt));
+    auto db = b.Deploy(Spec(rt));
+    const char ok = (da.ok() && db.ok()) ? 'y' : 'n';
+    (void)!::write(pipe_fds[1], &ok, 1);
+    std::_Exit(0);
+  }
+  ::close(pipe_fds[1]);
+  char ok = 0;
+  ASSERT_EQ(::read(pipe_fds[0], &ok, 1), 1);
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_EQ(ok, 'y');
+
+  // Which engine belongs to whom, from the records.
+  pid_t pid_a = -1, pid_b = -1;
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    if (!e.path().filename().string().starts_with("engine-")) continue;
+    std::ifstream in(e.path());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const pid_t pid = std::stoi(text.substr(text.find("\"pid\":") + 6));
+    (text.find("owner-a") != std::string::npos ? pid_a : pid_b) = pid;
+  }
+  ASSERT_GT(pid_a, 0);
+  ASSERT_GT(pid_b, 0);
+  ASSERT_TRUE(Alive(pid_a));
+  ASSERT_TRUE(Alive(pid_b));
+
+  LocalDeployer restarted(Options(dir.path()));
+  auto removed = restarted.CleanupOrphans("owner-a");
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 1);
+  for (int i = 0; i < 100 && Alive(pid_a); ++i) std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_FALSE(Alive(pid_a));
+  EXPECT_TRUE(Alive(pid_b));  // not ours: untouched
+
+  LocalDeployerOptions b_options = Options(dir.path());
+  b_options.owner = "owner-b";
+  EXPECT_EQ(*LocalDeployer(b_options).CleanupOrphans("owner-b"), 1);
+  for (int i = 0; i < 100 && Alive(pid_b); ++i) std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_FALSE(Alive(pid_b));
+}
+
+TEST(LocalDeployerTest, ConfigFileIsWrittenForTheEngine) {
+  TempDir dir;
+  const std::string ready = dir.path() + "/ready";
+  task::RuntimeDefinition rt = FakeRuntime(
+      "while [ $# -gt 0 ]; do if [ \"$1\" = --extra_llm_api_options ]; then cat \"$2\"; fi; shift; done; "
+      "touch " +
+      ready + "; exec sleep 60");
+  rt.config_file_flag = "extra_llm_api_options";
+  rt.flag_style = task::RuntimeDefinition::FlagStyle::kUnderscores;
+  LocalDeployer deployer(Options(dir.path(), ready));
+  std::vector<std::string> lines;
+  DeploySpec spec = Spec(rt, &lines);
+  spec.plan.config_file = {{"kv_cache_config", {{"dtype", "fp8"}}}};
+  auto deployment = deployer.Deploy(spec);
+  ASSERT_TRUE(deployment.ok());
+  ASSERT_TRUE((*deployment)->WaitReady(Clock::now() + milliseconds(10000), {}).ok());
+  ASSERT_TRUE((*deployment)->Stop().ok());
+  std::string all;
+  for (const auto& l : lines) all += l;
+  EXPECT_THAT(all, HasSubstr("\"dtype\": \"fp8\""));
+}
+
+TEST(LocalDeployerTest, FreePortsAreDistinct) {
+  std::set<int> used;
+  for (int i = 0; i < 5; ++i) {
+    auto port = FindFreePort("127.0.0.1", used);
+    ASSERT_TRUE(port.ok());
+    EXPECT_FALSE(used.contains(*port));
+    used.insert(*port);
+  }
+}
+
+}  // namespace
+}  // namespace autotuner::deploy
