@@ -12,13 +12,17 @@
 #include <vector>
 
 #include "autotuner/core/result.h"
+#include "autotuner/deploy/engine_log.h"
 #include "autotuner/deploy/mapping.h"
 #include "autotuner/task/runtime_catalog.h"
 
 namespace autotuner::deploy {
 
 struct DeploySpec {
-  std::string experiment;  // stable id used in names, labels and records, e.g. "quickstart/3"
+  std::string task_name;
+  std::string experiment;    // stable id used in names, labels and records, e.g. "quickstart/3"
+  std::string image;         // container image:tag (docker, kubernetes); unused locally
+  std::vector<int> gpu_ids;  // the GPUs this experiment holds (CUDA_VISIBLE_DEVICES / device requests)
   const task::RuntimeDefinition* runtime = nullptr;
   std::string model;              // model.id_or_path
   std::string served_model_name;  // benchmark.model_name
@@ -26,10 +30,6 @@ struct DeploySpec {
   // Receives every engine log line as it is written; called from the deployment's own thread.
   std::function<void(std::string_view line)> on_log_line;
 };
-
-// Failure classes carried in Error::details["error_class"] (SPEC §5).
-inline constexpr std::string_view kErrorClassOom = "oom";
-inline constexpr std::string_view kErrorClassDeployFailed = "deploy_failed";
 
 class Deployment {
  public:
@@ -54,8 +54,5 @@ class Deployer {
   // those. Returns how many were removed.
   virtual Result<int> CleanupOrphans(const std::string& owner) = 0;
 };
-
-// Classifies an engine's start-up failure from its last log lines.
-std::string_view ClassifyStartupFailure(const std::vector<std::string>& log_tail);
 
 }  // namespace autotuner::deploy

@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -24,7 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t kLogTailCapacity = 2000;
 constexpr const char* kOwnerEnv = "AUTOTUNER_OWNER";
 
 std::string SafeFileName(std::string_view s) {
@@ -55,13 +53,18 @@ class LocalDeployment final : public Deployment {
       : deployer_(deployer),
         options_(options),
         ready_path_(spec.runtime->ready_path.empty() ? spec.runtime->health_path : spec.runtime->ready_path),
-        on_log_line_(spec.on_log_line),
+        log_(spec.on_log_line),
         process_(std::move(process)),
         port_(port),
         base_url_(std::move(base_url)),
         record_path_(std::move(record_path)),
         scratch_(std::move(scratch)) {
-    reader_ = std::jthread([this](std::stop_token stop) { ReadOutput(stop); });
+    reader_ = std::jthread([this](std::stop_token stop) {
+      (void)PumpLines(
+          process_.output_fd(), [this](std::string_view line) { log_.Append(line); },
+          [&stop] { return stop.stop_requested(); }, std::chrono::milliseconds(50));
+      log_.MarkDone();
+    });
   }
 
   ~LocalDeployment() override { (void)Stop(); }
@@ -69,20 +72,13 @@ class LocalDeployment final : public Deployment {
   std::string base_url() const override { return base_url_; }
 
   Status WaitReady(Clock::time_point deadline, std::stop_token stop) override {
-    while (true) {
-      if (auto exited = process_.Poll()) return StartupFailure(*exited);
-      if (options_.probe(base_url_, ready_path_)) return {};
-      if (stop.stop_requested())
-        return MakeError(ErrorCode::kCancelled, "cancelled while the engine was starting");
-      if (Clock::now() >= deadline) {
-        return MakeError(ErrorCode::kTimeout,
-                         "engine not ready at " + base_url_ + ready_path_ + " before the deadline",
-                         {{"error_class", "timeout"}, {"log_tail", LogTail(20)}});
-      }
-      // Wake as soon as the process exits, else after one probe interval.
-      process_.Wait(std::min(options_.probe_interval,
-                             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())));
-    }
+    ReadinessWait wait{options_.probe, base_url_, ready_path_, options_.probe_interval,
+                       [this](std::chrono::milliseconds timeout) -> std::optional<EngineExit> {
+                         const auto status = process_.Wait(timeout);
+                         if (!status) return std::nullopt;
+                         return EngineExit{status->Describe(), status->AsShellCode(), false};
+                       }};
+    return AwaitReady(wait, log_, deadline, stop);
   }
 
   Status Stop() override {
@@ -99,81 +95,24 @@ class LocalDeployment final : public Deployment {
     return {};
   }
 
-  std::vector<std::string> LogTail(size_t lines) const override {
-    std::lock_guard lock(log_mutex_);
-    const size_t n = std::min(lines, log_.size());
-    return std::vector<std::string>(log_.end() - static_cast<std::ptrdiff_t>(n), log_.end());
-  }
+  std::vector<std::string> LogTail(size_t lines) const override { return log_.Tail(lines); }
 
  private:
-  void ReadOutput(std::stop_token stop) {
-    (void)PumpLines(
-        process_.output_fd(),
-        [this](std::string_view line) {
-          {
-            std::lock_guard lock(log_mutex_);
-            log_.emplace_back(line);
-            if (log_.size() > kLogTailCapacity) log_.pop_front();
-          }
-          if (on_log_line_) on_log_line_(line);
-        },
-        [&stop] { return stop.stop_requested(); }, std::chrono::milliseconds(50));
-    std::lock_guard lock(log_mutex_);
-    output_done_ = true;
-  }
-
-  // The engine exited before it was ready: wait briefly for its last words, then say why.
-  Error StartupFailure(const ExitStatus& exit) {
-    const auto until = Clock::now() + std::chrono::milliseconds(500);
-    while (Clock::now() < until) {
-      {
-        std::lock_guard lock(log_mutex_);
-        if (output_done_) break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    const std::vector<std::string> tail = LogTail(30);
-    const std::string_view error_class = ClassifyStartupFailure(tail);
-    std::string last;
-    for (auto it = tail.rbegin(); it != tail.rend() && last.empty(); ++it) {
-      if (it->find_first_not_of(" \t") != std::string::npos) last = *it;
-    }
-    return MakeError(ErrorCode::kUnavailable,
-                     "engine " + exit.Describe() + " during start-up" + (last.empty() ? "" : ": " + last),
-                     {{"error_class", error_class}, {"exit", exit.AsShellCode()}, {"log_tail", tail}});
-  }
-
   LocalDeployer* deployer_;
-  const LocalDeployerOptions& options_;
+  const LocalDeployerOptions& options_;  // the deployer outlives its deployments
   std::string ready_path_;
-  std::function<void(std::string_view)> on_log_line_;
+  EngineLog log_;
   Process process_;
   int port_;
   std::string base_url_;
   std::string record_path_;
   std::string scratch_;
-  mutable std::mutex log_mutex_;
-  std::deque<std::string> log_;
-  bool output_done_ = false;
   std::mutex stop_mutex_;
   bool stopped_ = false;
   std::jthread reader_;  // last: it runs on the members above and is joined first
 };
 
 }  // namespace
-
-std::string_view ClassifyStartupFailure(const std::vector<std::string>& log_tail) {
-  for (const auto& line : log_tail) {
-    std::string lower(line);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (const char* marker :
-         {"out of memory", "outofmemoryerror", "not enough memory", "insufficient memory",
-          "no available memory for the cache blocks", "cuda error: out of memory"}) {
-      if (lower.find(marker) != std::string::npos) return kErrorClassOom;
-    }
-  }
-  return kErrorClassDeployFailed;
-}
 
 Result<int> FindFreePort(const std::string& host, const std::set<int>& avoid) {
   for (int attempt = 0; attempt < 64; ++attempt) {
@@ -216,38 +155,6 @@ LocalDeployer::LocalDeployer(LocalDeployerOptions options) : options_(std::move(
     options_.probe = [](const std::string& url, const std::string& path) { return HttpGetOk(url, path); };
 }
 
-std::vector<std::string> LocalDeployer::BuildArgv(const DeploySpec& spec, const std::string& host, int port,
-                                                  const std::string& config_file_path) {
-  const task::RuntimeDefinition& rt = *spec.runtime;
-  std::vector<std::string> argv = rt.command;
-  if (rt.model_arg == "positional") {
-    argv.push_back(spec.model);
-  } else if (!rt.model_arg.empty()) {
-    argv.push_back(rt.RenderFlag(rt.model_arg));
-    argv.push_back(spec.model);
-  }
-  argv.push_back(rt.RenderFlag(rt.host_flag));
-  argv.push_back(host);
-  argv.push_back(rt.RenderFlag(rt.port_flag));
-  argv.push_back(std::to_string(port));
-  if (!rt.served_model_name_flag.empty() && !spec.served_model_name.empty()) {
-    argv.push_back(rt.RenderFlag(rt.served_model_name_flag));
-    argv.push_back(spec.served_model_name);
-  }
-  if (!rt.metrics_flag.empty() && rt.FindFlag(rt.metrics_flag) != nullptr) {
-    const std::string metrics = rt.RenderFlag(rt.metrics_flag);
-    if (std::find(spec.plan.args.begin(), spec.plan.args.end(), metrics) == spec.plan.args.end()) {
-      argv.push_back(metrics);
-    }
-  }
-  argv.insert(argv.end(), spec.plan.args.begin(), spec.plan.args.end());
-  if (!config_file_path.empty()) {
-    argv.push_back(rt.RenderFlag(rt.config_file_flag));
-    argv.push_back(config_file_path);
-  }
-  return argv;
-}
-
 Result<int> LocalDeployer::ReservePort() {
   std::lock_guard lock(mutex_);
   auto port = FindFreePort(options_.host, ports_in_use_);
@@ -281,16 +188,21 @@ Result<std::unique_ptr<Deployment>> LocalDeployer::Deploy(const DeploySpec& spec
   }
 
   ProcessOptions process;
-  process.argv = BuildArgv(spec, options_.host, *port, config_path);
+  process.argv = BuildEngineArgv(*spec.runtime, spec.model, spec.served_model_name, spec.plan, options_.host,
+                                 *port, config_path);
   process.env[kOwnerEnv] = options_.owner;
   process.env["AUTOTUNER_EXPERIMENT"] = spec.experiment;
-  if (!options_.visible_devices.empty()) process.env["CUDA_VISIBLE_DEVICES"] = options_.visible_devices;
+  if (!spec.gpu_ids.empty()) {
+    std::string devices;
+    for (int id : spec.gpu_ids) devices += (devices.empty() ? "" : ",") + std::to_string(id);
+    process.env["CUDA_VISIBLE_DEVICES"] = devices;
+  }
   auto child = Process::Spawn(process);
   if (!child.ok()) {
     ReleasePort(*port);
     if (!scratch.empty()) fs::remove_all(scratch, ec);
     Error error = std::move(child).error();
-    error.details["error_class"] = kErrorClassDeployFailed;
+    error.details["error_class"] = "deploy_failed";
     return error;
   }
 

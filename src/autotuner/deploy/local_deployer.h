@@ -13,17 +13,13 @@
 
 namespace autotuner::deploy {
 
-// True when GET base_url + path answers 2xx. Injected so tests need no HTTP engine.
-using ReadinessProbe = std::function<bool(const std::string& base_url, const std::string& path)>;
-
 struct LocalDeployerOptions {
   std::string owner;      // this autotuner's store instance id; recorded with every engine
   std::string state_dir;  // where engine records live (created when missing)
   std::string host = "127.0.0.1";
   std::chrono::milliseconds stop_grace = std::chrono::seconds(10);  // SIGTERM → grace → SIGKILL
   std::chrono::milliseconds probe_interval = std::chrono::milliseconds(100);
-  ReadinessProbe probe;         // default: an HTTP GET (http_probe.h)
-  std::string visible_devices;  // CUDA_VISIBLE_DEVICES for engines ("" = leave unset)
+  ReadinessProbe probe;  // default: an HTTP GET (http_probe.h)
 };
 
 class LocalDeployer final : public Deployer {
@@ -32,10 +28,6 @@ class LocalDeployer final : public Deployer {
 
   Result<std::unique_ptr<Deployment>> Deploy(const DeploySpec& spec) override;
   Result<int> CleanupOrphans(const std::string& owner) override;
-
-  // The engine argv for a spec on `port` (command, model, host/port, served name, plan flags, config file).
-  static std::vector<std::string> BuildArgv(const DeploySpec& spec, const std::string& host, int port,
-                                            const std::string& config_file_path);
 
   // Called by deployments when they stop.
   void ReleasePort(int port);

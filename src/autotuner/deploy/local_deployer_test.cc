@@ -73,38 +73,17 @@ DeploySpec Spec(const task::RuntimeDefinition& rt, std::vector<std::string>* lin
   return spec;
 }
 
-TEST(LocalDeployerTest, ArgvFollowsTheRuntime) {
-  auto catalog = task::RuntimeCatalog::Load({std::string(AUTOTUNER_SOURCE_DIR) + "/runtimes"});
-  ASSERT_TRUE(catalog.ok());
-  DeploySpec spec;
-  spec.model = "meta-llama/Llama-3.2-1B-Instruct";
-  spec.served_model_name = "llama";
-  spec.plan.args = {"--mem-fraction-static", "0.8"};
-  spec.runtime = catalog->Find("sglang");
-  EXPECT_THAT(
-      LocalDeployer::BuildArgv(spec, "127.0.0.1", 30000, ""),
-      ElementsAre("python3", "-m", "sglang.launch_server", "--model-path", "meta-llama/Llama-3.2-1B-Instruct",
-                  "--host", "127.0.0.1", "--port", "30000", "--served-model-name", "llama",
-                  "--enable-metrics", "--mem-fraction-static", "0.8"));
-  spec.runtime = catalog->Find("vllm");
-  spec.plan.args = {};
-  EXPECT_THAT(LocalDeployer::BuildArgv(spec, "127.0.0.1", 8000, ""),
-              ElementsAre("vllm", "serve", "meta-llama/Llama-3.2-1B-Instruct", "--host", "127.0.0.1",
-                          "--port", "8000", "--served-model-name", "llama"));
-  spec.runtime = catalog->Find("sim-trtllm");
-  EXPECT_THAT(LocalDeployer::BuildArgv(spec, "127.0.0.1", 8001, "/tmp/x/extra.yaml"),
-              ElementsAre("autotuner-sim", "--flavor", "trtllm", "meta-llama/Llama-3.2-1B-Instruct", "--host",
-                          "127.0.0.1", "--port", "8001", "--extra_llm_api_options", "/tmp/x/extra.yaml"));
-}
-
 TEST(LocalDeployerTest, BecomesReadyStreamsLogsAndStopsCleanly) {
   TempDir dir;
   const std::string ready = dir.path() + "/ready";
   const auto rt =
-      FakeRuntime("echo \"args: $*\"; echo \"owner=$AUTOTUNER_OWNER\"; touch " + ready + "; exec sleep 60");
+      FakeRuntime("echo \"args: $*\"; echo \"owner=$AUTOTUNER_OWNER gpus=$CUDA_VISIBLE_DEVICES\"; touch " +
+                  ready + "; exec sleep 60");
   LocalDeployer deployer(Options(dir.path(), ready));
   std::vector<std::string> lines;
-  auto deployment = deployer.Deploy(Spec(rt, &lines));
+  DeploySpec spec = Spec(rt, &lines);
+  spec.gpu_ids = {2, 3};
+  auto deployment = deployer.Deploy(spec);
   ASSERT_TRUE(deployment.ok()) << deployment.error().message;
   EXPECT_THAT((*deployment)->base_url(), HasSubstr("http://127.0.0.1:"));
   const Status ready_status = (*deployment)->WaitReady(Clock::now() + milliseconds(10000), {});
@@ -125,8 +104,8 @@ TEST(LocalDeployerTest, BecomesReadyStreamsLogsAndStopsCleanly) {
   EXPECT_FALSE(fs::exists(records[0]));
   ASSERT_GE(lines.size(), 2u);
   EXPECT_THAT(lines[0], HasSubstr("--model-path org/model --host 127.0.0.1 --port "));
-  EXPECT_EQ(lines[1], "owner=owner-a");
-  EXPECT_EQ((*deployment)->LogTail(1), std::vector<std::string>{"owner=owner-a"});
+  EXPECT_EQ(lines[1], "owner=owner-a gpus=2,3");
+  EXPECT_EQ((*deployment)->LogTail(1), std::vector<std::string>{"owner=owner-a gpus=2,3"});
 }
 
 TEST(LocalDeployerTest, StartupOomFailsFastWithTheEngineMessage) {

@@ -300,4 +300,35 @@ GpuGeneration GenerationOf(std::string_view gpu_type) {
 
 MappingOutcome MapCandidate(const MappingInput& input) { return Mapper(input).Run(); }
 
+std::vector<std::string> BuildEngineArgv(const task::RuntimeDefinition& rt, const std::string& model,
+                                         const std::string& served_model_name, const LaunchPlan& plan,
+                                         const std::string& host, int port,
+                                         const std::string& config_file_path) {
+  std::vector<std::string> argv = rt.command;
+  if (rt.model_arg == "positional") {
+    argv.push_back(model);
+  } else if (!rt.model_arg.empty()) {
+    argv.push_back(rt.RenderFlag(rt.model_arg));
+    argv.push_back(model);
+  }
+  argv.push_back(rt.RenderFlag(rt.host_flag));
+  argv.push_back(host);
+  argv.push_back(rt.RenderFlag(rt.port_flag));
+  argv.push_back(std::to_string(port));
+  if (!rt.served_model_name_flag.empty() && !served_model_name.empty()) {
+    argv.push_back(rt.RenderFlag(rt.served_model_name_flag));
+    argv.push_back(served_model_name);
+  }
+  if (!rt.metrics_flag.empty() && rt.FindFlag(rt.metrics_flag) != nullptr) {
+    const std::string metrics = rt.RenderFlag(rt.metrics_flag);
+    if (std::find(plan.args.begin(), plan.args.end(), metrics) == plan.args.end()) argv.push_back(metrics);
+  }
+  argv.insert(argv.end(), plan.args.begin(), plan.args.end());
+  if (!config_file_path.empty()) {
+    argv.push_back(rt.RenderFlag(rt.config_file_flag));
+    argv.push_back(config_file_path);
+  }
+  return argv;
+}
+
 }  // namespace autotuner::deploy

@@ -46,6 +46,13 @@ struct MappingOutcome {
 
 MappingOutcome MapCandidate(const MappingInput& input);
 
+// The whole engine command line: the runtime's command, the model (positional or flag), host and port, the
+// served model name, the metrics switch, the plan's flags, and the config file when the plan has one.
+std::vector<std::string> BuildEngineArgv(const task::RuntimeDefinition& runtime, const std::string& model,
+                                         const std::string& served_model_name, const LaunchPlan& plan,
+                                         const std::string& host, int port,
+                                         const std::string& config_file_path);
+
 // The GPU generation matters for FP8: Hopper/Ada have FP8 tensor cores, Ampere runs FP8 weight-only, older
 // GPUs have no FP8 kernels at all.
 enum class GpuGeneration { kUnknown, kPreAmpere, kAmpere, kAda, kHopper, kBlackwell };

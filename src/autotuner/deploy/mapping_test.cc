@@ -246,6 +246,34 @@ TEST(MappingTest, SimRuntimesGetTheGpuModel) {
   EXPECT_THAT(Args(f), ElementsAre("--max_batch_size", "8", "--sim-gpu-type", "A100-80GB"));
 }
 
+TEST(EngineArgvTest, FollowsTheRuntime) {
+  struct {
+    std::string model, served_model_name;
+    LaunchPlan plan;
+    const task::RuntimeDefinition* runtime = nullptr;
+  } spec;
+  spec.model = "meta-llama/Llama-3.2-1B-Instruct";
+  spec.served_model_name = "llama";
+  spec.plan.args = {"--mem-fraction-static", "0.8"};
+  spec.runtime = Catalog().Find("sglang");
+  EXPECT_THAT(
+      BuildEngineArgv(*spec.runtime, spec.model, spec.served_model_name, spec.plan, "127.0.0.1", 30000, ""),
+      ElementsAre("python3", "-m", "sglang.launch_server", "--model-path", "meta-llama/Llama-3.2-1B-Instruct",
+                  "--host", "127.0.0.1", "--port", "30000", "--served-model-name", "llama",
+                  "--enable-metrics", "--mem-fraction-static", "0.8"));
+  spec.runtime = Catalog().Find("vllm");
+  spec.plan.args = {};
+  EXPECT_THAT(
+      BuildEngineArgv(*spec.runtime, spec.model, spec.served_model_name, spec.plan, "127.0.0.1", 8000, ""),
+      ElementsAre("vllm", "serve", "meta-llama/Llama-3.2-1B-Instruct", "--host", "127.0.0.1", "--port",
+                  "8000", "--served-model-name", "llama"));
+  spec.runtime = Catalog().Find("sim-trtllm");
+  EXPECT_THAT(BuildEngineArgv(*spec.runtime, spec.model, spec.served_model_name, spec.plan, "127.0.0.1", 8001,
+                              "/tmp/x/extra.yaml"),
+              ElementsAre("autotuner-sim", "--flavor", "trtllm", "meta-llama/Llama-3.2-1B-Instruct", "--host",
+                          "127.0.0.1", "--port", "8001", "--extra_llm_api_options", "/tmp/x/extra.yaml"));
+}
+
 TEST(MappingTest, GpuGenerations) {
   EXPECT_EQ(GenerationOf("H100"), GpuGeneration::kHopper);
   EXPECT_EQ(GenerationOf("H200"), GpuGeneration::kHopper);
