@@ -11,7 +11,7 @@ APT_PACKAGES=(
   libcpp-httplib-dev libboost1.81-dev nlohmann-json3-dev libsimdjson-dev
   libsqlitecpp-dev libsqlite3-dev libpq-dev
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libpcre2-dev
-    libeigen3-dev libnlopt-cxx-dev
+  libeigen3-dev libnlopt-cxx-dev
   podman runc
 )
 # Node.js and npm: the machine's own when present (Node 20 + npm 11), else Debian's.
