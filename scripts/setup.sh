@@ -12,7 +12,7 @@ APT_PACKAGES=(
   libsqlitecpp-dev libsqlite3-dev libpq-dev
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libpcre2-dev
   libeigen3-dev libnlopt-cxx-dev
-  podman runc
+  podman runc postgresql
 )
 # Node.js and npm: the machine's own when present (Node 20 + npm 11), else Debian's.
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)

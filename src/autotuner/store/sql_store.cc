@@ -1,0 +1,600 @@
+#include "autotuner/store/sql_store.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <random>
+
+#include "autotuner/store/postgres_connection.h"
+#include "autotuner/store/sqlite_connection.h"
+
+namespace autotuner::store {
+namespace {
+
+// Schema versions, applied in order. {ID} and {REAL} are the dialect's auto-increment key and double type.
+const std::vector<std::string>& Migrations() {
+  static const std::vector<std::string> migrations = {
+      R"sql(
+CREATE TABLE tasks (
+  id {ID},
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL DEFAULT '',
+  spec TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at {REAL} NOT NULL,
+  started_at {REAL},
+  finished_at {REAL},
+  stop_reason TEXT NOT NULL DEFAULT '',
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_heartbeat {REAL}
+);
+CREATE TABLE experiments (
+  id {ID},
+  task_id BIGINT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  number BIGINT NOT NULL,
+  parameters TEXT NOT NULL,
+  status TEXT NOT NULL,
+  transitions TEXT NOT NULL,
+  metrics TEXT,
+  score {REAL},
+  feasible BIGINT,
+  error_class TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT '',
+  engine_log TEXT NOT NULL DEFAULT '',
+  created_at {REAL} NOT NULL,
+  UNIQUE (task_id, number)
+);
+CREATE TABLE logs (
+  id {ID},
+  task_id BIGINT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+  experiment_id BIGINT,
+  at {REAL} NOT NULL,
+  level TEXT NOT NULL,
+  line TEXT NOT NULL
+);
+CREATE INDEX logs_by_task ON logs (task_id, id);
+CREATE TABLE checkpoints (
+  task_id BIGINT PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+  state TEXT NOT NULL,
+  saved_at {REAL} NOT NULL
+);
+CREATE TABLE presets (
+  id {ID},
+  name TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL DEFAULT '',
+  parameters TEXT NOT NULL,
+  builtin BIGINT NOT NULL DEFAULT 0,
+  created_at {REAL} NOT NULL,
+  updated_at {REAL} NOT NULL
+);
+)sql",
+  };
+  return migrations;
+}
+
+std::string ForDialect(std::string sql, SqlDialect dialect) {
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    for (size_t pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos + to.size())) {
+      sql.replace(pos, from.size(), to);
+    }
+  };
+  replace("{ID}",
+          dialect == SqlDialect::kSqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY");
+  replace("{REAL}", dialect == SqlDialect::kSqlite ? "REAL" : "DOUBLE PRECISION");
+  return sql;
+}
+
+std::string RandomId() {
+  std::random_device rd;
+  std::mt19937_64 gen((uint64_t{rd()} << 32) ^ rd());
+  char buffer[17];
+  std::snprintf(buffer, sizeof(buffer), "%016llx", static_cast<unsigned long long>(gen()));
+  return buffer;
+}
+
+SqlValue Text(const Json& j) { return DumpJson(j); }
+SqlValue Opt(const std::optional<double>& v) { return v ? SqlValue(*v) : SqlValue(std::monostate{}); }
+std::optional<double> OptDouble(const SqlValue& v) {
+  return IsNull(v) ? std::nullopt : std::optional<double>(AsDouble(v));
+}
+Json JsonColumn(const SqlValue& v) {
+  if (IsNull(v)) return nullptr;
+  auto parsed = ParseJson(AsString(v));
+  return parsed.ok() ? std::move(*parsed) : Json(nullptr);
+}
+
+bool FinalTaskStatus(const std::string& s) { return s == "completed" || s == "failed" || s == "cancelled"; }
+
+constexpr const char* kTaskColumns =
+    "id, name, description, spec, status, created_at, started_at, finished_at, stop_reason, lease_owner, "
+    "lease_heartbeat";
+
+TaskRecord TaskFromRow(const SqlRow& r) {
+  TaskRecord t;
+  t.id = AsInt(r[0]);
+  t.name = AsString(r[1]);
+  t.description = AsString(r[2]);
+  t.spec = JsonColumn(r[3]);
+  t.status = AsString(r[4]);
+  t.created_at = AsDouble(r[5]);
+  t.started_at = OptDouble(r[6]);
+  t.finished_at = OptDouble(r[7]);
+  t.stop_reason = AsString(r[8]);
+  t.lease_owner = AsString(r[9]);
+  t.lease_heartbeat = OptDouble(r[10]);
+  return t;
+}
+
+constexpr const char* kExperimentColumns =
+    "id, task_id, number, parameters, status, transitions, metrics, score, feasible, error_class, "
+    "error_message, "
+    "engine_log, created_at";
+
+ExperimentRecord ExperimentFromRow(const SqlRow& r) {
+  ExperimentRecord e;
+  e.id = AsInt(r[0]);
+  e.task_id = AsInt(r[1]);
+  e.number = AsInt(r[2]);
+  e.parameters = JsonColumn(r[3]);
+  e.status = AsString(r[4]);
+  for (const auto& t : JsonColumn(r[5])) e.transitions.push_back({t.value("status", ""), t.value("at", 0.0)});
+  e.metrics = JsonColumn(r[6]);
+  e.score = OptDouble(r[7]);
+  if (!IsNull(r[8])) e.feasible = AsInt(r[8]) != 0;
+  e.error_class = AsString(r[9]);
+  e.error_message = AsString(r[10]);
+  e.engine_log = AsString(r[11]);
+  e.created_at = AsDouble(r[12]);
+  return e;
+}
+
+constexpr const char* kPresetColumns = "id, name, description, parameters, builtin, created_at, updated_at";
+
+PresetRecord PresetFromRow(const SqlRow& r) {
+  return {AsInt(r[0]),      AsString(r[1]), AsString(r[2]), JsonColumn(r[3]),
+          AsInt(r[4]) != 0, AsDouble(r[5]), AsDouble(r[6])};
+}
+
+Error NotFound(const std::string& what, const std::string& key) {
+  return MakeError(ErrorCode::kNotFound, "no " + what + " " + key, {{"what", what}, {"key", key}});
+}
+
+}  // namespace
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+int64_t AsInt(const SqlValue& v) {
+  if (const auto* i = std::get_if<int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return static_cast<int64_t>(*d);
+  if (const auto* s = std::get_if<std::string>(&v)) return std::strtoll(s->c_str(), nullptr, 10);
+  return 0;
+}
+
+double AsDouble(const SqlValue& v) {
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* i = std::get_if<int64_t>(&v)) return static_cast<double>(*i);
+  if (const auto* s = std::get_if<std::string>(&v)) return std::strtod(s->c_str(), nullptr);
+  return 0;
+}
+
+std::string AsString(const SqlValue& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  if (const auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&v)) return std::to_string(*d);
+  return "";
+}
+
+bool IsNull(const SqlValue& v) { return std::holds_alternative<std::monostate>(v); }
+
+Result<std::unique_ptr<SqlStore>> SqlStore::Open(std::unique_ptr<SqlConnection> connection,
+                                                 std::string description) {
+  std::unique_ptr<SqlStore> store(new SqlStore(std::move(connection), std::move(description)));
+  if (Status migrated = store->Migrate(); !migrated.ok()) return std::move(migrated).error();
+  return store;
+}
+
+Status SqlStore::Migrate() {
+  std::lock_guard lock(mutex_);
+  if (Status s =
+          db_->ExecScript("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+      !s.ok()) {
+    return s;
+  }
+  auto version_rows = db_->Query("SELECT value FROM meta WHERE key = 'schema_version'");
+  if (!version_rows.ok()) return std::move(version_rows).error();
+  size_t version = version_rows->empty() ? 0 : static_cast<size_t>(AsInt((*version_rows)[0][0]));
+  const auto& migrations = Migrations();
+  if (version > migrations.size()) {
+    return MakeError(ErrorCode::kConflict, description_ + " has schema version " + std::to_string(version) +
+                                               ", newer than this autotuner knows (" +
+                                               std::to_string(migrations.size()) + "); upgrade autotuner");
+  }
+  for (; version < migrations.size(); ++version) {
+    // Each version is applied with its version bump in one transaction.
+    const std::string script = "BEGIN;\n" + ForDialect(migrations[version], db_->dialect()) +
+                               "\nDELETE FROM meta WHERE key = 'schema_version';\n"
+                               "INSERT INTO meta (key, value) VALUES ('schema_version', '" +
+                               std::to_string(version + 1) + "');\nCOMMIT;";
+    if (Status s = db_->ExecScript(script); !s.ok()) {
+      (void)db_->ExecScript("ROLLBACK");
+      return s;
+    }
+  }
+  auto id_rows = db_->Query("SELECT value FROM meta WHERE key = 'instance_id'");
+  if (!id_rows.ok()) return std::move(id_rows).error();
+  if (id_rows->empty()) {
+    instance_id_ = RandomId();
+    auto inserted = db_->Query("INSERT INTO meta (key, value) VALUES ('instance_id', ?)", {instance_id_});
+    if (!inserted.ok()) {
+      // Another process created it first: use theirs.
+      id_rows = db_->Query("SELECT value FROM meta WHERE key = 'instance_id'");
+      if (!id_rows.ok() || id_rows->empty())
+        return inserted.ok() ? Status{} : Status(std::move(inserted).error());
+      instance_id_ = AsString((*id_rows)[0][0]);
+    }
+  } else {
+    instance_id_ = AsString((*id_rows)[0][0]);
+  }
+  return {};
+}
+
+Result<std::vector<SqlRow>> SqlStore::Q(const std::string& sql, const std::vector<SqlValue>& params) {
+  return db_->Query(sql, params);
+}
+
+Status SqlStore::UpdateOne(const std::string& what, int64_t id, const std::string& sql,
+                           const std::vector<SqlValue>& params) {
+  auto rows = Q(sql + " RETURNING id", params);
+  if (!rows.ok()) return std::move(rows).error();
+  if (rows->empty()) return NotFound(what, std::to_string(id));
+  return {};
+}
+
+Result<TaskRecord> SqlStore::TaskWhere(const std::string& where, const SqlValue& key) {
+  auto rows = Q(std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE " + where, {key});
+  if (!rows.ok()) return std::move(rows).error();
+  if (rows->empty()) return NotFound("task", AsString(key));
+  return TaskFromRow((*rows)[0]);
+}
+
+Result<TaskRecord> SqlStore::CreateTask(const std::string& name, const std::string& description,
+                                        const Json& spec) {
+  std::lock_guard lock(mutex_);
+  auto rows =
+      Q("INSERT INTO tasks (name, description, spec, status, created_at) VALUES (?, ?, ?, 'pending', ?) "
+        "RETURNING id",
+        {name, description, Text(spec), Now()});
+  if (!rows.ok()) {
+    Error error = std::move(rows).error();
+    if (error.code == ErrorCode::kAlreadyExists) error.message = "a task named '" + name + "' already exists";
+    return error;
+  }
+  return TaskWhere("id = ?", AsInt((*rows)[0][0]));
+}
+
+Result<TaskRecord> SqlStore::GetTask(int64_t id) {
+  std::lock_guard lock(mutex_);
+  return TaskWhere("id = ?", id);
+}
+
+Result<TaskRecord> SqlStore::GetTaskByName(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  return TaskWhere("name = ?", name);
+}
+
+Result<std::vector<TaskRecord>> SqlStore::ListTasks(const TaskQuery& query) {
+  static const std::vector<std::string> kOrderable = {"id", "name", "created_at", "status"};
+  const std::string order =
+      std::find(kOrderable.begin(), kOrderable.end(), query.order_by) != kOrderable.end() ? query.order_by
+                                                                                          : "id";
+  std::string sql = std::string("SELECT ") + kTaskColumns + " FROM tasks";
+  std::vector<SqlValue> params;
+  if (!query.status.empty()) {
+    sql += " WHERE status = ?";
+    params.emplace_back(query.status);
+  }
+  sql += " ORDER BY " + order + (query.descending ? " DESC" : " ASC") + ", id LIMIT ? OFFSET ?";
+  params.emplace_back(query.limit);
+  params.emplace_back(query.offset);
+  std::lock_guard lock(mutex_);
+  auto rows = Q(sql, params);
+  if (!rows.ok()) return std::move(rows).error();
+  std::vector<TaskRecord> out;
+  for (const auto& r : *rows) out.push_back(TaskFromRow(r));
+  return out;
+}
+
+Result<int64_t> SqlStore::CountTasks(const std::string& status) {
+  std::lock_guard lock(mutex_);
+  auto rows = status.empty() ? Q("SELECT COUNT(*) FROM tasks")
+                             : Q("SELECT COUNT(*) FROM tasks WHERE status = ?", {status});
+  if (!rows.ok()) return std::move(rows).error();
+  return AsInt((*rows)[0][0]);
+}
+
+Result<std::string> SqlStore::UniqueTaskName(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  for (int n = 1; n < 100000; ++n) {
+    const std::string candidate = n == 1 ? name : name + "-" + std::to_string(n);
+    auto rows = Q("SELECT id FROM tasks WHERE name = ?", {candidate});
+    if (!rows.ok()) return std::move(rows).error();
+    if (rows->empty()) return candidate;
+  }
+  return MakeError(ErrorCode::kResourceExhausted, "no free name left for '" + name + "'");
+}
+
+Status SqlStore::UpdateTaskSpec(int64_t id, const std::string& description, const Json& spec) {
+  std::lock_guard lock(mutex_);
+  return UpdateOne("task", id, "UPDATE tasks SET description = ?, spec = ? WHERE id = ?",
+                   {description, Text(spec), id});
+}
+
+Status SqlStore::SetTaskStatus(int64_t id, const std::string& status, const std::string& stop_reason) {
+  std::lock_guard lock(mutex_);
+  const double now = Now();
+  if (status == "running") {
+    return UpdateOne("task", id,
+                     "UPDATE tasks SET status = ?, started_at = COALESCE(started_at, ?), finished_at = NULL, "
+                     "stop_reason = '' WHERE id = ?",
+                     {status, now, id});
+  }
+  if (FinalTaskStatus(status)) {
+    return UpdateOne("task", id, "UPDATE tasks SET status = ?, finished_at = ?, stop_reason = ? WHERE id = ?",
+                     {status, now, stop_reason, id});
+  }
+  return UpdateOne("task", id, "UPDATE tasks SET status = ? WHERE id = ?", {status, id});
+}
+
+Status SqlStore::DeleteTask(int64_t id) {
+  std::lock_guard lock(mutex_);
+  return UpdateOne("task", id, "DELETE FROM tasks WHERE id = ?", {id});
+}
+
+Status SqlStore::ClearTask(int64_t id) {
+  std::lock_guard lock(mutex_);
+  for (const char* sql : {"DELETE FROM experiments WHERE task_id = ?", "DELETE FROM logs WHERE task_id = ?",
+                          "DELETE FROM checkpoints WHERE task_id = ?"}) {
+    if (auto r = Q(sql, {id}); !r.ok()) return std::move(r).error();
+  }
+  return UpdateOne(
+      "task", id,
+      "UPDATE tasks SET status = 'pending', started_at = NULL, finished_at = NULL, stop_reason = '' "
+      "WHERE id = ?",
+      {id});
+}
+
+Result<bool> SqlStore::AcquireLease(int64_t task_id, const std::string& owner, double ttl_seconds) {
+  std::lock_guard lock(mutex_);
+  const double now = Now();
+  // One statement, so two processes racing for the lease cannot both win.
+  auto rows =
+      Q("UPDATE tasks SET lease_owner = ?, lease_heartbeat = ? WHERE id = ? AND (lease_owner = '' OR "
+        "lease_owner = ? OR lease_heartbeat IS NULL OR lease_heartbeat < ?) RETURNING id",
+        {owner, now, task_id, owner, now - ttl_seconds});
+  if (!rows.ok()) return std::move(rows).error();
+  if (rows->empty()) {
+    auto exists = Q("SELECT id FROM tasks WHERE id = ?", {task_id});
+    if (exists.ok() && exists->empty()) return NotFound("task", std::to_string(task_id));
+    return false;
+  }
+  return true;
+}
+
+Status SqlStore::Heartbeat(int64_t task_id, const std::string& owner) {
+  std::lock_guard lock(mutex_);
+  auto rows = Q("UPDATE tasks SET lease_heartbeat = ? WHERE id = ? AND lease_owner = ? RETURNING id",
+                {Now(), task_id, owner});
+  if (!rows.ok()) return std::move(rows).error();
+  if (rows->empty())
+    return MakeError(ErrorCode::kConflict, "the lease on task " + std::to_string(task_id) + " is lost");
+  return {};
+}
+
+Status SqlStore::ReleaseLease(int64_t task_id, const std::string& owner) {
+  std::lock_guard lock(mutex_);
+  auto rows = Q("UPDATE tasks SET lease_owner = '', lease_heartbeat = NULL WHERE id = ? AND lease_owner = ?",
+                {task_id, owner});
+  if (!rows.ok()) return std::move(rows).error();
+  return {};
+}
+
+Result<ExperimentRecord> SqlStore::CreateExperiment(int64_t task_id, int64_t number, const Json& parameters,
+                                                    const std::string& status) {
+  std::lock_guard lock(mutex_);
+  const double now = Now();
+  const Json transitions = Json::array({{{"status", status}, {"at", now}}});
+  auto rows =
+      Q("INSERT INTO experiments (task_id, number, parameters, status, transitions, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        {task_id, number, Text(parameters), status, Text(transitions), now});
+  if (!rows.ok()) return std::move(rows).error();
+  return GetExperimentLocked(AsInt((*rows)[0][0]));
+}
+
+Status SqlStore::SetExperimentStatus(int64_t experiment_id, const std::string& status) {
+  std::lock_guard lock(mutex_);
+  auto current = GetExperimentLocked(experiment_id);
+  if (!current.ok()) return std::move(current).error();
+  Json transitions = Json::array();
+  for (const auto& t : current->transitions) transitions.push_back({{"status", t.status}, {"at", t.at}});
+  transitions.push_back({{"status", status}, {"at", Now()}});
+  return UpdateOne("experiment", experiment_id,
+                   "UPDATE experiments SET status = ?, transitions = ? WHERE id = ?",
+                   {status, Text(transitions), experiment_id});
+}
+
+Status SqlStore::FinishExperiment(int64_t experiment_id, const ExperimentOutcome& outcome) {
+  std::lock_guard lock(mutex_);
+  auto current = GetExperimentLocked(experiment_id);
+  if (!current.ok()) return std::move(current).error();
+  Json transitions = Json::array();
+  for (const auto& t : current->transitions) transitions.push_back({{"status", t.status}, {"at", t.at}});
+  transitions.push_back({{"status", outcome.status}, {"at", Now()}});
+  const SqlValue feasible =
+      outcome.feasible ? SqlValue(int64_t{*outcome.feasible ? 1 : 0}) : SqlValue(std::monostate{});
+  return UpdateOne(
+      "experiment", experiment_id,
+      "UPDATE experiments SET status = ?, transitions = ?, metrics = ?, score = ?, feasible = ?, "
+      "error_class = ?, error_message = ? WHERE id = ?",
+      {outcome.status, Text(transitions),
+       outcome.metrics.is_null() ? SqlValue(std::monostate{}) : Text(outcome.metrics), Opt(outcome.score),
+       feasible, outcome.error_class, outcome.error_message, experiment_id});
+}
+
+Status SqlStore::SetEngineLog(int64_t experiment_id, const std::string& log) {
+  std::lock_guard lock(mutex_);
+  return UpdateOne("experiment", experiment_id, "UPDATE experiments SET engine_log = ? WHERE id = ?",
+                   {SanitizeUtf8(log), experiment_id});
+}
+
+Result<ExperimentRecord> SqlStore::GetExperimentLocked(int64_t experiment_id) {
+  auto rows =
+      Q(std::string("SELECT ") + kExperimentColumns + " FROM experiments WHERE id = ?", {experiment_id});
+  if (!rows.ok()) return std::move(rows).error();
+  if (rows->empty()) return NotFound("experiment", std::to_string(experiment_id));
+  return ExperimentFromRow((*rows)[0]);
+}
+
+Result<ExperimentRecord> SqlStore::GetExperiment(int64_t experiment_id) {
+  std::lock_guard lock(mutex_);
+  return GetExperimentLocked(experiment_id);
+}
+
+Result<std::vector<ExperimentRecord>> SqlStore::ListExperiments(int64_t task_id) {
+  std::lock_guard lock(mutex_);
+  auto rows =
+      Q(std::string("SELECT ") + kExperimentColumns + " FROM experiments WHERE task_id = ? ORDER BY number",
+        {task_id});
+  if (!rows.ok()) return std::move(rows).error();
+  std::vector<ExperimentRecord> out;
+  for (const auto& r : *rows) out.push_back(ExperimentFromRow(r));
+  return out;
+}
+
+Result<int64_t> SqlStore::AppendLog(int64_t task_id, std::optional<int64_t> experiment_id,
+                                    const std::string& level, const std::string& line) {
+  std::lock_guard lock(mutex_);
+  auto rows =
+      Q("INSERT INTO logs (task_id, experiment_id, at, level, line) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        {task_id, experiment_id ? SqlValue(*experiment_id) : SqlValue(std::monostate{}), Now(), level,
+         SanitizeUtf8(line)});
+  if (!rows.ok()) return std::move(rows).error();
+  return AsInt((*rows)[0][0]);
+}
+
+Result<std::vector<LogRecord>> SqlStore::ListLogs(int64_t task_id, std::optional<int64_t> experiment_id,
+                                                  int64_t after_id, int64_t limit) {
+  std::string sql =
+      "SELECT id, task_id, experiment_id, at, level, line FROM logs WHERE task_id = ? AND id > ?";
+  std::vector<SqlValue> params = {task_id, after_id};
+  if (experiment_id) {
+    sql += " AND experiment_id = ?";
+    params.emplace_back(*experiment_id);
+  }
+  sql += " ORDER BY id LIMIT ?";
+  params.emplace_back(limit);
+  std::lock_guard lock(mutex_);
+  auto rows = Q(sql, params);
+  if (!rows.ok()) return std::move(rows).error();
+  std::vector<LogRecord> out;
+  for (const auto& r : *rows) {
+    LogRecord l{AsInt(r[0]), AsInt(r[1]), std::nullopt, AsDouble(r[3]), AsString(r[4]), AsString(r[5])};
+    if (!IsNull(r[2])) l.experiment_id = AsInt(r[2]);
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+Status SqlStore::SaveCheckpoint(int64_t task_id, const Json& state) {
+  std::lock_guard lock(mutex_);
+  // Both dialects take INSERT ... ON CONFLICT DO UPDATE.
+  auto rows =
+      Q("INSERT INTO checkpoints (task_id, state, saved_at) VALUES (?, ?, ?) ON CONFLICT (task_id) DO "
+        "UPDATE SET state = excluded.state, saved_at = excluded.saved_at",
+        {task_id, Text(state), Now()});
+  if (!rows.ok()) return std::move(rows).error();
+  return {};
+}
+
+Result<std::optional<Json>> SqlStore::LoadCheckpoint(int64_t task_id) {
+  std::lock_guard lock(mutex_);
+  auto rows = Q("SELECT state FROM checkpoints WHERE task_id = ?", {task_id});
+  if (!rows.ok()) return std::move(rows).error();
+  if (rows->empty()) return std::optional<Json>();
+  return std::optional<Json>(JsonColumn((*rows)[0][0]));
+}
+
+Result<PresetRecord> SqlStore::CreatePreset(const std::string& name, const std::string& description,
+                                            const Json& parameters, bool builtin) {
+  std::lock_guard lock(mutex_);
+  const double now = Now();
+  auto rows =
+      Q("INSERT INTO presets (name, description, parameters, builtin, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        {name, description, Text(parameters), int64_t{builtin ? 1 : 0}, now, now});
+  if (!rows.ok()) {
+    Error error = std::move(rows).error();
+    if (error.code == ErrorCode::kAlreadyExists)
+      error.message = "a preset named '" + name + "' already exists";
+    return error;
+  }
+  auto created =
+      Q(std::string("SELECT ") + kPresetColumns + " FROM presets WHERE id = ?", {AsInt((*rows)[0][0])});
+  if (!created.ok()) return std::move(created).error();
+  return PresetFromRow((*created)[0]);
+}
+
+Result<PresetRecord> SqlStore::GetPreset(int64_t id) {
+  std::lock_guard lock(mutex_);
+  auto rows = Q(std::string("SELECT ") + kPresetColumns + " FROM presets WHERE id = ?", {id});
+  if (!rows.ok()) return std::move(rows).error();
+  if (rows->empty()) return NotFound("preset", std::to_string(id));
+  return PresetFromRow((*rows)[0]);
+}
+
+Result<std::vector<PresetRecord>> SqlStore::ListPresets() {
+  std::lock_guard lock(mutex_);
+  auto rows = Q(std::string("SELECT ") + kPresetColumns + " FROM presets ORDER BY name");
+  if (!rows.ok()) return std::move(rows).error();
+  std::vector<PresetRecord> out;
+  for (const auto& r : *rows) out.push_back(PresetFromRow(r));
+  return out;
+}
+
+Status SqlStore::UpdatePreset(int64_t id, const std::string& description, const Json& parameters) {
+  std::lock_guard lock(mutex_);
+  return UpdateOne("preset", id,
+                   "UPDATE presets SET description = ?, parameters = ?, updated_at = ? WHERE id = ?",
+                   {description, Text(parameters), Now(), id});
+}
+
+Status SqlStore::DeletePreset(int64_t id) {
+  std::lock_guard lock(mutex_);
+  return UpdateOne("preset", id, "DELETE FROM presets WHERE id = ?", {id});
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url) {
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    auto connection = OpenPostgres(url);
+    if (!connection.ok()) return std::move(connection).error();
+    auto store = SqlStore::Open(std::move(*connection), RedactUrl(url));
+    if (!store.ok()) return std::move(store).error();
+    return std::unique_ptr<Store>(std::move(*store));
+  }
+  const std::string path = url.starts_with("sqlite:") ? url.substr(7) : url;
+  auto connection = OpenSqlite(path);
+  if (!connection.ok()) return std::move(connection).error();
+  auto store = SqlStore::Open(std::move(*connection), "sqlite:" + path);
+  if (!store.ok()) return std::move(store).error();
+  return std::unique_ptr<Store>(std::move(*store));
+}
+
+std::string DefaultStoreUrl(const std::string& flag_value) {
+  if (!flag_value.empty()) return flag_value;
+  if (const char* env = std::getenv("AUTOTUNER_DB"); env != nullptr && *env != '\0') return env;
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : ".") + "/.local/share/autotuner/autotuner.db";
+}
+
+}  // namespace autotuner::store
