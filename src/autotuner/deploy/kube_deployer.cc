@@ -1,0 +1,368 @@
+#include "autotuner/deploy/kube_deployer.h"
+
+#include <thread>
+
+namespace autotuner::deploy {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kOwnerLabel = "autotuner.io/owner";
+constexpr const char* kConfigMount = "/autotuner-config";
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// What a pod says about an engine that will not become ready, if anything.
+std::optional<EngineExit> PodFailure(const Json& pod) {
+  for (const auto& status : pod.value("status", Json::object()).value("containerStatuses", Json::array())) {
+    const Json state = status.value("state", Json::object());
+    const Json last = status.value("lastState", Json::object());
+    for (const Json* s : {&state, &last}) {
+      if (s->contains("terminated")) {
+        const Json& t = (*s)["terminated"];
+        const std::string reason = t.value("reason", "");
+        const int code = t.value("exitCode", 0);
+        if (reason == "Completed" && code == 0 && s == &last) continue;
+        return EngineExit{"container " + reason + " with status " + std::to_string(code), code,
+                          reason == "OOMKilled"};
+      }
+    }
+    if (state.contains("waiting")) {
+      const std::string reason = state["waiting"].value("reason", "");
+      if (reason == "CrashLoopBackOff" || reason == "ImagePullBackOff" || reason == "ErrImagePull" ||
+          reason == "CreateContainerConfigError" || reason == "InvalidImageName") {
+        return EngineExit{"container " + reason + ": " + state["waiting"].value("message", ""), 1, false};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+bool ConditionTrue(const Json& object, const std::string& type) {
+  for (const auto& c : object.value("status", Json::object()).value("conditions", Json::array())) {
+    if (c.value("type", "") == type) return c.value("status", "") == "True";
+  }
+  return false;
+}
+
+class KubeDeployment final : public Deployment {
+ public:
+  KubeDeployment(KubeDeployer* deployer, const DeploySpec& spec, std::vector<Json> objects,
+                 std::string base_url, std::string pod_selector)
+      : deployer_(deployer),
+        log_(spec.on_log_line),
+        objects_(std::move(objects)),
+        base_url_(std::move(base_url)),
+        pod_selector_(std::move(pod_selector)),
+        ns_(deployer->options().ns) {
+    reader_ = std::jthread([this](std::stop_token stop) { FollowLogs(stop); });
+  }
+
+  ~KubeDeployment() override { (void)Stop(); }
+
+  std::string base_url() const override { return base_url_; }
+
+  Status WaitReady(Clock::time_point deadline, std::stop_token stop) override {
+    const Json& workload = objects_.back();
+    const std::string path = KubeClient::ObjectPath(workload);
+    const bool ome = workload.value("kind", "") == "InferenceService";
+    while (true) {
+      auto live = deployer_->client().Get(path);
+      if (live.ok()) {
+        const bool ready = ome ? ConditionTrue(*live, "Ready")
+                               : (*live).value("status", Json::object()).value("availableReplicas", 0) >= 1;
+        if (ready) return {};
+      }
+      if (auto failure = PodsFailure()) {
+        log_.MarkDone();
+        const std::vector<std::string> tail = log_.Tail(30);
+        const std::string error_class =
+            failure->oom_killed ? "oom" : std::string(ClassifyStartupFailure(tail));
+        return MakeError(ErrorCode::kUnavailable, "engine " + failure->description + " during start-up",
+                         {{"error_class", error_class}, {"exit", failure->code}, {"log_tail", tail}});
+      }
+      if (stop.stop_requested())
+        return MakeError(ErrorCode::kCancelled, "cancelled while the engine was starting");
+      if (Clock::now() >= deadline) {
+        return MakeError(
+            ErrorCode::kTimeout,
+            workload.value("kind", "") + " " + workload["metadata"].value("name", "") + " not ready in time",
+            {{"error_class", "timeout"}, {"log_tail", log_.Tail(20)}});
+      }
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(deployer_->options().poll_interval, deadline - Clock::now()));
+    }
+  }
+
+  Status Stop() override {
+    std::lock_guard lock(stop_mutex_);
+    if (stopped_) return {};
+    stopped_ = true;
+    Status result;
+    // Workload first, then what it used, newest first.
+    for (auto it = objects_.rbegin(); it != objects_.rend(); ++it) {
+      if (Status deleted = deployer_->client().Delete(KubeClient::ObjectPath(*it));
+          !deleted.ok() && result.ok()) {
+        result = deleted;
+      }
+    }
+    cancelled_ = true;
+    reader_.request_stop();
+    if (reader_.joinable()) reader_.join();
+    return result;
+  }
+
+  std::vector<std::string> LogTail(size_t lines) const override { return log_.Tail(lines); }
+
+ private:
+  std::optional<EngineExit> PodsFailure() {
+    auto pods = deployer_->client().List("/api/v1/namespaces/" + ns_ + "/pods", pod_selector_);
+    if (!pods.ok()) return std::nullopt;
+    for (const auto& pod : *pods) {
+      if (auto failure = PodFailure(pod)) return failure;
+    }
+    return std::nullopt;
+  }
+
+  // Waits for the engine's pod, then follows its log until the deployment stops.
+  void FollowLogs(std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      auto pods = deployer_->client().List("/api/v1/namespaces/" + ns_ + "/pods", pod_selector_);
+      if (pods.ok() && !pods->empty()) {
+        const std::string pod = (*pods)[0]["metadata"].value("name", "");
+        (void)deployer_->client().FollowLogs(
+            ns_, pod, [this](std::string_view l) { log_.Append(l); }, cancelled_);
+        break;
+      }
+      for (int i = 0; i < 20 && !stop.stop_requested(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    log_.MarkDone();
+  }
+
+  KubeDeployer* deployer_;
+  EngineLog log_;
+  std::vector<Json> objects_;  // created objects; the workload is last
+  std::string base_url_;
+  std::string pod_selector_;
+  std::string ns_;
+  std::atomic<bool> cancelled_{false};
+  std::mutex stop_mutex_;
+  bool stopped_ = false;
+  std::jthread reader_;  // last: it runs on the members above and is joined first
+};
+
+}  // namespace
+
+std::string LabelValue(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '-';
+  }
+  if (out.size() > 63) out.resize(63);
+  while (!out.empty() && !std::isalnum(static_cast<unsigned char>(out.back()))) out.pop_back();
+  while (!out.empty() && !std::isalnum(static_cast<unsigned char>(out.front()))) out.erase(0, 1);
+  return out;
+}
+
+KubeDeployer::KubeDeployer(KubeDeployerOptions options, std::unique_ptr<KubeTransport> transport)
+    : options_(std::move(options)), client_(std::move(transport)) {}
+
+std::string KubeDeployer::ObjectName(const DeploySpec& spec) {
+  std::string name = "at-" + Lower(spec.task_name) + "-" + Lower(spec.experiment);
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
+  }
+  // Room for suffixes Kubernetes and OME add ("-engine", pod hashes) within 63 characters.
+  if (name.size() > 52)
+    name = name.substr(0, 43) + "-" + std::to_string(std::hash<std::string>{}(name) % 100000000);
+  while (!name.empty() && name.back() == '-') name.pop_back();
+  return name;
+}
+
+Json KubeDeployer::Labels(const DeploySpec& spec) const {
+  return {{"autotuner.io/task", LabelValue(spec.task_name)},
+          {"autotuner.io/experiment", LabelValue(ObjectName(spec))},
+          {kOwnerLabel, LabelValue(options_.owner)}};
+}
+
+Json KubeDeployer::EngineContainer(const DeploySpec& spec, bool with_config) const {
+  const std::string config_path =
+      with_config ? std::string(kConfigMount) + "/" + spec.runtime->config_file_flag + ".yaml" : "";
+  const std::vector<std::string> argv = BuildEngineArgv(*spec.runtime, spec.model, spec.served_model_name,
+                                                        spec.plan, "0.0.0.0", options_.port, config_path);
+  const std::string ready_path =
+      spec.runtime->ready_path.empty() ? spec.runtime->health_path : spec.runtime->ready_path;
+  Json env = Json::array({{{"name", "AUTOTUNER_OWNER"}, {"value", options_.owner}},
+                          {{"name", "AUTOTUNER_EXPERIMENT"}, {"value", spec.experiment}}});
+  if (!options_.hf_token_secret.empty()) {
+    env.push_back(
+        {{"name", "HF_TOKEN"},
+         {"valueFrom", {{"secretKeyRef", {{"name", options_.hf_token_secret}, {"key", "HF_TOKEN"}}}}}});
+  }
+  Json mounts = Json::array({{{"name", "dshm"}, {"mountPath", "/dev/shm"}}});
+  if (with_config)
+    mounts.push_back({{"name", "autotuner-config"}, {"mountPath", kConfigMount}, {"readOnly", true}});
+  if (options_.storage) {
+    Json m = {
+        {"name", "model-weights"},
+        {"mountPath", options_.storage->mount_path.empty() ? "/mnt/models" : options_.storage->mount_path}};
+    if (!options_.storage->pvc_subpath.empty()) m["subPath"] = options_.storage->pvc_subpath;
+    mounts.push_back(m);
+  }
+  Json container = {{"name", "engine"},
+                    {"image", spec.image},
+                    {"command", Json::array({argv.front()})},
+                    {"args", Json(std::vector<std::string>(argv.begin() + 1, argv.end()))},
+                    {"env", env},
+                    {"ports", Json::array({{{"name", "http"}, {"containerPort", options_.port}}})},
+                    {"volumeMounts", mounts},
+                    {"readinessProbe",
+                     {{"httpGet", {{"path", ready_path}, {"port", options_.port}}},
+                      {"periodSeconds", 5},
+                      {"failureThreshold", 3}}}};
+  if (spec.plan.gpus_needed > 0) {
+    container["resources"] = {{"limits", {{"nvidia.com/gpu", std::to_string(spec.plan.gpus_needed)}}}};
+  }
+  return container;
+}
+
+std::vector<Json> KubeDeployer::Manifests(const DeploySpec& spec) const {
+  const std::string name = ObjectName(spec);
+  const Json labels = Labels(spec);
+  const Json meta = {{"name", name}, {"namespace", options_.ns}, {"labels", labels}};
+  std::vector<Json> objects;
+  const bool with_config = !spec.plan.config_file.empty() && !spec.runtime->config_file_flag.empty();
+  if (with_config) {
+    objects.push_back(
+        {{"apiVersion", "v1"},
+         {"kind", "ConfigMap"},
+         {"metadata", meta},
+         {"data", {{spec.runtime->config_file_flag + ".yaml", DumpJson(spec.plan.config_file, 2)}}}});
+  }
+  Json volumes = Json::array({{{"name", "dshm"}, {"emptyDir", {{"medium", "Memory"}}}}});
+  if (with_config) volumes.push_back({{"name", "autotuner-config"}, {"configMap", {{"name", name}}}});
+  if (options_.storage) {
+    volumes.push_back(
+        {{"name", "model-weights"},
+         {"persistentVolumeClaim", {{"claimName", options_.storage->pvc_name}, {"readOnly", true}}}});
+  }
+  const Json container = EngineContainer(spec, with_config);
+  if (options_.mode == KubeDeployerOptions::Mode::kKubernetes) {
+    objects.push_back(
+        {{"apiVersion", "v1"},
+         {"kind", "Service"},
+         {"metadata", meta},
+         {"spec",
+          {{"selector", {{"autotuner.io/experiment", labels["autotuner.io/experiment"]}}},
+           {"ports", Json::array({{{"name", "http"}, {"port", options_.port}, {"targetPort", "http"}}})}}}});
+    objects.push_back(
+        {{"apiVersion", "apps/v1"},
+         {"kind", "Deployment"},
+         {"metadata", meta},
+         {"spec",
+          {{"replicas", 1},
+           {"selector", {{"matchLabels", {{"autotuner.io/experiment", labels["autotuner.io/experiment"]}}}}},
+           {"template",
+            {{"metadata", {{"labels", labels}}},
+             {"spec", {{"containers", Json::array({container})}, {"volumes", volumes}}}}}}}});
+    return objects;
+  }
+  // OME: the InferenceService names the base model and serving runtime and overrides the engine container
+  // with the tuned command line (the original tool left the arguments out).
+  const auto name_of = [](const std::optional<task::OmeResourceConfig>& c, const std::string& fallback) {
+    if (!c) return fallback;
+    return c->name.empty() ? c->preset : c->name;
+  };
+  Json isvc_spec = {
+      {"model", {{"name", name_of(options_.base_model, spec.model)}}},
+      {"engine", {{"minReplicas", 1}, {"maxReplicas", 1}, {"runner", container}, {"volumes", volumes}}}};
+  if (options_.serving_runtime || !spec.runtime->name.empty()) {
+    isvc_spec["runtime"] = {{"name", name_of(options_.serving_runtime, spec.runtime->name)}};
+  }
+  objects.push_back({{"apiVersion", "ome.io/v1beta1"},
+                     {"kind", "InferenceService"},
+                     {"metadata", meta},
+                     {"spec", isvc_spec}});
+  return objects;
+}
+
+Result<std::unique_ptr<Deployment>> KubeDeployer::Deploy(const DeploySpec& spec) {
+  if (spec.runtime == nullptr || spec.image.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "kubernetes deploy needs a runtime and an image");
+  }
+  const auto fail = [](Error error) {
+    error.details["error_class"] = "deploy_failed";
+    return error;
+  };
+  // OME models and runtimes given in full are created when missing and marked as created by this task.
+  if (options_.mode == KubeDeployerOptions::Mode::kOme) {
+    for (const auto& [kind, config] : {std::pair{"ClusterBaseModel", &options_.base_model},
+                                       std::pair{"ClusterServingRuntime", &options_.serving_runtime}}) {
+      if (!*config || (*config)->name.empty() || (*config)->spec.empty()) continue;
+      Json labels = (*config)->labels.empty() ? Json::object() : (*config)->labels;
+      labels["autotuner.io/created-by-task"] = LabelValue(spec.task_name);
+      Json object_spec = (*config)->spec;
+      object_spec.merge_patch((*config)->overrides);
+      const Json manifest = {
+          {"apiVersion", "ome.io/v1beta1"},
+          {"kind", kind},
+          {"metadata",
+           {{"name", (*config)->name},
+            {"labels", labels},
+            {"annotations", (*config)->annotations.empty() ? Json::object() : (*config)->annotations}}},
+          {"spec", object_spec}};
+      auto created = client_.CreateIfMissing(manifest);
+      if (!created.ok()) return fail(std::move(created).error());
+      if (*created && spec.on_log_line)
+        spec.on_log_line("[autotuner] created " + std::string(kind) + " " + (*config)->name);
+    }
+  }
+  std::vector<Json> objects = Manifests(spec);
+  std::vector<Json> created;
+  for (const auto& object : objects) {
+    auto applied = client_.Apply(object);
+    if (!applied.ok()) {
+      for (auto it = created.rbegin(); it != created.rend(); ++it)
+        (void)client_.Delete(KubeClient::ObjectPath(*it));
+      return fail(std::move(applied).error());
+    }
+    created.push_back(object);
+  }
+  const std::string name = ObjectName(spec);
+  const std::string base_url = "http://" + name + "." + options_.ns + ".svc." + options_.cluster_domain +
+                               ":" + std::to_string(options_.port);
+  const std::string selector = options_.mode == KubeDeployerOptions::Mode::kOme
+                                   ? "ome.io/inferenceservice=" + name
+                                   : "autotuner.io/experiment=" + LabelValue(name);
+  return std::unique_ptr<Deployment>(
+      std::make_unique<KubeDeployment>(this, spec, std::move(created), base_url, selector));
+}
+
+Result<int> KubeDeployer::CleanupOrphans(const std::string& owner) {
+  const std::string selector = std::string(kOwnerLabel) + "=" + LabelValue(owner);
+  const std::string ns = options_.ns;
+  int removed = 0;
+  for (const std::string& collection :
+       {"/apis/ome.io/v1beta1/namespaces/" + ns + "/inferenceservices",
+        "/apis/apps/v1/namespaces/" + ns + "/deployments", "/api/v1/namespaces/" + ns + "/services",
+        "/api/v1/namespaces/" + ns + "/configmaps"}) {
+    auto items = client_.List(collection, selector);
+    if (!items.ok()) {
+      // A cluster without OME has no inferenceservices collection.
+      if (items.error().code == ErrorCode::kNotFound) continue;
+      return std::move(items).error();
+    }
+    for (const auto& item : *items) {
+      const std::string path = collection + "/" + item["metadata"].value("name", "");
+      if (Status deleted = client_.Delete(path); !deleted.ok()) return std::move(deleted).error();
+      ++removed;
+    }
+  }
+  return removed;
+}
+
+}  // namespace autotuner::deploy

@@ -1,0 +1,58 @@
+#pragma once
+
+// Experiments on Kubernetes: a plain Deployment + Service (`kubernetes` mode) or an OME InferenceService with
+// the tuned engine arguments (`ome` mode). Readiness comes from the objects' status and their pods, which
+// also tell an engine that crashed or ran out of memory; engine logs are followed from the pod.
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "autotuner/deploy/deployer.h"
+#include "autotuner/deploy/kube_client.h"
+#include "autotuner/task/task.h"
+
+namespace autotuner::deploy {
+
+struct KubeDeployerOptions {
+  enum class Mode { kKubernetes, kOme };
+  Mode mode = Mode::kKubernetes;
+  std::string owner;             // label autotuner.io/owner
+  std::string ns = "autotuner";  // the task's model.namespace
+  int port = 8080;               // the engine's port inside the pod
+  std::string cluster_domain = "cluster.local";
+  std::chrono::milliseconds poll_interval{2000};
+  std::string hf_token_secret;                        // Secret (key HF_TOKEN) passed to the engine, if set
+  std::optional<task::Storage> storage;               // model weights on a PVC
+  std::optional<task::OmeResourceConfig> base_model;  // OME ClusterBaseModel
+  std::optional<task::OmeResourceConfig> serving_runtime;  // OME ClusterServingRuntime
+};
+
+class KubeDeployer final : public Deployer {
+ public:
+  KubeDeployer(KubeDeployerOptions options, std::unique_ptr<KubeTransport> transport);
+
+  Result<std::unique_ptr<Deployment>> Deploy(const DeploySpec& spec) override;
+  Result<int> CleanupOrphans(const std::string& owner) override;
+
+  // The objects a spec becomes, in creation order (exposed for tests and `--dry-run` style inspection).
+  std::vector<Json> Manifests(const DeploySpec& spec) const;
+  // A DNS-1123 name for the experiment's objects: "at-<task>-<experiment>", lower-case, at most 52
+  // characters.
+  static std::string ObjectName(const DeploySpec& spec);
+
+  KubeClient& client() { return client_; }
+  const KubeDeployerOptions& options() const { return options_; }
+
+ private:
+  Json Labels(const DeploySpec& spec) const;
+  Json EngineContainer(const DeploySpec& spec, bool with_config) const;
+
+  KubeDeployerOptions options_;
+  KubeClient client_;
+};
+
+// A label value Kubernetes accepts (at most 63 characters of [A-Za-z0-9._-], alphanumeric at both ends).
+std::string LabelValue(std::string_view text);
+
+}  // namespace autotuner::deploy
