@@ -30,7 +30,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages (data and web UI) are installed here once areas need them.
+# npm packages (data and web UI), each directory from its lock file: `npm ci` only when node_modules is missing
+# or the lock file changed since the last install. --ignore-scripts: no package may download at install time.
+for npm_dir in data/tokenizers; do
+  stamp="$npm_dir/node_modules/.autotuner-installed-lock.json"
+  if ! cmp -s "$npm_dir/package-lock.json" "$stamp"; then
+    echo "setup: installing npm packages in $npm_dir"
+    (cd "$npm_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$npm_dir/package-lock.json" "$stamp"
+  fi
+done
 
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(release)

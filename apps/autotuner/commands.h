@@ -12,5 +12,6 @@ struct CommandContext {
 // Each subcommand lives in its own file and registers itself on the root app.
 void RegisterValidateCommand(CLI::App& app, CommandContext& context);
 void RegisterRuntimesCommand(CLI::App& app, CommandContext& context);
+void RegisterTokenizeCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace autotuner::app

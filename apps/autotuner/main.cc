@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   autotuner::app::CommandContext context;
   autotuner::app::RegisterValidateCommand(app, context);
   autotuner::app::RegisterRuntimesCommand(app, context);
+  autotuner::app::RegisterTokenizeCommand(app, context);
 
   try {
     autotuner::InitLogging();
