@@ -1,0 +1,96 @@
+#pragma once
+
+// Model profiles of the engine simulator: the shape numbers a roofline needs (layers, hidden size, heads, KV
+// heads, vocabulary, experts) and the bytes each weight takes, for the built-in catalog (public config.json
+// values of Llama-3.2-1B/3B, Llama-3.1-8B/70B, Qwen2.5-0.5B/7B/14B, Mistral-7B-v0.3, Mixtral-8x7B) or read
+// from a model directory's config.json.
+//
+// Offline quantization is a property of the checkpoint, detected, never configured (SPEC §4): config.json
+// `quantization_config.quant_method` (awq, gptq, fp8, compressed-tensors, modelopt, bitsandbytes, ...),
+// `*.gguf` files, or name patterns (-AWQ, -GPTQ, -FP8, -GGUF, -Int8, -W4A16, ...). Quantized linear weights
+// take `weight_bits` each (4-bit formats carry ~0.16 bit/weight of group-128 scales and zeros); embeddings
+// and the LM head stay in the checkpoint dtype, as AWQ/GPTQ/FP8 exports keep them.
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "autotuner/core/json.h"
+#include "autotuner/core/result.h"
+
+namespace autotuner::sim {
+
+enum class QuantMethod { kNone, kAwq, kGptq, kFp8, kInt8, kGguf, kBitsAndBytes };
+
+struct Quantization {
+  QuantMethod method = QuantMethod::kNone;
+  double weight_bits = 16;  // bits per quantized linear weight, scales included
+  std::string source;  // how it was detected, for logs ("config.json quant_method=awq", "name pattern -AWQ")
+
+  bool IsQuantized() const { return method != QuantMethod::kNone; }
+  // FP8 weights (and activations): native FP8 matmuls on Ada/Hopper, weight-only on Ampere.
+  bool IsFp8() const { return method == QuantMethod::kFp8; }
+};
+
+struct ModelProfile {
+  std::string name;  // catalog name ("Llama-3.1-8B") or the directory's name
+  int num_layers = 0;
+  int hidden_size = 0;
+  int intermediate_size = 0;  // of the dense MLP, or of one expert for MoE models
+  int num_heads = 0;
+  int num_kv_heads = 0;
+  int head_dim = 0;
+  int vocab_size = 0;
+  int64_t max_context = 0;
+  bool tie_word_embeddings = false;
+  int num_experts = 0;        // 0 = dense
+  int experts_per_token = 0;  // routed experts per token (top-k)
+  double dtype_bytes = 2;     // checkpoint dtype: 2 for bf16/fp16, 4 for fp32
+  Quantization quantization;
+
+  bool IsMoe() const { return num_experts > 0; }
+  double AttentionParamsPerLayer() const;
+  double MlpParams() const;  // one dense MLP, or one expert
+  // Per layer: every weight, and the weights one token passes through (top-k experts only).
+  double LayerParams() const;
+  double ActiveLayerParams() const;
+  double EmbeddingParams() const;  // input embedding + LM head (once when tied)
+  double LmHeadParams() const;
+  double TotalParams() const;
+  double ActiveParams() const;
+  // Bytes of the transformer layers' linear weights when stored at `linear_bits` per weight.
+  double LayerWeightBytes(double linear_bits) const;
+  // Bytes of the whole checkpoint as stored: quantized linear layers + embeddings in `dense_bytes`.
+  double CheckpointBytes(double dense_bytes) const;
+  // K and V of one token over all layers and KV heads at `value_bytes` per element.
+  double KvBytesPerToken(double value_bytes) const;
+};
+
+// The built-in profiles (unquantized, bf16), in the documented order.
+std::span<const ModelProfile> CatalogModels();
+
+// A catalog profile by name or Hugging Face id: case-insensitive, organisation prefix and suffixes ignored
+// ("meta-llama/Llama-3.2-1B-Instruct" → Llama-3.2-1B, "Qwen/Qwen2.5-7B-Instruct-AWQ" → Qwen2.5-7B with AWQ
+// weights). Unknown → kNotFound naming the known models.
+Result<ModelProfile> FindModelProfile(std::string_view id);
+
+// A profile from a model directory: its config.json (kParse/kValidation naming the field when broken), or,
+// for a directory of *.gguf files only, the catalog profile its name points to.
+Result<ModelProfile> LoadModelProfile(const std::filesystem::path& dir);
+
+// `--model-path`/`vllm serve <model>`: a directory → LoadModelProfile, anything else → FindModelProfile.
+Result<ModelProfile> ResolveModel(std::string_view id_or_path);
+
+// The shape fields of a Hugging Face config.json (or its `text_config`), with `name` for messages.
+Result<ModelProfile> ModelProfileFromConfig(const Json& config, std::string_view name);
+
+// Offline quantization from a `quantization_config` object; kNone when absent or not a weight format.
+Quantization QuantizationFromConfig(const Json& quantization_config);
+// Offline quantization from a checkpoint's name (-AWQ, -GPTQ-Int8, -FP8, -GGUF with Q4_K_M, ...).
+Quantization QuantizationFromName(std::string_view name);
+
+std::string_view QuantMethodName(QuantMethod method);
+
+}  // namespace autotuner::sim
