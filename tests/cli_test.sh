@@ -81,6 +81,16 @@ printf 'name: my-engine\nextends: vllm\ncommand: [/opt/my-vllm]\n' >"$tmp/rt/my.
 AUTOTUNER_RUNTIMES_DIR="$tmp/rt" expect_rc 0 "user runtime" "$bin" runtimes my-engine
 expect_in "$tmp/out" "/opt/my-vllm" "user runtime file is read" || true
 
+# The store commands on an empty store.
+expect_rc 0 "tasks on an empty store" "$bin" tasks --db "$tmp/empty.db"
+expect_in "$tmp/out" "No tasks in sqlite:$tmp/empty.db" "empty store"
+AUTOTUNER_DB="$tmp/env.db" expect_rc 0 "tasks via AUTOTUNER_DB" "$bin" tasks --json
+expect_in "$tmp/out" "[]" "json list of no tasks"
+[ -f "$tmp/env.db" ] || fail "AUTOTUNER_DB names the store file"
+expect_rc 2 "export of an unknown task" "$bin" export nope --db "$tmp/empty.db"
+expect_in "$tmp/err" "no task named or numbered 'nope'" "unknown task message"
+expect_rc 2 "export with a bad format" "$bin" export nope --db "$tmp/empty.db" --format xml
+
 expect_rc 2 "invalid task --json" "$bin" validate --json "$tmp/bad.yaml"
 expect_in "$tmp/out" '"path": "optimization.strategy"' "json errors carry paths"
 

@@ -13,5 +13,6 @@ struct CommandContext {
 void RegisterValidateCommand(CLI::App& app, CommandContext& context);
 void RegisterRuntimesCommand(CLI::App& app, CommandContext& context);
 void RegisterTokenizeCommand(CLI::App& app, CommandContext& context);
+void RegisterStoreCommands(CLI::App& app, CommandContext& context);
 
 }  // namespace autotuner::app

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   autotuner::app::RegisterValidateCommand(app, context);
   autotuner::app::RegisterRuntimesCommand(app, context);
   autotuner::app::RegisterTokenizeCommand(app, context);
+  autotuner::app::RegisterStoreCommands(app, context);
 
   try {
     autotuner::InitLogging();

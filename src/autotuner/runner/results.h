@@ -1,0 +1,32 @@
+#pragma once
+
+// A task's results in the shapes users export: the original tool's JSON (task_name, strategy,
+// total_experiments, successful_experiments, elapsed_time, best_result, all_results[]), CSV with one row per
+// experiment, and YAML.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autotuner/core/json.h"
+#include "autotuner/store/store.h"
+
+namespace autotuner::runner {
+
+// The best experiment: lowest score among successful, feasible ones (scores are lower-is-better, SPEC §5).
+std::optional<store::ExperimentRecord> BestExperiment(
+    const std::vector<store::ExperimentRecord>& experiments);
+
+// One experiment as the API and exports show it.
+Json ExperimentJson(const store::ExperimentRecord& experiment, bool with_engine_log = false);
+
+Json ResultsJson(const store::TaskRecord& task, const std::vector<store::ExperimentRecord>& experiments);
+
+// Columns: experiment, status, score, feasible, one per parameter (union over experiments, first-seen order),
+// the aggregate metrics of SPEC §3 that are scalars, error_class, error_message.
+std::string ResultsCsv(const std::vector<store::ExperimentRecord>& experiments);
+
+// Any JSON as block-style YAML (keys in their order, strings quoted when YAML would read them otherwise).
+std::string ToYaml(const Json& value);
+
+}  // namespace autotuner::runner
