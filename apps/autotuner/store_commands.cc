@@ -36,7 +36,8 @@ Result<store::TaskRecord> FindTask(store::Store& s, const std::string& key) {
   }
   auto by_name = s.GetTaskByName(key);
   if (!by_name.ok())
-    return MakeError(ErrorCode::kNotFound, "no task named or numbered '" + key + "' in " + s.Describe());
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "no task named or numbered '" + key + "' in " + s.Describe());
   return by_name;
 }
 
