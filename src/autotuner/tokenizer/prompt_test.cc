@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "autotuner/tokenizer/test_support.h"
 
 namespace autotuner::tokenizer {
@@ -9,11 +11,14 @@ namespace {
 
 using test_support::Named;
 
-// Every length 1..1024, then every 61st up to 8192, and 8192 itself: all lengths would re-encode ~34M tokens
-// per tokenizer, too slow under the sanitizers.
+// Every length 1..1024, then every 61st up to 8192, and 8192 itself. All lengths re-encode ~34M tokens per
+// tokenizer (minutes under the sanitizers), so the exhaustive sweep runs only when
+// AUTOTUNER_EXHAUSTIVE_LENGTHS is set: CTest's tokenizer_prompt_lengths_* integration tests do that.
 std::vector<size_t> Lengths() {
   std::vector<size_t> lengths;
-  for (size_t n = 1; n <= 1024; ++n) lengths.push_back(n);
+  const bool exhaustive = std::getenv("AUTOTUNER_EXHAUSTIVE_LENGTHS") != nullptr;
+  for (size_t n = 1; n <= (exhaustive ? 8192 : 1024); ++n) lengths.push_back(n);
+  if (exhaustive) return lengths;
   for (size_t n = 1025; n < 8192; n += 61) lengths.push_back(n);
   lengths.push_back(8192);
   return lengths;
