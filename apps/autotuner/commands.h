@@ -14,5 +14,6 @@ void RegisterValidateCommand(CLI::App& app, CommandContext& context);
 void RegisterRuntimesCommand(CLI::App& app, CommandContext& context);
 void RegisterTokenizeCommand(CLI::App& app, CommandContext& context);
 void RegisterStoreCommands(CLI::App& app, CommandContext& context);
+void RegisterBenchCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace autotuner::app
