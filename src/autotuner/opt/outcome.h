@@ -1,0 +1,56 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "autotuner/core/json.h"
+#include "autotuner/core/result.h"
+
+namespace autotuner::opt {
+
+// Why an experiment produced no score (SPEC §5 error classes, plus `pruned` for candidates rejected before
+// deploy). Infeasible outcomes are learned as such by the optimizer, never turned into a number.
+enum class InfeasibleReason {
+  kOom,
+  kDeployFailed,
+  kSloViolation,  // a hard SLO was breached
+  kTimeout,
+  kCrashed,
+  kBenchFailed,
+  kInterrupted,  // the study stopped mid-experiment: says nothing about the configuration
+  kPruned,       // rejected before deploy; learned, not counted against max_iterations
+};
+
+std::string_view Name(InfeasibleReason reason);
+std::optional<InfeasibleReason> ParseInfeasibleReason(std::string_view name);
+
+// Result of one experiment as the optimizer sees it: scores (lower is better; the first objective is
+// primary, the rest are extra objectives for the Pareto front) or an infeasibility reason.
+class Outcome {
+ public:
+  static Outcome Success(double score, std::vector<double> extra_objectives = {});
+  static Outcome Infeasible(InfeasibleReason reason, std::string message = "");
+
+  bool feasible() const { return !reason_.has_value(); }
+  // Primary score; only for feasible outcomes.
+  double score() const { return objectives_.front(); }
+  // Every objective's score, primary first; empty for infeasible outcomes.
+  const std::vector<double>& objectives() const { return objectives_; }
+  // Only for infeasible outcomes.
+  InfeasibleReason reason() const { return *reason_; }
+  const std::string& message() const { return message_; }
+
+  Json ToJson() const;
+  static Result<Outcome> FromJson(const Json& json);
+
+  bool operator==(const Outcome&) const = default;
+
+ private:
+  std::vector<double> objectives_;
+  std::optional<InfeasibleReason> reason_;
+  std::string message_;
+};
+
+}  // namespace autotuner::opt
