@@ -90,13 +90,27 @@ int ListTasks(const StoreOptions& options) {
   return kExitSuccess;
 }
 
-int ListExperiments(const StoreOptions& options) {
+// The task the options name and its experiments.
+struct TaskResults {
+  store::TaskRecord task;
+  std::vector<store::ExperimentRecord> experiments;
+};
+
+Result<TaskResults> LoadTaskResults(const StoreOptions& options) {
   auto s = Open(options);
-  if (!s.ok()) return Fail(s.error());
+  if (!s.ok()) return std::move(s).error();
   auto task = FindTask(**s, options.task);
-  if (!task.ok()) return Fail(task.error());
+  if (!task.ok()) return std::move(task).error();
   auto experiments = (*s)->ListExperiments(task->id);
-  if (!experiments.ok()) return Fail(experiments.error());
+  if (!experiments.ok()) return std::move(experiments).error();
+  return TaskResults{std::move(*task), std::move(*experiments)};
+}
+
+int ListExperiments(const StoreOptions& options) {
+  auto results = LoadTaskResults(options);
+  if (!results.ok()) return Fail(results.error());
+  const auto* task = &results->task;
+  const auto* experiments = &results->experiments;
   if (options.json) {
     Json out = Json::array();
     for (const auto& e : *experiments) out.push_back(runner::ExperimentJson(e));
@@ -118,12 +132,10 @@ int ListExperiments(const StoreOptions& options) {
 }
 
 int Export(const StoreOptions& options) {
-  auto s = Open(options);
-  if (!s.ok()) return Fail(s.error());
-  auto task = FindTask(**s, options.task);
-  if (!task.ok()) return Fail(task.error());
-  auto experiments = (*s)->ListExperiments(task->id);
-  if (!experiments.ok()) return Fail(experiments.error());
+  auto results = LoadTaskResults(options);
+  if (!results.ok()) return Fail(results.error());
+  const auto* task = &results->task;
+  const auto* experiments = &results->experiments;
   std::string text;
   if (options.format == "csv") {
     text = runner::ResultsCsv(*experiments);
