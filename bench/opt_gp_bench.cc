@@ -13,31 +13,16 @@ namespace {
 
 using namespace autotuner;
 using Kind = task::Parameter::Kind;
-
-task::Dimension Dim(std::string name, Kind kind, double low, double high, bool log = false) {
-  task::Dimension d;
-  d.name = std::move(name);
-  d.kind = kind;
-  d.low = low;
-  d.high = high;
-  d.log = log;
-  return d;
-}
-
-task::Dimension Choice(std::string name, std::vector<Json> values) {
-  task::Dimension d;
-  d.name = std::move(name);
-  d.values = std::move(values);
-  return d;
-}
+using task::Dimension;
 
 // 8 dimensions: 3 float, 2 integer, 2 ordinal, 1 nominal.
 task::SearchSpace EightDims() {
-  return {{Dim("f0", Kind::kFloat, 0, 1), Dim("f1", Kind::kFloat, 0.5, 0.95),
-           Dim("f2", Kind::kFloat, 1e-3, 1, true), Dim("i0", Kind::kInteger, 1, 64),
-           Dim("i1", Kind::kInteger, 256, 16384, true), Choice("tp", {1, 2, 4, 8}),
-           Choice("chunk", {1024, 2048, 4096, 8192}),
-           Choice("policy", {"lpm", "fcfs", "dfs-weight", "random"})}};
+  return {{Dimension::Range("f0", Kind::kFloat, 0, 1), Dimension::Range("f1", Kind::kFloat, 0.5, 0.95),
+           Dimension::Range("f2", Kind::kFloat, 1e-3, 1, true), Dimension::Range("i0", Kind::kInteger, 1, 64),
+           Dimension::Range("i1", Kind::kInteger, 256, 16384, true),
+           Dimension::Categorical("tp", {1, 2, 4, 8}),
+           Dimension::Categorical("chunk", {1024, 2048, 4096, 8192}),
+           Dimension::Categorical("policy", {"lpm", "fcfs", "dfs-weight", "random"})}};
 }
 
 opt::Outcome Evaluate(const opt::Candidate& c) {

@@ -11,24 +11,7 @@ namespace autotuner::opt {
 namespace {
 
 using Kind = task::Parameter::Kind;
-
-task::Dimension Choice(std::string name, std::vector<Json> values) {
-  task::Dimension d;
-  d.name = std::move(name);
-  d.kind = Kind::kCategorical;
-  d.values = std::move(values);
-  return d;
-}
-
-task::Dimension Range(std::string name, Kind kind, double low, double high, bool log = false) {
-  task::Dimension d;
-  d.name = std::move(name);
-  d.kind = kind;
-  d.low = low;
-  d.high = high;
-  d.log = log;
-  return d;
-}
+using task::Dimension;
 
 Space Make(std::vector<task::Dimension> dims) {
   auto s = Space::Create(task::SearchSpace{std::move(dims)});
@@ -38,7 +21,8 @@ Space Make(std::vector<task::Dimension> dims) {
 
 TEST(SpaceTest, NumericChoiceListsAreOrdinalOthersNominal) {
   const Space s =
-      Make({Choice("tp", {4, 1, 2}), Choice("policy", {"lpm", "fcfs"}), Choice("flag", {true, false})});
+      Make({Dimension::Categorical("tp", {4, 1, 2}), Dimension::Categorical("policy", {"lpm", "fcfs"}),
+            Dimension::Categorical("flag", {true, false})});
   EXPECT_EQ(s.dim(0).kind, DimKind::kOrdinal);
   EXPECT_EQ(s.dim(1).kind, DimKind::kNominal);
   EXPECT_EQ(s.dim(2).kind, DimKind::kNominal);
@@ -51,8 +35,9 @@ TEST(SpaceTest, NumericChoiceListsAreOrdinalOthersNominal) {
 }
 
 TEST(SpaceTest, DecodeGivesEngineValuesAndEncodeInvertsIt) {
-  const Space s = Make({Choice("tp", {1, 2, 4}), Range("chunk", Kind::kInteger, 512, 8192, true),
-                        Range("mem", Kind::kFloat, 0.6, 0.95), Choice("policy", {"lpm", "fcfs"})});
+  const Space s = Make(
+      {Dimension::Categorical("tp", {1, 2, 4}), Dimension::Range("chunk", Kind::kInteger, 512, 8192, true),
+       Dimension::Range("mem", Kind::kFloat, 0.6, 0.95), Dimension::Categorical("policy", {"lpm", "fcfs"})});
   const std::vector<double> u = {0.49, 0.5, 0.123456789, 0.9};
   const Candidate c = s.Decode(u);
   EXPECT_EQ(c.values["tp"], 2);
@@ -69,7 +54,7 @@ TEST(SpaceTest, DecodeGivesEngineValuesAndEncodeInvertsIt) {
 }
 
 TEST(SpaceTest, EncodeRejectsValuesOutsideTheSpace) {
-  const Space s = Make({Choice("tp", {1, 2}), Range("n", Kind::kInteger, 1, 10)});
+  const Space s = Make({Dimension::Categorical("tp", {1, 2}), Dimension::Range("n", Kind::kInteger, 1, 10)});
   EXPECT_TRUE(s.Encode(Json{{"tp", 2}, {"n", 3}}).ok());
   EXPECT_TRUE(s.Encode(Json{{"tp", 2.0}, {"n", 3.0}}).ok());  // numerically equal values are accepted
   EXPECT_FALSE(s.Encode(Json{{"tp", 3}, {"n", 3}}).ok());
@@ -81,15 +66,16 @@ TEST(SpaceTest, EncodeRejectsValuesOutsideTheSpace) {
 
 TEST(SpaceTest, CreateRejectsMalformedDimensions) {
   EXPECT_FALSE(Space::Create(task::SearchSpace{}).ok());
-  EXPECT_FALSE(Space::Create(task::SearchSpace{{Choice("a", {})}}).ok());
-  EXPECT_FALSE(Space::Create(task::SearchSpace{{Choice("a", {1, 1.0})}}).ok());
-  EXPECT_FALSE(Space::Create(task::SearchSpace{{Range("a", Kind::kFloat, 2, 1)}}).ok());
-  EXPECT_FALSE(Space::Create(task::SearchSpace{{Range("a", Kind::kFloat, 0, 1, true)}}).ok());
-  EXPECT_FALSE(Space::Create(task::SearchSpace{{Range("a", Kind::kInteger, 0.5, 3)}}).ok());
+  EXPECT_FALSE(Space::Create(task::SearchSpace{{Dimension::Categorical("a", {})}}).ok());
+  EXPECT_FALSE(Space::Create(task::SearchSpace{{Dimension::Categorical("a", {1, 1.0})}}).ok());
+  EXPECT_FALSE(Space::Create(task::SearchSpace{{Dimension::Range("a", Kind::kFloat, 2, 1)}}).ok());
+  EXPECT_FALSE(Space::Create(task::SearchSpace{{Dimension::Range("a", Kind::kFloat, 0, 1, true)}}).ok());
+  EXPECT_FALSE(Space::Create(task::SearchSpace{{Dimension::Range("a", Kind::kInteger, 0.5, 3)}}).ok());
 }
 
 TEST(SpaceTest, BinUnitGivesEveryValueEqualProbability) {
-  const Space s = Make({Choice("tp", {8, 1, 2, 4}), Range("n", Kind::kInteger, 3, 7)});
+  const Space s =
+      Make({Dimension::Categorical("tp", {8, 1, 2, 4}), Dimension::Range("n", Kind::kInteger, 3, 7)});
   Rng rng(5);
   std::map<std::string, int> counts;
   const int draws = 20000;
@@ -107,7 +93,7 @@ TEST(SpaceTest, BinUnitGivesEveryValueEqualProbability) {
 }
 
 TEST(SpaceTest, LogFloatsRoundToSignificantDigits) {
-  const Space s = Make({Range("lr", Kind::kFloat, 1e-5, 1e-1, true)});
+  const Space s = Make({Dimension::Range("lr", Kind::kFloat, 1e-5, 1e-1, true)});
   const Candidate c = s.Decode(std::vector<double>{0.3});
   const double v = c.values["lr"].get<double>();
   EXPECT_NEAR(v, std::pow(10.0, -5 + 0.3 * 4), v * 1e-4);

@@ -10,24 +10,7 @@ namespace autotuner::opt {
 namespace {
 
 using Kind = task::Parameter::Kind;
-
-task::Dimension Choice(std::string name, std::vector<Json> values) {
-  task::Dimension d;
-  d.name = std::move(name);
-  d.kind = Kind::kCategorical;
-  d.values = std::move(values);
-  return d;
-}
-
-task::Dimension Range(std::string name, Kind kind, double low, double high, bool log = false) {
-  task::Dimension d;
-  d.name = std::move(name);
-  d.kind = kind;
-  d.low = low;
-  d.high = high;
-  d.log = log;
-  return d;
-}
+using task::Dimension;
 
 std::vector<Json> Ints(int from, int to) {
   std::vector<Json> v;
@@ -81,7 +64,8 @@ Outcome Bowl(const Json& v) {
 
 TEST(StrategyTest, GridVisitsEveryConfigurationOnceThenReportsExhaustion) {
   auto s = Make(Opt(task::Strategy::kGridSearch, 100),
-                {Choice("a", {1, 2, 3}), Choice("b", {"x", "y", "z", "w"}), Choice("c", {true, false})});
+                {Dimension::Categorical("a", {1, 2, 3}), Dimension::Categorical("b", {"x", "y", "z", "w"}),
+                 Dimension::Categorical("c", {true, false})});
   const auto proposed = RunStudy(*s, Bowl);
   EXPECT_EQ(proposed.size(), 24u);
   std::set<std::string> distinct;
@@ -96,7 +80,8 @@ TEST(StrategyTest, GridPrefixSpreadsOverEveryDimension) {
   // 10 × 10 × 10 grid with a budget of 20: the first 20 lexicographic combinations would leave two
   // dimensions at a single value; a space-filling order uses most values of each.
   auto s = Make(Opt(task::Strategy::kGridSearch, 20),
-                {Choice("a", Ints(0, 9)), Choice("b", Ints(0, 9)), Range("c", Kind::kInteger, 0, 9)});
+                {Dimension::Categorical("a", Ints(0, 9)), Dimension::Categorical("b", Ints(0, 9)),
+                 Dimension::Range("c", Kind::kInteger, 0, 9)});
   const auto proposed = RunStudy(*s, Bowl);
   ASSERT_EQ(proposed.size(), 20u);
   EXPECT_EQ(*s->stop_reason(), StopReason::kBudget);
@@ -115,7 +100,8 @@ TEST(StrategyTest, GridSearchDiscretisesFloatRanges) {
   StrategyOptions options;
   options.grid_float_levels = 4;
   auto s = Make(Opt(task::Strategy::kGridSearch, 0),
-                {Range("mem", Kind::kFloat, 0.6, 0.9), Choice("p", {"a", "b"})}, options);
+                {Dimension::Range("mem", Kind::kFloat, 0.6, 0.9), Dimension::Categorical("p", {"a", "b"})},
+                options);
   const auto proposed = RunStudy(*s, Bowl);
   EXPECT_EQ(proposed.size(), 8u);
   std::set<double> mems;
@@ -132,8 +118,9 @@ StrategyOptions NoEarlyStop() {
 
 TEST(StrategyTest, EveryStrategyAvoidsDuplicatesAndStopsWhenExhausted) {
   for (const auto kind : kAll) {
-    auto s =
-        Make(Opt(kind, 0, 3, 3), {Choice("a", Ints(1, 5)), Range("b", Kind::kInteger, 1, 4)}, NoEarlyStop());
+    auto s = Make(Opt(kind, 0, 3, 3),
+                  {Dimension::Categorical("a", Ints(1, 5)), Dimension::Range("b", Kind::kInteger, 1, 4)},
+                  NoEarlyStop());
     const auto proposed = RunStudy(*s, Bowl, 100);
     std::set<std::string> distinct;
     for (const auto& p : proposed) distinct.insert(DumpJson(p));
@@ -146,7 +133,7 @@ TEST(StrategyTest, EveryStrategyAvoidsDuplicatesAndStopsWhenExhausted) {
 
 TEST(StrategyTest, BudgetCountsPendingAndStopsProposals) {
   for (const auto kind : kAll) {
-    auto s = Make(Opt(kind, 5), {Choice("a", Ints(1, 50))});
+    auto s = Make(Opt(kind, 5), {Dimension::Categorical("a", Ints(1, 50))});
     const auto first = s->Propose(3);
     EXPECT_EQ(first.size(), 3u);
     EXPECT_FALSE(s->stop_reason().has_value());
@@ -164,7 +151,7 @@ TEST(StrategyTest, BudgetCountsPendingAndStopsProposals) {
 }
 
 TEST(StrategyTest, PrunedIsLearnedButNotCountedAndInterruptedIsForgotten) {
-  auto s = Make(Opt(task::Strategy::kRandom, 3), {Choice("a", Ints(1, 4))});
+  auto s = Make(Opt(task::Strategy::kRandom, 3), {Dimension::Categorical("a", Ints(1, 4))});
   auto c1 = s->Propose(1).at(0);
   ASSERT_TRUE(
       s->Observe(c1, Outcome::Infeasible(InfeasibleReason::kPruned, "int8 KV cache unsupported")).ok());
@@ -196,7 +183,9 @@ TEST(StrategyTest, DisallowedConfigurationsAreNeverProposed) {
   options.allowed = [](const Json& v) { return v["tp"].get<int>() * v["dp"].get<int>() <= 4; };
   for (const auto kind : kAll) {
     auto s = Make(Opt(kind, 0, 7, 3),
-                  {Choice("tp", {1, 2, 4, 8}), Choice("dp", {1, 2, 4}), Choice("p", {"a", "b"})}, options);
+                  {Dimension::Categorical("tp", {1, 2, 4, 8}), Dimension::Categorical("dp", {1, 2, 4}),
+                   Dimension::Categorical("p", {"a", "b"})},
+                  options);
     const auto proposed = RunStudy(*s, Bowl, 100);
     for (const auto& p : proposed) EXPECT_LE(p["tp"].get<int>() * p["dp"].get<int>(), 4) << Name(kind);
     // (1,1) (1,2) (1,4) (2,1) (2,2) (4,1), times two policies.
@@ -206,7 +195,7 @@ TEST(StrategyTest, DisallowedConfigurationsAreNeverProposed) {
 }
 
 TEST(StrategyTest, ObserveRejectsValuesOutsideTheSpace) {
-  auto s = Make(Opt(task::Strategy::kRandom, 10), {Choice("a", {1, 2})});
+  auto s = Make(Opt(task::Strategy::kRandom, 10), {Dimension::Categorical("a", {1, 2})});
   Candidate c;
   c.values = {{"a", 3}};
   EXPECT_FALSE(s->Observe(c, Outcome::Success(1)).ok());
@@ -225,8 +214,9 @@ Outcome Mixed(const Json& v) {
 }
 
 std::vector<task::Dimension> MixedDims() {
-  return {Range("x", Kind::kFloat, 0, 1), Choice("mem", {0.7, 0.8, 0.85, 0.9, 0.95}),
-          Range("n", Kind::kInteger, 1, 10), Choice("p", {"lpm", "fcfs", "dfs"})};
+  return {Dimension::Range("x", Kind::kFloat, 0, 1),
+          Dimension::Categorical("mem", {0.7, 0.8, 0.85, 0.9, 0.95}),
+          Dimension::Range("n", Kind::kInteger, 1, 10), Dimension::Categorical("p", {"lpm", "fcfs", "dfs"})};
 }
 
 TEST(StrategyTest, ResumedStudyProposesExactlyWhatTheUninterruptedOneWould) {
@@ -276,12 +266,12 @@ TEST(StrategyTest, ResumedStudyProposesExactlyWhatTheUninterruptedOneWould) {
 }
 
 TEST(StrategyTest, RestoreRejectsAnotherStrategysOrSpacesState) {
-  auto grid = Make(Opt(task::Strategy::kGridSearch, 10), {Choice("a", {1, 2})});
-  auto random = Make(Opt(task::Strategy::kRandom, 10), {Choice("a", {1, 2})});
+  auto grid = Make(Opt(task::Strategy::kGridSearch, 10), {Dimension::Categorical("a", {1, 2})});
+  auto random = Make(Opt(task::Strategy::kRandom, 10), {Dimension::Categorical("a", {1, 2})});
   EXPECT_FALSE(random->Restore(grid->SaveState()).ok());
   auto c = grid->Propose(1).at(0);
   ASSERT_TRUE(grid->Observe(c, Outcome::Success(1)).ok());
-  auto other_space = Make(Opt(task::Strategy::kGridSearch, 10), {Choice("b", {1, 2})});
+  auto other_space = Make(Opt(task::Strategy::kGridSearch, 10), {Dimension::Categorical("b", {1, 2})});
   EXPECT_FALSE(other_space->Restore(grid->SaveState()).ok());
   EXPECT_FALSE(other_space->Restore(Json::array()).ok());
 }
@@ -300,8 +290,10 @@ TEST(StrategyTest, BayesianLearnsToAvoidTheInfeasibleRegion) {
   const int budget = 20;
   for (int64_t seed = 1; seed <= 6; ++seed) {
     for (const auto kind : {task::Strategy::kBayesian, task::Strategy::kRandom}) {
-      auto s = Make(Opt(kind, budget, seed, 5), {Choice("mem", Ints(1, 12)), Choice("batch", Ints(1, 12))},
-                    NoEarlyStop());
+      auto s =
+          Make(Opt(kind, budget, seed, 5),
+               {Dimension::Categorical("mem", Ints(1, 12)), Dimension::Categorical("batch", Ints(1, 12))},
+               NoEarlyStop());
       for (const auto& p : RunStudy(*s, NearOom)) {
         if (!NearOom(p).feasible()) ++(kind == task::Strategy::kBayesian ? bayes_oom : random_oom);
       }
@@ -334,7 +326,7 @@ TEST(StrategyTest, BayesianBatchProposalsAreDistinctAndSpread) {
 
 TEST(StrategyTest, BayesianStopsEarlyOnceTheBestCannotImprove) {
   // A smooth bowl over 201 integers: the model is confident long before the budget.
-  auto s = Make(Opt(task::Strategy::kBayesian, 150, 3, 5), {Range("n", Kind::kInteger, 0, 200)});
+  auto s = Make(Opt(task::Strategy::kBayesian, 150, 3, 5), {Dimension::Range("n", Kind::kInteger, 0, 200)});
   const auto bowl = [](const Json& v) {
     return Outcome::Success(2.0 + std::pow((v["n"].get<int>() - 120) / 50.0, 2));
   };
@@ -347,7 +339,8 @@ TEST(StrategyTest, BayesianStopsEarlyOnceTheBestCannotImprove) {
 }
 
 TEST(StrategyTest, PriorObservationsSeedTheModelWithoutCountingAsExperiments) {
-  const auto dims = std::vector<task::Dimension>{Choice("mem", Ints(1, 12)), Choice("batch", Ints(1, 12))};
+  const auto dims = std::vector<task::Dimension>{Dimension::Categorical("mem", Ints(1, 12)),
+                                                 Dimension::Categorical("batch", Ints(1, 12))};
   auto s = Make(Opt(task::Strategy::kBayesian, 10, 5, 5), dims);
   std::vector<PriorObservation> prior;
   for (int mem = 1; mem <= 12; mem += 2) {
@@ -378,7 +371,7 @@ TEST(StrategyTest, PriorObservationsSeedTheModelWithoutCountingAsExperiments) {
 }
 
 TEST(StrategyTest, ParetoFrontOfMultipleObjectives) {
-  auto s = Make(Opt(task::Strategy::kRandom, 10), {Choice("a", Ints(1, 5))});
+  auto s = Make(Opt(task::Strategy::kRandom, 10), {Dimension::Categorical("a", Ints(1, 5))});
   Candidate c;
   const std::vector<std::pair<double, double>> scores = {{-100, 2.0}, {-90, 2.5}, {-120, 3.0}, {-80, 1.0}};
   for (size_t i = 0; i < scores.size(); ++i) {

@@ -5,6 +5,24 @@
 
 namespace autotuner::task {
 
+Dimension Dimension::Categorical(std::string name, std::vector<Json> values) {
+  Dimension d;
+  d.name = std::move(name);
+  d.kind = Parameter::Kind::kCategorical;
+  d.values = std::move(values);
+  return d;
+}
+
+Dimension Dimension::Range(std::string name, Parameter::Kind kind, double low, double high, bool log) {
+  Dimension d;
+  d.name = std::move(name);
+  d.kind = kind;
+  d.low = low;
+  d.high = high;
+  d.log = log;
+  return d;
+}
+
 std::optional<uint64_t> Dimension::Cardinality() const {
   switch (kind) {
     case Parameter::Kind::kCategorical:

@@ -21,6 +21,11 @@ struct Dimension {
   double low = 0, high = 0;  // integer / float ranges
   bool log = false;
 
+  // A categorical dimension of parameters (the search space adds quantization and parallel ones itself).
+  static Dimension Categorical(std::string name, std::vector<Json> values);
+  // An integer or float range.
+  static Dimension Range(std::string name, Parameter::Kind kind, double low, double high, bool log = false);
+
   // Number of distinct values; nothing for a continuous range.
   std::optional<uint64_t> Cardinality() const;
   bool operator==(const Dimension&) const = default;
