@@ -62,7 +62,7 @@ Kernel::Kernel(std::vector<bool> nominal, Eigen::VectorXd log_params)
   noise_ = std::exp(log_params_[noise_index()]);
 }
 
-double Kernel::operator()(const double* a, const double* b) const {
+std::pair<double, double> Kernel::Distances(const double* a, const double* b) const {
   double r2 = 0, mismatch = 0;
   for (size_t d = 0; d < nominal_.size(); ++d) {
     if (nominal_[d]) {
@@ -72,20 +72,17 @@ double Kernel::operator()(const double* a, const double* b) const {
       r2 += t * t;
     }
   }
+  return {r2, mismatch};
+}
+
+double Kernel::operator()(const double* a, const double* b) const {
+  const auto [r2, mismatch] = Distances(a, b);
   const double s5r = kSqrt5 * std::sqrt(r2);
   return signal_ * (1 + s5r + 5.0 / 3.0 * r2) * std::exp(-s5r - mismatch);
 }
 
 double Kernel::WithGradient(const double* a, const double* b, double* grad) const {
-  double r2 = 0, mismatch = 0;
-  for (size_t d = 0; d < nominal_.size(); ++d) {
-    if (nominal_[d]) {
-      if (a[d] != b[d]) mismatch += scale_[d];
-    } else {
-      const double t = (a[d] - b[d]) * scale_[d];
-      r2 += t * t;
-    }
-  }
+  const auto [r2, mismatch] = Distances(a, b);
   const double s5r = kSqrt5 * std::sqrt(r2);
   const double e = std::exp(-s5r - mismatch);
   const double k = signal_ * (1 + s5r + 5.0 / 3.0 * r2) * e;

@@ -3,6 +3,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "autotuner/core/result.h"
@@ -37,6 +38,9 @@ class Kernel {
   double WithGradient(const double* a, const double* b, double* grad) const;
 
  private:
+  // Scaled squared distance over the numeric dimensions and the weighted mismatch over the nominal ones.
+  std::pair<double, double> Distances(const double* a, const double* b) const;
+
   std::vector<bool> nominal_;
   Eigen::VectorXd log_params_;
   std::vector<double> scale_;  // 1/ℓ_d (numeric) or θ_d (nominal)
