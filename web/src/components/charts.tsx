@@ -1,0 +1,250 @@
+// Everything that draws with Recharts lives here, loaded on demand (its own chunk).
+import { useMemo } from 'react';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Cell,
+  Legend,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+  ZAxis,
+} from 'recharts';
+import type { Experiment } from '../lib/types';
+import { parameterDiff } from '../lib/diff';
+import { fmtNumber } from '../lib/format';
+import { axisOptions, subRoundPoints } from '../lib/stats';
+import { resolveAxis, saveAxes, type Axes } from '../lib/axes';
+import { paretoPoints, sensitivity } from '../lib/analysis';
+
+const GREEN = '#16a34a';
+const BLUE = '#2563eb';
+const GREY = '#9ca3af';
+
+interface ChartProps {
+  experiments: Experiment[];
+  best: Experiment | null;
+  hovered: number | null;
+  setHovered: (id: number | null) => void;
+}
+
+interface BarDatum {
+  id: number;
+  label: string;
+  score: number;
+  exp: Experiment;
+}
+
+/** The bar chart's tooltip: every tuned parameter, differences from the best highlighted, ⭐ on the best. */
+export function DiffTooltip({ exp, best }: { exp: Experiment; best: Experiment | null }) {
+  const isBest = best != null && best.id === exp.id;
+  const lines = parameterDiff(exp.parameters ?? {}, isBest ? null : (best?.parameters ?? null));
+  return (
+    <div className="chart-tooltip" data-testid="diff-tooltip">
+      <div>
+        <b>
+          Experiment #{exp.experiment_id} {isBest && '⭐ best'}
+        </b>
+      </div>
+      <div>score: {fmtNumber(exp.score)}</div>
+      {lines.map((l) => (
+        <div key={l.key} className={l.differs ? 'diff' : ''} data-differs={l.differs}>
+          {l.text}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export function ScoreBarChart({ experiments, best, hovered, setHovered }: ChartProps) {
+  const data: BarDatum[] = experiments
+    .filter((e) => typeof e.score === 'number' && Number.isFinite(e.score))
+    .map((e) => ({ id: e.id, label: `#${e.experiment_id}${best?.id === e.id ? ' ⭐' : ''}`, score: e.score as number, exp: e }));
+  if (!data.length) return <div className="empty">No scored experiment yet.</div>;
+  return (
+    <div data-testid="score-chart" style={{ width: '100%', height: 280 }}>
+      <ResponsiveContainer width="100%" height="100%">
+        <BarChart data={data} margin={{ top: 10, right: 10, bottom: 5, left: 10 }} onMouseLeave={() => setHovered(null)}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="label" />
+          <YAxis tickFormatter={(v: number) => fmtNumber(v, 3)} width={70} label={{ value: 'score (lower is better)', angle: -90, position: 'insideLeft', style: { fontSize: 11 } }} />
+          <Tooltip
+            cursor={{ fill: 'rgba(37,99,235,0.08)' }}
+            content={({ active, payload }) => {
+              const d = payload?.[0]?.payload as BarDatum | undefined;
+              return active && d ? <DiffTooltip exp={d.exp} best={best} /> : null;
+            }}
+          />
+          <Bar dataKey="score" isAnimationActive={false} onMouseEnter={(_: unknown, i: number) => setHovered(data[i]?.id ?? null)}>
+            {data.map((d) => (
+              <Cell key={d.id} fill={best?.id === d.id ? GREEN : hovered === d.id ? BLUE : GREY} />
+            ))}
+          </Bar>
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+export function SubRoundScatter({ experiments, best, hovered, setHovered, axes, setAxes }: ChartProps & { axes: Axes; setAxes: (a: Axes) => void }) {
+  const points = useMemo(() => subRoundPoints(experiments), [experiments]);
+  const options = useMemo(() => axisOptions(points), [points]);
+  const x = resolveAxis(axes.x, options, 1);
+  const y = resolveAxis(axes.y, options, 0);
+  const change = (next: Axes) => {
+    saveAxes(next);
+    setAxes(next);
+  };
+  const series = { best: [] as object[], hovered: [] as object[], other: [] as object[] };
+  for (const p of points) {
+    const xv = p.run[x];
+    const yv = p.run[y];
+    if (typeof xv !== 'number' || typeof yv !== 'number') continue;
+    const d = { x: xv, y: yv, id: p.experimentDbId, n: p.experimentNumber, scenario: p.run.scenario, conc: p.run.num_concurrency };
+    if (best && p.experimentDbId === best.id) series.best.push(d);
+    else if (hovered === p.experimentDbId) series.hovered.push(d);
+    else series.other.push(d);
+  }
+  return (
+    <div>
+      <div className="row">
+        <label className="inline">
+          X
+          <select aria-label="x axis" value={x} onChange={(e) => change({ x: e.target.value, y })}>
+            {options.map((o) => (
+              <option key={o}>{o}</option>
+            ))}
+          </select>
+        </label>
+        <label className="inline">
+          Y
+          <select aria-label="y axis" value={y} onChange={(e) => change({ x, y: e.target.value })}>
+            {options.map((o) => (
+              <option key={o}>{o}</option>
+            ))}
+          </select>
+        </label>
+        <span className="muted small">
+          {points.length} runs · <span style={{ color: GREEN }}>● best</span> <span style={{ color: BLUE }}>● hovered</span> <span style={{ color: GREY }}>● others</span>
+        </span>
+      </div>
+      {points.length === 0 ? (
+        <div className="empty">No benchmark run yet.</div>
+      ) : (
+        <div data-testid="scatter-chart" style={{ width: '100%', height: 320 }}>
+          <ResponsiveContainer width="100%" height="100%">
+            <ScatterChart margin={{ top: 10, right: 20, bottom: 20, left: 10 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis type="number" dataKey="x" name={x} tickFormatter={(v: number) => fmtNumber(v, 3)} label={{ value: x, position: 'insideBottom', offset: -10, style: { fontSize: 11 } }} domain={['auto', 'auto']} />
+              <YAxis type="number" dataKey="y" name={y} tickFormatter={(v: number) => fmtNumber(v, 3)} width={70} label={{ value: y, angle: -90, position: 'insideLeft', style: { fontSize: 11 } }} domain={['auto', 'auto']} />
+              <ZAxis range={[50, 50]} />
+              <Tooltip
+                content={({ active, payload }) => {
+                  const d = payload?.[0]?.payload as { n: number; x: number; y: number; scenario: string; conc: number } | undefined;
+                  if (!active || !d) return null;
+                  return (
+                    <div className="chart-tooltip">
+                      <b>Experiment #{d.n}</b>
+                      <div>
+                        {d.scenario} · concurrency {d.conc}
+                      </div>
+                      <div>
+                        {x}: {fmtNumber(d.x)}
+                      </div>
+                      <div>
+                        {y}: {fmtNumber(d.y)}
+                      </div>
+                    </div>
+                  );
+                }}
+              />
+              {(['other', 'hovered', 'best'] as const).map((k) => (
+                <Scatter
+                  key={k}
+                  name={k}
+                  data={series[k]}
+                  fill={k === 'best' ? GREEN : k === 'hovered' ? BLUE : GREY}
+                  isAnimationActive={false}
+                  onMouseEnter={(d: unknown) => setHovered((d as { payload?: { id: number }; id?: number })?.payload?.id ?? (d as { id?: number })?.id ?? null)}
+                  onMouseLeave={() => setHovered(null)}
+                />
+              ))}
+            </ScatterChart>
+          </ResponsiveContainer>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function ParetoChart({ experiments, best }: { experiments: Experiment[]; best: Experiment | null }) {
+  const pts = paretoPoints(experiments);
+  if (!pts.length) return <div className="empty">No successful experiment with throughput and latency yet.</div>;
+  const front = pts.filter((p) => p.onFront).sort((a, b) => a.throughput - b.throughput).map((p) => ({ x: p.throughput, y: p.latency, n: p.experiment.experiment_id }));
+  const rest = pts.filter((p) => !p.onFront).map((p) => ({ x: p.throughput, y: p.latency, n: p.experiment.experiment_id }));
+  return (
+    <div>
+      <div data-testid="pareto-chart" style={{ width: '100%', height: 340 }}>
+        <ResponsiveContainer width="100%" height="100%">
+          <ScatterChart margin={{ top: 10, right: 20, bottom: 20, left: 10 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis type="number" dataKey="x" name="mean_total_throughput" tickFormatter={(v: number) => fmtNumber(v, 3)} label={{ value: 'mean total throughput (tok/s)', position: 'insideBottom', offset: -10, style: { fontSize: 11 } }} domain={['auto', 'auto']} />
+            <YAxis type="number" dataKey="y" name="mean_e2e_latency" tickFormatter={(v: number) => fmtNumber(v, 3)} width={70} label={{ value: 'mean e2e latency (s)', angle: -90, position: 'insideLeft', style: { fontSize: 11 } }} domain={['auto', 'auto']} />
+            <ZAxis range={[60, 60]} />
+            <Tooltip
+              content={({ active, payload }) => {
+                const d = payload?.[0]?.payload as { n: number; x: number; y: number } | undefined;
+                return active && d ? (
+                  <div className="chart-tooltip">
+                    <b>
+                      #{d.n}
+                      {best?.experiment_id === d.n ? ' ⭐' : ''}
+                    </b>
+                    <div>throughput {fmtNumber(d.x)} tok/s</div>
+                    <div>latency {fmtNumber(d.y)} s</div>
+                  </div>
+                ) : null;
+              }}
+            />
+            <Legend verticalAlign="top" />
+            <Scatter name="dominated" data={rest} fill={GREY} isAnimationActive={false} />
+            <Scatter name="Pareto front" data={front} fill={GREEN} line={{ stroke: GREEN }} isAnimationActive={false} />
+          </ScatterChart>
+        </ResponsiveContainer>
+      </div>
+      <div className="muted small">Front: {front.map((f) => `#${f.n}`).join(', ')} (higher throughput and lower latency are better)</div>
+    </div>
+  );
+}
+
+export function SensitivityView({ experiments }: { experiments: Experiment[] }) {
+  const rows = sensitivity(experiments);
+  if (!rows.length) return <div className="empty">No scored experiment yet.</div>;
+  return (
+    <div className="grid" data-testid="sensitivity">
+      {rows.map((r) => (
+        <div key={r.parameter} className="card">
+          <h3>
+            {r.parameter} <span className="muted small">spread {fmtNumber(r.spread)}</span>
+          </h3>
+          <div style={{ width: '100%', height: 180 }}>
+            <ResponsiveContainer width="100%" height="100%">
+              <BarChart data={r.values} margin={{ top: 5, right: 5, bottom: 5, left: 5 }}>
+                <CartesianGrid strokeDasharray="3 3" vertical={false} />
+                <XAxis dataKey="value" />
+                <YAxis tickFormatter={(v: number) => fmtNumber(v, 3)} width={60} />
+                <Tooltip formatter={(v) => fmtNumber(Number(v))} />
+                <Bar dataKey="mean" name="mean score" fill={BLUE} isAnimationActive={false} />
+                <Bar dataKey="best" name="best score" fill={GREEN} isAnimationActive={false} />
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+        </div>
+      ))}
+    </div>
+  );
+}

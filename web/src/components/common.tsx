@@ -1,0 +1,78 @@
+import type { ReactNode } from 'react';
+import type { Experiment } from '../lib/types';
+import { STATUS_COLORS, fmtNumber, fmtValue } from '../lib/format';
+
+export function StatusBadge({ status }: { status: string }) {
+  return (
+    <span className="badge" data-status={status} style={{ background: STATUS_COLORS[status] ?? '#6b7280' }}>
+      {status}
+    </span>
+  );
+}
+
+export function ErrorBanner({ error, onClose }: { error: unknown; onClose?: () => void }) {
+  if (!error) return null;
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <div className="banner error" role="alert">
+      <span>{message}</span>
+      {onClose && (
+        <button className="link" onClick={onClose} aria-label="dismiss">
+          ×
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>;
+}
+
+export function Loading() {
+  return <div className="loading">Loading…</div>;
+}
+
+export function ProgressBar({ done, total }: { done: number; total: number }) {
+  const pct = total > 0 ? Math.min(100, (100 * done) / total) : 0;
+  return (
+    <div className="progress" title={`${done} / ${total}`} role="progressbar" aria-valuenow={done} aria-valuemax={total}>
+      <div className="progress-fill" style={{ width: `${pct}%` }} />
+      <span className="progress-label">
+        {done} / {total}
+      </span>
+    </div>
+  );
+}
+
+/** One block per experiment, coloured by status; tooltip with parameters and score; click opens its log. */
+export function ProgressStrip({ taskId, experiments }: { taskId: number; experiments: Experiment[] }) {
+  if (!experiments.length) return <span className="muted">no experiments yet</span>;
+  return (
+    <div className="strip" data-testid="progress-strip">
+      {experiments.map((e) => (
+        <a
+          key={e.id}
+          className="strip-block"
+          href={`#/tasks/${taskId}/logs?exp=${e.experiment_id}`}
+          style={{ background: STATUS_COLORS[e.status] ?? '#999' }}
+          data-status={e.status}
+          title={`#${e.experiment_id} ${e.status}\n${Object.entries(e.parameters ?? {})
+            .map(([k, v]) => `${k}: ${fmtValue(v)}`)
+            .join('\n')}\nscore: ${fmtNumber(e.score)}`}
+        />
+      ))}
+    </div>
+  );
+}
+
+export function FieldErrors({ messages }: { messages: string[] }) {
+  if (!messages.length) return null;
+  return (
+    <div className="field-error" role="alert">
+      {messages.map((m, i) => (
+        <div key={i}>{m}</div>
+      ))}
+    </div>
+  );
+}

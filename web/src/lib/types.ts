@@ -1,0 +1,174 @@
+// Shapes of docs/api.md (the REST/SSE contract shared with `autotuner serve`).
+
+export type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type ExperimentStatus =
+  | 'pending'
+  | 'deploying'
+  | 'benchmarking'
+  | 'success'
+  | 'failed'
+  | 'cancelled'
+  | 'pruned';
+
+export const TASK_STATUSES: TaskStatus[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
+export const FINAL_EXPERIMENT_STATUSES: ExperimentStatus[] = ['success', 'failed', 'cancelled', 'pruned'];
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface TaskSummary {
+  max_iterations: number;
+  total: number;
+  success: number;
+  failed: number;
+  pruned: number;
+  cancelled: number;
+  running: number;
+  best_score: number | null;
+  best_experiment_id: number | null;
+}
+
+export interface Task {
+  id: number;
+  name: string;
+  description: string;
+  status: TaskStatus;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  stop_reason: string;
+  spec: JsonObject;
+  summary: TaskSummary;
+}
+
+export interface Page<T> {
+  items: T[];
+  total?: number;
+  limit?: number;
+  offset?: number;
+}
+
+/** One SPEC §3 run (`raw_results[i]`). */
+export interface RawResult {
+  scenario?: string;
+  num_concurrency?: number;
+  stats?: Record<string, Record<string, number | null>>;
+  [key: string]: unknown;
+}
+
+export interface ExperimentMetrics {
+  raw_results?: RawResult[];
+  [key: string]: unknown;
+}
+
+export interface Transition {
+  status: ExperimentStatus;
+  at: number;
+}
+
+export interface Experiment {
+  id: number;
+  task_id: number;
+  experiment_id: number;
+  status: ExperimentStatus;
+  parameters: Record<string, Json>;
+  score: number | null;
+  feasible: boolean | null;
+  metrics: ExperimentMetrics | null;
+  error_class: string;
+  error_message: string;
+  transitions: Transition[];
+  created_at: number;
+  engine_log?: string;
+}
+
+export interface LogLine {
+  task_id: number;
+  log_id: number;
+  /** The experiment's 1-based number within its task, or null for task-level lines. */
+  experiment_id: number | null;
+  level: string;
+  line: string;
+  at: number;
+}
+
+export interface Progress {
+  task_id: number;
+  max_iterations: number;
+  done: number;
+  running: number;
+  best_score: number | null;
+  best_experiment_id: number | null;
+  elapsed_s: number;
+  eta_s: number | null;
+  bench: { experiment_id: number; completed: number; errors: number; elapsed_s: number } | null;
+}
+
+export interface TaskStatusEvent {
+  task_id: number;
+  status: TaskStatus;
+  stop_reason: string;
+}
+
+export interface ExperimentStatusEvent {
+  task_id: number;
+  id: number;
+  experiment_id: number;
+  status: ExperimentStatus;
+  at: number;
+}
+
+export type TaskEvent =
+  | { type: 'task_status'; id?: number; data: TaskStatusEvent }
+  | { type: 'experiment_created'; id?: number; data: Experiment }
+  | { type: 'experiment_status'; id?: number; data: ExperimentStatusEvent }
+  | { type: 'experiment_finished'; id?: number; data: Experiment }
+  | { type: 'progress'; id?: number; data: Progress }
+  | { type: 'log'; id?: number; data: LogLine };
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export interface RuntimeInfo {
+  name: string;
+  engine?: string;
+  description?: string;
+  simulated?: boolean;
+}
+
+export interface FlagInfo {
+  name: string;
+  type?: string;
+  choices?: string[];
+  default?: string;
+  help?: string;
+  tuned?: boolean;
+}
+
+export interface QuantPreset {
+  name: string;
+  model_dtype?: string;
+  kv_cache_dtype?: string;
+  enable_fp8_compute?: boolean;
+}
+
+export interface ParamPreset {
+  id: number;
+  name: string;
+  description?: string;
+  parameters: JsonObject;
+  builtin?: boolean;
+  created_at?: number;
+}
+
+export interface Gpu {
+  index: number;
+  name?: string;
+  memory_total_mb?: number;
+  memory_used_mb?: number;
+  utilization?: number;
+  busy?: { task_id: number; experiment_id: number } | null;
+  [key: string]: unknown;
+}

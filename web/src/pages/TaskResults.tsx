@@ -1,0 +1,245 @@
+import { lazy, Suspense, useMemo, useState } from 'react';
+import { api } from '../lib/api';
+import type { Experiment } from '../lib/types';
+import { useTaskStream } from '../lib/useTaskStream';
+import { findBest } from '../lib/diff';
+import { loadAxes, type Axes } from '../lib/axes';
+import { download, experimentsCsv, runsCsv } from '../lib/analysis';
+import { fmtDuration, fmtNumber, fmtValue } from '../lib/format';
+import { navigate } from '../router';
+import { Empty, ErrorBanner, Loading, ProgressBar, ProgressStrip, StatusBadge } from '../components/common';
+
+const ScoreBarChart = lazy(() => import('../components/charts').then((m) => ({ default: m.ScoreBarChart })));
+const SubRoundScatter = lazy(() => import('../components/charts').then((m) => ({ default: m.SubRoundScatter })));
+const ParetoChart = lazy(() => import('../components/charts').then((m) => ({ default: m.ParetoChart })));
+const SensitivityView = lazy(() => import('../components/charts').then((m) => ({ default: m.SensitivityView })));
+
+const METRIC_COLUMNS = ['mean_e2e_latency', 'mean_ttft', 'mean_tpot', 'mean_output_throughput', 'mean_total_throughput', 'success_rate'];
+
+export default function TaskResults({ taskId }: { taskId: number }) {
+  const { task, experiments, progress, connected, error } = useTaskStream(taskId);
+  const [hovered, setHovered] = useState<number | null>(null);
+  const [tab, setTab] = useState<'overview' | 'pareto' | 'sensitivity'>('overview');
+  const [axes, setAxes] = useState<Axes>(() => loadAxes());
+  const [actionError, setActionError] = useState<unknown>(null);
+  const best = useMemo(() => findBest(experiments, task?.summary?.best_experiment_id), [experiments, task?.summary?.best_experiment_id]);
+
+  if (error && !task) return <ErrorBanner error={error} />;
+  if (!task) return <Loading />;
+  const running = task.status === 'running' || task.status === 'pending';
+  const finished = experiments.filter((e) => ['success', 'failed', 'cancelled'].includes(e.status)).length;
+  const act = async (a: string) => {
+    setActionError(null);
+    try {
+      await api.post(`/api/tasks/${taskId}/${a}`);
+    } catch (e) {
+      setActionError(e);
+    }
+  };
+
+  return (
+    <div>
+      <div className="row">
+        <h1>{task.name}</h1>
+        <span data-testid="task-status">
+          <StatusBadge status={task.status} />
+        </span>
+        <span className="muted small" data-testid="live-indicator" title="live updates over SSE">
+          {connected ? '● live' : '○ reconnecting'}
+        </span>
+        <span className="spacer" />
+        <div className="actions">
+          <button onClick={() => act('start')} disabled={running}>
+            Start
+          </button>
+          <button onClick={() => act('cancel')} disabled={!running}>
+            Cancel
+          </button>
+          <button onClick={() => navigate(`/tasks/new?from=${taskId}`)}>Duplicate</button>
+          <button onClick={() => navigate(`/tasks/${taskId}/edit`)} disabled={running}>
+            Edit
+          </button>
+          <button onClick={() => navigate(`/tasks/${taskId}/logs`)}>Logs</button>
+        </div>
+      </div>
+      {task.description && <p className="muted">{task.description}</p>}
+      <ErrorBanner error={actionError} onClose={() => setActionError(null)} />
+      {task.stop_reason && <div className="banner info">Stopped: {task.stop_reason}</div>}
+      <div className="card">
+        <div className="row">
+          <div style={{ flex: 1, minWidth: 200 }}>
+            <ProgressBar done={progress?.done ?? finished} total={progress?.max_iterations ?? task.summary?.max_iterations ?? experiments.length} />
+          </div>
+          <span className="stat">
+            <span className="muted small">best</span>
+            <b data-testid="best-score">
+              {fmtNumber(best?.score ?? task.summary?.best_score)}
+              {best ? ` (#${best.experiment_id})` : ''}
+            </b>
+          </span>
+          {progress && (
+            <span className="muted small">
+              elapsed {fmtDuration(progress.elapsed_s)}
+              {progress.eta_s != null ? ` · eta ${fmtDuration(progress.eta_s)}` : ''}
+              {progress.bench ? ` · #${progress.bench.experiment_id}: ${progress.bench.completed} req, ${progress.bench.errors} err` : ''}
+            </span>
+          )}
+        </div>
+        <div style={{ marginTop: 8 }}>
+          <ProgressStrip taskId={taskId} experiments={experiments} />
+        </div>
+      </div>
+
+      <div className="tabs">
+        {(['overview', 'pareto', 'sensitivity'] as const).map((t) => (
+          <button key={t} className={tab === t ? 'active' : ''} onClick={() => setTab(t)}>
+            {t === 'overview' ? 'Results' : t === 'pareto' ? 'Pareto frontier' : 'Sensitivity'}
+          </button>
+        ))}
+        <span className="spacer" />
+        <button onClick={() => download(`${task.name}-experiments.csv`, experimentsCsv(experiments), 'text/csv')} disabled={!experiments.length}>
+          CSV
+        </button>
+        <button onClick={() => download(`${task.name}-runs.csv`, runsCsv(experiments), 'text/csv')} disabled={!experiments.length}>
+          Runs CSV
+        </button>
+        <button onClick={() => download(`${task.name}.json`, JSON.stringify({ task, experiments }, null, 2), 'application/json')}>JSON</button>
+      </div>
+
+      <Suspense fallback={<Loading />}>
+        {tab === 'overview' && (
+          <>
+            <div className="grid">
+              <div className="card">
+                <h2>Objective Scores by Experiment</h2>
+                <ScoreBarChart experiments={experiments} best={best} hovered={hovered} setHovered={setHovered} />
+              </div>
+              <div className="card">
+                <h2>Sub-rounds</h2>
+                <SubRoundScatter experiments={experiments} best={best} hovered={hovered} setHovered={setHovered} axes={axes} setAxes={setAxes} />
+              </div>
+            </div>
+            <div className="card">
+              <h2>Experiments</h2>
+              <ExperimentsTable taskId={taskId} experiments={experiments} best={best} hovered={hovered} setHovered={setHovered} />
+            </div>
+          </>
+        )}
+        {tab === 'pareto' && (
+          <div className="card">
+            <h2>Pareto frontier: throughput vs latency</h2>
+            <ParetoChart experiments={experiments} best={best} />
+          </div>
+        )}
+        {tab === 'sensitivity' && (
+          <div>
+            <h2>Score per parameter value</h2>
+            <SensitivityView experiments={experiments} />
+          </div>
+        )}
+      </Suspense>
+    </div>
+  );
+}
+
+type SortKey = string;
+
+function sortValue(e: Experiment, key: SortKey): number | string {
+  if (key === 'experiment_id') return e.experiment_id;
+  if (key === 'status') return e.status;
+  if (key === 'score') return e.score ?? Infinity;
+  if (key.startsWith('p:')) {
+    const v = e.parameters?.[key.slice(2)];
+    return typeof v === 'number' ? v : fmtValue(v);
+  }
+  const v = e.metrics?.[key];
+  return typeof v === 'number' ? v : Infinity;
+}
+
+export function sortExperiments(list: Experiment[], key: SortKey, dir: 1 | -1): Experiment[] {
+  return [...list].sort((a, b) => {
+    const va = sortValue(a, key);
+    const vb = sortValue(b, key);
+    const c = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb));
+    return c * dir;
+  });
+}
+
+export function ExperimentsTable({
+  taskId,
+  experiments,
+  best,
+  hovered,
+  setHovered,
+}: {
+  taskId: number;
+  experiments: Experiment[];
+  best: Experiment | null;
+  hovered: number | null;
+  setHovered: (id: number | null) => void;
+}) {
+  const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'experiment_id', dir: 1 });
+  const params = useMemo(() => {
+    const s = new Set<string>();
+    experiments.forEach((e) => Object.keys(e.parameters ?? {}).forEach((k) => s.add(k)));
+    return [...s].sort();
+  }, [experiments]);
+  const metrics = METRIC_COLUMNS.filter((m) => experiments.some((e) => typeof e.metrics?.[m] === 'number'));
+  if (!experiments.length) return <Empty>No experiment yet — start the task to run some.</Empty>;
+  const rows = sortExperiments(experiments, sort.key, sort.dir);
+  const header = (key: SortKey, label: string) => (
+    <th className="sortable" onClick={() => setSort({ key, dir: sort.key === key ? ((-sort.dir) as 1 | -1) : 1 })} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
+      {label}
+      {sort.key === key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
+    </th>
+  );
+  return (
+    <div className="table-wrap">
+      <table data-testid="experiments-table">
+        <thead>
+          <tr>
+            {header('experiment_id', '#')}
+            {header('status', 'Status')}
+            {params.map((p) => header(`p:${p}`, p))}
+            {header('score', 'Score')}
+            {metrics.map((m) => header(m, m))}
+            <th>Error</th>
+            <th>Log</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((e) => (
+            <tr
+              key={e.id}
+              className={best?.id === e.id ? 'best' : hovered === e.id ? 'hovered' : ''}
+              onMouseEnter={() => setHovered(e.id)}
+              onMouseLeave={() => setHovered(null)}
+            >
+              <td>
+                {e.experiment_id}
+                {best?.id === e.id ? ' ⭐' : ''}
+              </td>
+              <td>
+                <StatusBadge status={e.status} />
+              </td>
+              {params.map((p) => (
+                <td key={p}>{fmtValue(e.parameters?.[p])}</td>
+              ))}
+              <td>{fmtNumber(e.score)}</td>
+              {metrics.map((m) => (
+                <td key={m}>{fmtNumber(e.metrics?.[m] as number)}</td>
+              ))}
+              <td className="small" title={e.error_message}>
+                {e.error_class}
+                {e.error_message ? `: ${e.error_message.slice(0, 60)}` : ''}
+              </td>
+              <td>
+                <a href={`#/tasks/${taskId}/logs?exp=${e.experiment_id}`}>log</a>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
