@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libpcre2-dev
   libeigen3-dev libnlopt-cxx-dev
   podman runc postgresql
+  chromium
 )
 # Node.js and npm: the machine's own when present (Node 20 + npm 11), else Debian's.
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
@@ -32,7 +33,7 @@ fi
 
 # npm packages (data and web UI), each directory from its lock file: `npm ci` only when node_modules is missing
 # or the lock file changed since the last install. --ignore-scripts: no package may download at install time.
-for npm_dir in data/tokenizers; do
+for npm_dir in data/tokenizers web; do
   stamp="$npm_dir/node_modules/.autotuner-installed-lock.json"
   if ! cmp -s "$npm_dir/package-lock.json" "$stamp"; then
     echo "setup: installing npm packages in $npm_dir"
@@ -40,6 +41,15 @@ for npm_dir in data/tokenizers; do
     cp "$npm_dir/package-lock.json" "$stamp"
   fi
 done
+
+# Web UI bundle (web/dist, served by `autotuner serve --web-root web/dist`): rebuilt when a source changed.
+web_stamp=web/node_modules/.autotuner-built
+if [ ! -f web/dist/index.html ] || [ ! -f "$web_stamp" ] ||
+   [ -n "$(find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package-lock.json -newer "$web_stamp" -print -quit)" ]; then
+  echo "setup: building the web UI"
+  (cd web && npm run build --silent >node_modules/.autotuner-build.log 2>&1) || { cat web/node_modules/.autotuner-build.log; exit 1; }
+  touch "$web_stamp"
+fi
 
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(release)
