@@ -1,0 +1,208 @@
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DiffTooltip, SubRoundScatter } from '../components/charts';
+import TaskFormPage from '../pages/TaskFormPage';
+import Logs from '../pages/Logs';
+import { ExperimentsTable } from '../pages/TaskResults';
+import { App } from '../App';
+import { AXES_STORAGE_KEY } from '../lib/axes';
+import type { Experiment, Task } from '../lib/types';
+import { FakeEventSource, installEventSource, jsonResponse, mockFetch } from './fakes';
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  window.location.hash = '';
+});
+
+const exp = (id: number, n: number, params: Experiment['parameters'], score: number | null, status: Experiment['status'] = 'success'): Experiment => ({
+  id, task_id: 3, experiment_id: n, status, parameters: params, score, feasible: true,
+  metrics: {
+    mean_e2e_latency: score ?? 0,
+    raw_results: [{ scenario: 'D(100,100)', num_concurrency: 1, requests_per_second: 2, mean_output_throughput_tokens_per_s: 100 * n, stats: { e2e_latency: { mean: score ?? 0, p99: 2 }, ttft: { p90: 0.1 } } }],
+  },
+  error_class: '', error_message: '', transitions: [], created_at: n,
+});
+
+const task: Task = {
+  id: 3, name: 'quickstart', description: '', status: 'completed', created_at: 1, started_at: 1, finished_at: 2, stop_reason: '',
+  spec: {
+    task_name: 'quickstart', base_runtime: 'sim-sglang', deployment_mode: 'local', model: { id_or_path: 'meta-llama/Llama-3.2-1B-Instruct' },
+    parameters: { 'mem-fraction-static': [0.7, 0.8] }, quantization_config: { presets: ['default', 'kv-cache-fp8'] },
+    optimization: { max_iterations: 2 }, benchmark: { num_concurrency: [1, 4] },
+    slo: { ttft: { threshold: 1.5, weight: 2 }, latency: { p90: { threshold: 5, hard_fail: true, fail_ratio: 0.2 } } },
+  },
+  summary: { max_iterations: 2, total: 0, success: 0, failed: 0, pruned: 0, cancelled: 0, running: 0, best_score: null, best_experiment_id: null },
+};
+
+describe('DiffTooltip', () => {
+  it('highlights parameters that differ from the best and stars the best', () => {
+    const best = exp(1, 1, { 'mem-fraction-static': 0.9, 'schedule-policy': 'lpm' }, 0.5);
+    const other = exp(2, 2, { 'mem-fraction-static': 0.7, 'schedule-policy': 'lpm' }, 0.8);
+    const { rerender } = render(<DiffTooltip exp={other} best={best} />);
+    const diff = screen.getByText('mem-fraction-static: 0.7 (best: 0.9)');
+    expect(diff).toHaveProperty('className', 'diff');
+    expect(screen.getByText('schedule-policy: lpm').className).toBe('');
+    expect(screen.queryByText(/⭐/)).toBeNull();
+    rerender(<DiffTooltip exp={best} best={best} />);
+    expect(screen.getByText(/⭐ best/)).toBeTruthy();
+    expect(screen.getByText('mem-fraction-static: 0.9')).toBeTruthy();
+  });
+});
+
+describe('TaskFormPage', () => {
+  const baseRoutes = {
+    'GET /api/runtimes': { items: [{ name: 'sim-sglang' }] },
+    'GET /api/quantization/presets': { items: [{ name: 'default' }, { name: 'kv-cache-fp8' }] },
+    'GET /api/runtimes/sim-sglang/flags': { items: [{ name: 'mem-fraction-static', type: 'float' }] },
+  };
+
+  it('shows client-side field errors next to their fields without calling the server', async () => {
+    const { calls } = mockFetch(baseRoutes);
+    render(<TaskFormPage mode="new" sourceId={null} />);
+    fireEvent.change(screen.getByLabelText('Task name', { selector: 'input' }) ?? document.querySelector('[name=task_name]')!, { target: { value: 'bad name' } });
+    fireEvent.change(document.querySelector('[name="benchmark.num_concurrency"]')!, { target: { value: '1, 0' } });
+    fireEvent.click(screen.getByText('Create task'));
+    const nameLabel = document.querySelector('[name=task_name]')!.closest('label')!;
+    expect(within(nameLabel).getByText(/only letters/)).toBeTruthy();
+    const concLabel = document.querySelector('[name="benchmark.num_concurrency"]')!.closest('label')!;
+    expect(within(concLabel).getByText('[1]: must be a positive integer')).toBeTruthy();
+    expect(calls.some((c) => c.method === 'POST')).toBe(false);
+  });
+
+  it('shows the server’s 422 field errors next to the fields', async () => {
+    mockFetch({
+      ...baseRoutes,
+      'POST /api/tasks': () =>
+        jsonResponse(422, {
+          error: { code: 422, type: 'invalid_input', message: 'invalid', details: { errors: [
+            { path: 'task_name', message: 'a task named quickstart exists' },
+            { path: 'parameters.mem-fraction-static', message: 'unknown flag' },
+            { path: 'optimization.max_iterations', message: 'must be a positive integer' },
+          ] } },
+        }),
+    });
+    render(<TaskFormPage mode="new" sourceId={null} />);
+    fireEvent.change(document.querySelector('[name=task_name]')!, { target: { value: 'quickstart' } });
+    fireEvent.change(document.querySelector('[name="model.id_or_path"]')!, { target: { value: 'm' } });
+    fireEvent.click(screen.getByText('+ Add parameter'));
+    fireEvent.change(screen.getByLabelText('parameter name'), { target: { value: 'mem-fraction-static' } });
+    fireEvent.change(screen.getByLabelText('parameter values'), { target: { value: '0.7, 0.8' } });
+    fireEvent.click(screen.getByText('Create task'));
+    await screen.findByText('a task named quickstart exists');
+    expect(within(document.querySelector('[name=task_name]')!.closest('label')!).getByText('a task named quickstart exists')).toBeTruthy();
+    expect(within(screen.getByTestId('param-row').parentElement!).getByText('unknown flag')).toBeTruthy();
+    expect(within(document.querySelector('[name="optimization.max_iterations"]')!.closest('label')!).getByText('must be a positive integer')).toBeTruthy();
+    expect(screen.getByText(/rejected the task: 3 field errors/)).toBeTruthy();
+  });
+
+  it('prefills Duplicate from the source task as <name>_copy, SLO and quantization included, and posts it', async () => {
+    const { calls } = mockFetch({
+      ...baseRoutes,
+      'GET /api/tasks/3': task,
+      'GET /api/tasks': { items: [task] },
+      'POST /api/tasks': (body: unknown) => ({ ...task, id: 4, spec: body }),
+    });
+    render(<TaskFormPage mode="duplicate" sourceId={3} />);
+    await waitFor(() => expect((document.querySelector('[name=task_name]') as HTMLInputElement)?.value).toBe('quickstart_copy'));
+    expect((document.querySelector('[name="slo.ttft.threshold"]') as HTMLInputElement).value).toBe('1.5');
+    expect((document.querySelector('[name="slo.latency.p90.fail_ratio"]') as HTMLInputElement).value).toBe('0.2');
+    expect((screen.getByLabelText('kv-cache-fp8') as HTMLInputElement).checked).toBe(true);
+    fireEvent.click(screen.getByText('Create task'));
+    await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true));
+    const posted = calls.find((c) => c.method === 'POST')!.body as Record<string, unknown>;
+    expect(posted).toEqual({ ...task.spec, task_name: 'quickstart_copy' });
+  });
+
+  it('imports a YAML task file into the form', async () => {
+    mockFetch(baseRoutes);
+    render(<TaskFormPage mode="new" sourceId={null} />);
+    fireEvent.click(screen.getByText('Import YAML/JSON'));
+    fireEvent.change(screen.getByLabelText('import text'), {
+      target: { value: 'task_name: imported\nmodel:\n  id_or_path: m\nparameters:\n  tp-size: [1, 2]\nbenchmark:\n  num_concurrency: [1, 8]\n' },
+    });
+    fireEvent.click(screen.getByText('Load into form'));
+    await waitFor(() => expect((document.querySelector('[name=task_name]') as HTMLInputElement).value).toBe('imported'));
+    expect((screen.getByLabelText('parameter values') as HTMLInputElement).value).toBe('1, 2');
+    expect((document.querySelector('[name="benchmark.num_concurrency"]') as HTMLInputElement).value).toBe('1, 8');
+  });
+});
+
+describe('ExperimentsTable', () => {
+  it('sorts by a column and toggles direction', () => {
+    const list = [exp(11, 1, { a: 1 }, 0.9), exp(12, 2, { a: 2 }, 0.3), exp(13, 3, { a: 3 }, 0.6)];
+    render(<ExperimentsTable taskId={3} experiments={list} best={list[1]} hovered={null} setHovered={() => undefined} />);
+    const ids = () => screen.getAllByRole('row').slice(1).map((r) => r.querySelector('td')!.textContent);
+    expect(ids()).toEqual(['1', '2 ⭐', '3']);
+    fireEvent.click(screen.getByText('Score'));
+    expect(ids()).toEqual(['2 ⭐', '3', '1']);
+    fireEvent.click(screen.getByText(/Score/));
+    expect(ids()).toEqual(['1', '3', '2 ⭐']);
+  });
+});
+
+describe('SubRoundScatter', () => {
+  it('offers flattened stats as axes and persists the selection', () => {
+    const list = [exp(11, 1, {}, 0.9)];
+    const setAxes = vi.fn();
+    render(<SubRoundScatter experiments={list} best={null} hovered={null} setHovered={() => undefined} axes={{ x: 'num_concurrency', y: 'e2e_latency_mean' }} setAxes={setAxes} />);
+    const x = screen.getByLabelText('x axis') as HTMLSelectElement;
+    const options = [...x.options].map((o) => o.value);
+    expect(options).toEqual(expect.arrayContaining(['num_concurrency', 'requests_per_second', 'e2e_latency_p99', 'ttft_p90']));
+    fireEvent.change(x, { target: { value: 'ttft_p90' } });
+    expect(setAxes).toHaveBeenCalledWith({ x: 'ttft_p90', y: 'e2e_latency_mean' });
+    expect(JSON.parse(localStorage.getItem(AXES_STORAGE_KEY)!)).toEqual({ x: 'ttft_p90', y: 'e2e_latency_mean' });
+  });
+});
+
+describe('Logs', () => {
+  it('streams task log lines over SSE and scopes them to one experiment', async () => {
+    installEventSource();
+    mockFetch({
+      'GET /api/tasks/3': { ...task, status: 'running' },
+      'GET /api/tasks/3/experiments': { items: [exp(11, 1, {}, null, 'deploying'), exp(12, 2, {}, null, 'deploying')] },
+      'GET /api/tasks/3/logs': { items: [{ task_id: 3, log_id: 1, experiment_id: null, level: 'info', line: 'Task started', at: 1 }] },
+    });
+    render(<Logs taskId={3} experiment={2} />);
+    await screen.findByText(/experiment #2/);
+    const es = FakeEventSource.last;
+    expect(es.url).toBe('/api/tasks/3/events');
+    act(() => {
+      es.open();
+      es.emit('log', { task_id: 3, log_id: 2, experiment_id: 1, level: 'info', line: '[Experiment 1] Status: DEPLOYING', at: 2 }, 10);
+      es.emit('log', { task_id: 3, log_id: 3, experiment_id: 2, level: 'info', line: '[Experiment 2] Status: DEPLOYING', at: 2 }, 11);
+      es.emit('log', { task_id: 3, log_id: 4, experiment_id: 2, level: 'info', line: 'engine 2 ready', at: 3 }, 12);
+      es.emit('log', { task_id: 3, log_id: 5, experiment_id: 1, level: 'info', line: 'engine 1 ready', at: 3 }, 13);
+    });
+    await screen.findByText('engine 2 ready');
+    expect(screen.queryByText('engine 1 ready')).toBeNull();
+    expect(screen.getByTestId('log-count').textContent).toBe('2 / 2 lines');
+    fireEvent.change(screen.getByLabelText('filter text'), { target: { value: 'ready' } });
+    expect(screen.getByTestId('log-count').textContent).toBe('1 / 2 lines');
+  });
+});
+
+describe('App login', () => {
+  it('shows the login form on 401 and signs in with POST /api/auth/login', async () => {
+    let loggedIn = false;
+    const { calls } = mockFetch({
+      'GET /api/tasks': () => (loggedIn ? { items: [] } : jsonResponse(401, { error: { code: 401, type: 'unauthorized', message: 'token required' } })),
+      'GET /api/gpus': () => (loggedIn ? { items: [] } : jsonResponse(401, { error: { code: 401, type: 'unauthorized', message: 'token required' } })),
+      'GET /api/system/info': () => (loggedIn ? {} : jsonResponse(401, { error: { code: 401, type: 'unauthorized', message: 'token required' } })),
+      'POST /api/auth/login': (body: unknown) => {
+        if ((body as { token: string }).token !== 'secret') return jsonResponse(401, { error: { code: 401, type: 'unauthorized', message: 'wrong token' } });
+        loggedIn = true;
+        return { ok: true };
+      },
+    });
+    render(<App />);
+    const input = await screen.findByLabelText('token');
+    fireEvent.change(input, { target: { value: 'nope' } });
+    fireEvent.click(screen.getByText('Sign in', { selector: 'button' }));
+    await screen.findByText('wrong token');
+    fireEvent.change(input, { target: { value: 'secret' } });
+    fireEvent.click(screen.getByText('Sign in', { selector: 'button' }));
+    await waitFor(() => expect(screen.queryByLabelText('token')).toBeNull());
+    expect(calls.filter((c) => c.url === '/api/auth/login').map((c) => c.body)).toEqual([{ token: 'nope' }, { token: 'secret' }]);
+    await screen.findByText(/No task is running/);
+  });
+});
