@@ -38,7 +38,7 @@ export default function Dashboard() {
     api.get<Record<string, unknown>>('/api/system/info').then(setInfo).catch(() => setInfo({}));
   }, []);
 
-  const running = (tasks ?? []).filter((t) => t.status === 'running' || t.status === 'pending');
+  const running = (tasks ?? []).filter((t) => t.status === 'running');
   useTaskEvents(running.map((t) => t.id), (id) => void loadTask(id).catch(() => undefined));
 
   return (

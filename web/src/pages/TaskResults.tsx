@@ -26,7 +26,7 @@ export default function TaskResults({ taskId }: { taskId: number }) {
 
   if (error && !task) return <ErrorBanner error={error} />;
   if (!task) return <Loading />;
-  const running = task.status === 'running' || task.status === 'pending';
+  const running = task.status === 'running';
   const finished = experiments.filter((e) => ['success', 'failed', 'cancelled'].includes(e.status)).length;
   const act = async (a: string) => {
     setActionError(null);

@@ -112,7 +112,7 @@ export default function Tasks() {
               </thead>
               <tbody>
                 {tasks.map((t) => {
-                  const running = t.status === 'running' || t.status === 'pending';
+                  const running = t.status === 'running';
                   return (
                     <tr key={t.id} data-testid={`task-row-${t.name}`}>
                       <td>

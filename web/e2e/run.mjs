@@ -1,0 +1,344 @@
+#!/usr/bin/env node
+// Browser end-to-end test of the web UI against a running `autotuner serve` (AUTOTUNER_URL), in Debian's
+// Chromium through playwright-core: create a task through the form, start it, watch live status changes and log
+// lines arrive, see the bar chart and scatter render, hover a bar and read the diff tooltip, per-experiment log,
+// duplicate the task, cancel a running task. Screenshots of every page go to E2E_ARTIFACTS (default e2e/artifacts).
+//   AUTOTUNER_URL=http://127.0.0.1:8080 node e2e/run.mjs
+// Env: CHROMIUM_PATH (default /usr/bin/chromium), AUTOTUNER_TOKEN (when the server needs one), E2E_TIMEOUT_S
+// (default 240: the whole study must finish within it), E2E_HEADFUL=1 to watch.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BASE = (process.env.AUTOTUNER_URL ?? '').replace(/\/$/, '');
+if (!BASE) {
+  console.error('AUTOTUNER_URL is not set (e.g. http://127.0.0.1:8080)');
+  process.exit(2);
+}
+const ARTIFACTS = path.resolve(process.env.E2E_ARTIFACTS ?? path.join(here, 'artifacts'));
+const TIMEOUT = Number(process.env.E2E_TIMEOUT_S ?? 240) * 1000;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+for (const f of fs.readdirSync(ARTIFACTS)) if (/\.(png|json)$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
+
+const results = [];
+const pageErrors = [];
+let shot = 0;
+const t0 = Date.now();
+const log = (...a) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
+
+async function step(name, fn) {
+  const start = Date.now();
+  try {
+    const detail = await fn();
+    results.push({ step: name, ok: true, ms: Date.now() - start, detail });
+    log(`ok   ${name}${detail ? ` — ${typeof detail === 'string' ? detail : JSON.stringify(detail)}` : ''}`);
+  } catch (e) {
+    results.push({ step: name, ok: false, ms: Date.now() - start, error: String(e?.message ?? e) });
+    log(`FAIL ${name}: ${e?.message ?? e}`);
+    throw e;
+  }
+}
+
+async function screenshot(page, name) {
+  const file = path.join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+async function waitFor(cond, what, timeout = 30000, interval = 200) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await cond();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+async function api(pathname, init = {}) {
+  const headers = { 'Content-Type': 'application/json', ...(process.env.AUTOTUNER_TOKEN ? { Authorization: `Bearer ${process.env.AUTOTUNER_TOKEN}` } : {}) };
+  const res = await fetch(`${BASE}${pathname}`, { ...init, headers });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: !process.env.E2E_HEADFUL,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'].filter((a) => a !== '--headless' || !process.env.E2E_HEADFUL),
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+const page = await context.newPage();
+page.setDefaultTimeout(20000);
+const watch = (p) => {
+  p.on('pageerror', (e) => pageErrors.push(String(e)));
+  p.on('console', (m) => {
+    if (m.type() === 'error' && !/EventSource|ERR_|net::|Failed to load resource/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+  });
+};
+watch(page);
+
+const stamp = new Date().toISOString().replace(/[-:T.Z]/g, '').slice(4, 14);
+const NAME = `e2e-${stamp}`;
+let taskId = null;
+let exitCode = 0;
+
+try {
+  await step('dashboard loads (login when the server asks for it)', async () => {
+    await page.goto(`${BASE}/#/`);
+    const token = page.locator('input[aria-label=token]');
+    await waitFor(async () => (await page.getByText('Running tasks').count()) || (await token.count()), 'dashboard or login');
+    if (await token.count()) {
+      if (!process.env.AUTOTUNER_TOKEN) throw new Error('server requires a token: set AUTOTUNER_TOKEN');
+      await screenshot(page, 'login');
+      await token.fill(process.env.AUTOTUNER_TOKEN);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await waitFor(async () => (await token.count()) === 0, 'login to finish');
+    }
+    await page.getByText('Running tasks').waitFor();
+    return await screenshot(page, 'dashboard');
+  });
+
+  await step('create a task through the form', async () => {
+    await page.goto(`${BASE}/#/tasks/new`);
+    const f = (name) => page.locator(`[name="${name}"]`);
+    await f('task_name').fill(NAME);
+    await f('description').fill('browser end-to-end test (4 configurations)');
+    await f('base_runtime').fill('sim-sglang');
+    await f('model.id_or_path').fill('meta-llama/Llama-3.2-1B-Instruct');
+    await f('hardware.gpu_type').fill('H100');
+    await f('hardware.num_gpus').fill('1');
+    const addParam = async (name, values) => {
+      await page.getByRole('button', { name: '+ Add parameter' }).click();
+      await page.locator('[aria-label="parameter name"]').last().fill(name);
+      await page.locator('[aria-label="parameter values"]').last().fill(values);
+    };
+    await addParam('schedule-policy', 'lpm, fcfs');
+    await addParam('mem-fraction-static', '0.8, 0.9');
+    await f('optimization.strategy').selectOption('grid_search');
+    await page.getByLabel('minimize_latency').check();
+    await f('optimization.max_iterations').fill('4');
+    await f('optimization.timeout_per_iteration').fill('120');
+    await f('benchmark.model_tokenizer').fill('gpt2');
+    await f('benchmark.traffic_scenarios').fill('D(100,100)');
+    await f('benchmark.num_concurrency').fill('1, 4');
+    await f('benchmark.max_time_per_iteration').fill('3');
+    await f('benchmark.max_requests_per_iteration').fill('20');
+    // A client-side field error first: a malformed scenario is flagged next to its field, nothing is sent.
+    await f('benchmark.traffic_scenarios').fill('D(100,100)\nX(1)');
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await page.locator('label:has([name="benchmark.traffic_scenarios"]) .field-error').waitFor();
+    await screenshot(page, 'task-form-field-error');
+    await f('benchmark.traffic_scenarios').fill('D(100,100)');
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await page.waitForURL(/#\/tasks\/\d+$/);
+    taskId = Number(/#\/tasks\/(\d+)/.exec(page.url())[1]);
+    await page.locator('[data-testid=task-status]').waitFor();
+    return `task ${taskId}`;
+  });
+
+  let statuses = [];
+  await step('start it: live status changes and log lines arrive over SSE', async () => {
+    await screenshot(page, 'task-created');
+    const logsPage = await context.newPage();
+    watch(logsPage);
+    await logsPage.goto(`${BASE}/#/tasks/${taskId}/logs`);
+    await logsPage.locator('[data-testid=log-view]').waitFor();
+    const lineCount = async () => logsPage.locator('[data-testid=log-view] .log-line').count();
+    const before = await lineCount();
+    // Record every status the results page shows, without reloading it.
+    const seen = new Set();
+    const statusText = () => page.locator('[data-testid=task-status]').innerText();
+    seen.add(await statusText());
+    await page.getByRole('button', { name: 'Start' }).click();
+    const strip = page.locator('[data-testid=progress-strip] .strip-block');
+    const expStatuses = new Set();
+    await waitFor(async () => {
+      seen.add((await statusText()).trim());
+      for (const s of await strip.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))) expStatuses.add(s);
+      return seen.has('running') && (expStatuses.has('deploying') || expStatuses.has('benchmarking'));
+    }, 'the task to run an experiment', 60000, 100);
+    await waitFor(async () => (await lineCount()) > before + 2, 'log lines to stream in', 30000);
+    const grown = await lineCount();
+    await logsPage.screenshot({ path: path.join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-task-log-live.png`), fullPage: true });
+    await screenshot(page, 'task-running');
+    await waitFor(async () => {
+      seen.add((await statusText()).trim());
+      for (const s of await strip.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))) expStatuses.add(s);
+      return ['completed', 'failed', 'cancelled'].some((s) => seen.has(s));
+    }, 'the study to finish', TIMEOUT, 250);
+    const finalLines = await lineCount();
+    await logsPage.close();
+    statuses = [...seen];
+    if (!seen.has('completed')) throw new Error(`study ended as ${statuses.join(' → ')}`);
+    return { task_statuses: statuses, experiment_statuses: [...expStatuses], log_lines: [before, grown, finalLines] };
+  });
+
+  await step('bar chart and scatter render; hovering a bar shows the diff tooltip', async () => {
+    const bars = page.locator('[data-testid=score-chart] .recharts-bar-rectangle');
+    await waitFor(async () => (await bars.count()) >= 2, 'at least 2 bars');
+    const points = page.locator('[data-testid=scatter-chart] .recharts-scatter-symbol');
+    await waitFor(async () => (await points.count()) >= 2, 'scatter points');
+    const nBars = await bars.count();
+    const nPoints = await points.count();
+    const ticks = await page.locator('[data-testid=score-chart] .recharts-cartesian-axis-tick-value').allTextContents();
+    if (!ticks.some((t) => t.includes('⭐'))) throw new Error(`no ⭐ on the best bar's label: ${ticks.join(' ')}`);
+    let tooltip = null;
+    for (let i = 0; i < nBars && !tooltip; i++) {
+      await bars.nth(i).hover();
+      const tip = page.locator('[data-testid=diff-tooltip]');
+      await tip.first().waitFor({ timeout: 5000 });
+      const text = await tip.first().innerText();
+      if (/\(best: /.test(text)) tooltip = text;
+    }
+    if (!tooltip) throw new Error('no bar tooltip showed a "(best: …)" difference');
+    const highlighted = await page.locator('[data-testid=diff-tooltip] .diff').count();
+    if (!highlighted) throw new Error('differences are not highlighted');
+    await screenshot(page, 'results-bar-tooltip');
+    // Axis selectors: pick a flattened stat and check the choice survives a reload (localStorage).
+    await page.locator('select[aria-label="y axis"]').selectOption('ttft_p90');
+    await page.reload();
+    await page.locator('[data-testid=scatter-chart]').waitFor();
+    const y = await page.locator('select[aria-label="y axis"]').inputValue();
+    if (y !== 'ttft_p90') throw new Error(`y axis not persisted (got ${y})`);
+    const sym = await page.locator('[data-testid=scatter-chart] .recharts-scatter-symbol path, [data-testid=scatter-chart] .recharts-scatter-symbol circle').last().boundingBox();
+    if (sym) await page.mouse.move(sym.x + sym.width / 2, sym.y + sym.height / 2);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'results-scatter');
+    return { bars: nBars, scatter_points: nPoints, tooltip: tooltip.split('\n') };
+  });
+
+  await step('Pareto and sensitivity views', async () => {
+    await page.getByRole('button', { name: 'Pareto frontier' }).click();
+    await page.locator('[data-testid=pareto-chart] .recharts-scatter-symbol').first().waitFor();
+    await screenshot(page, 'results-pareto');
+    await page.getByRole('button', { name: 'Sensitivity' }).click();
+    await page.locator('[data-testid=sensitivity] .recharts-bar-rectangle').first().waitFor();
+    await screenshot(page, 'results-sensitivity');
+    await page.getByRole('button', { name: 'Results' }).click();
+  });
+
+  await step('per-experiment log shows its whole lifecycle and nothing of the others', async () => {
+    await page.goto(`${BASE}/#/tasks/${taskId}/logs?exp=2`);
+    const view = page.locator('[data-testid=log-view]');
+    await waitFor(async () => /Status: (SUCCESS|FAILED|CANCELLED)/i.test(await view.innerText()), 'experiment 2 final status line', 15000);
+    const text = await view.innerText();
+    if (!/\[Experiment 2\] Status: DEPLOYING/i.test(text)) throw new Error('no DEPLOYING line');
+    if (/\[Experiment [134]\]/.test(text)) throw new Error('lines of other experiments leaked in');
+    await screenshot(page, 'experiment-log');
+    return `${await page.locator('[data-testid=log-view] .log-line').count()} lines`;
+  });
+
+  let copyId = null;
+  await step('duplicate the task: the form is prefilled as <name>_copy', async () => {
+    await page.goto(`${BASE}/#/tasks/${taskId}`);
+    await page.getByRole('button', { name: 'Duplicate' }).click();
+    await page.waitForURL(/#\/tasks\/new\?from=/);
+    const name = page.locator('[name=task_name]');
+    await waitFor(async () => (await name.inputValue()) === `${NAME}_copy`, `${NAME}_copy in the name field`);
+    const values = await page.locator('[aria-label="parameter values"]').evaluateAll((els) => els.map((e) => e.value));
+    if (values.join('|') !== 'lpm, fcfs|0.8, 0.9') throw new Error(`parameters not prefilled: ${values.join('|')}`);
+    // Server-side field error: the original name is taken.
+    await name.fill(NAME);
+    await page.getByRole('button', { name: 'Create task' }).click();
+    let serverError = '';
+    try {
+      await page.locator('label:has([name=task_name]) .field-error').waitFor({ timeout: 5000 });
+      serverError = await page.locator('label:has([name=task_name]) .field-error').innerText();
+      await screenshot(page, 'task-form-server-error');
+    } catch {
+      if (/#\/tasks\/\d+$/.test(page.url())) throw new Error('the server accepted a second task with the same name');
+      serverError = '(no field error shown)';
+    }
+    await name.fill(`${NAME}_copy`);
+    // Longer runs so that it is still running when we cancel it.
+    await page.locator('[name="benchmark.max_time_per_iteration"]').fill('20');
+    await page.locator('[name="benchmark.max_requests_per_iteration"]').fill('100000');
+    await screenshot(page, 'task-form-duplicate');
+    await page.getByRole('button', { name: 'Create task' }).click();
+    await page.waitForURL(/#\/tasks\/\d+$/);
+    copyId = Number(/#\/tasks\/(\d+)/.exec(page.url())[1]);
+    if (copyId === taskId) throw new Error('duplicate has the same id');
+    return { copy: copyId, server_field_error: serverError };
+  });
+
+  await step('cancel a running task', async () => {
+    await page.getByRole('button', { name: 'Start' }).click();
+    const status = page.locator('[data-testid=task-status]');
+    await waitFor(async () => (await status.innerText()).trim() === 'running', 'the copy to run', 30000);
+    const strip = page.locator('[data-testid=progress-strip] .strip-block');
+    await waitFor(async () => (await strip.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).some((s) => s === 'deploying' || s === 'benchmarking'), 'an active experiment', 60000);
+    await screenshot(page, 'copy-running');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await waitFor(async () => (await status.innerText()).trim() === 'cancelled', 'status cancelled', 60000);
+    const exps = await waitFor(async () => {
+      const s = await strip.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+      return s.includes('cancelled') ? s : null;
+    }, 'a cancelled experiment', 30000);
+    await screenshot(page, 'copy-cancelled');
+    await page.goto(`${BASE}/#/tasks/${copyId}/logs?exp=1`);
+    await waitFor(async () => /Status: CANCELLED/i.test(await page.locator('[data-testid=log-view]').innerText()), 'CANCELLED in the experiment log', 15000);
+    await screenshot(page, 'copy-experiment-log-cancelled');
+    return { experiments: exps };
+  });
+
+  await step('tasks, experiments, presets and dashboard pages', async () => {
+    await page.goto(`${BASE}/#/tasks`);
+    await page.locator(`[data-testid="task-row-${NAME}"]`).waitFor();
+    await page.locator(`[data-testid="task-row-${NAME}_copy"]`).waitFor();
+    await screenshot(page, 'tasks');
+    await page.goto(`${BASE}/#/experiments`);
+    await page.locator('[data-testid=all-experiments]').waitFor();
+    await screenshot(page, 'experiments');
+    await page.goto(`${BASE}/#/presets`);
+    await page.getByRole('heading', { name: 'Parameter presets' }).waitFor();
+    await page.waitForTimeout(500);
+    await screenshot(page, 'presets');
+    await page.goto(`${BASE}/#/`);
+    await page.locator('[data-testid=timeline]').waitFor();
+    await screenshot(page, 'dashboard-after');
+  });
+
+  await step('narrow window (420×800): no horizontal page overflow', async () => {
+    await page.setViewportSize({ width: 420, height: 800 });
+    const overflow = {};
+    for (const [name, hash] of [['dashboard', '#/'], ['tasks', '#/tasks'], ['results', `#/tasks/${taskId}`], ['form', '#/tasks/new'], ['logs', `#/tasks/${taskId}/logs`]]) {
+      await page.goto(`${BASE}/${hash}`);
+      await page.waitForTimeout(800);
+      overflow[name] = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      await screenshot(page, `narrow-${name}`);
+    }
+    const bad = Object.entries(overflow).filter(([, v]) => v > 2);
+    if (bad.length) throw new Error(`page wider than the window: ${JSON.stringify(overflow)}`);
+    return overflow;
+  });
+
+  await step('no page errors', async () => {
+    if (pageErrors.length) throw new Error(pageErrors.slice(0, 5).join(' | '));
+  });
+} catch {
+  exitCode = 1;
+  try {
+    await screenshot(page, 'failure');
+  } catch {
+    /* ignore */
+  }
+} finally {
+  // Leave no study running on the server.
+  for (const t of (await api('/api/tasks?limit=200').catch(() => ({ body: { items: [] } }))).body?.items ?? []) {
+    if (t.name?.startsWith(NAME) && t.status === 'running') await api(`/api/tasks/${t.id}/cancel`, { method: 'POST' }).catch(() => undefined);
+  }
+  await browser.close();
+  const summary = { base: BASE, ok: exitCode === 0, seconds: (Date.now() - t0) / 1000, artifacts: ARTIFACTS, page_errors: pageErrors, steps: results };
+  fs.writeFileSync(path.join(ARTIFACTS, 'summary.json'), JSON.stringify(summary, null, 2));
+  console.log(`e2e ${exitCode === 0 ? 'PASSED' : 'FAILED'}: ${results.filter((r) => r.ok).length}/${results.length} steps, ${shot} screenshots in ${ARTIFACTS}`);
+  process.exit(exitCode);
+}
