@@ -441,7 +441,7 @@ const server = http.createServer(async (req, res) => {
     if (p === '/api/presets' && m === 'GET') return send(res, 200, { items: [...presets.values()] });
     if ((p === '/api/presets' || p === '/api/presets/import') && m === 'POST') {
       const body = await readJson(req);
-      const items = Array.isArray(body.items) ? body.items : [body];
+      const items = Array.isArray(body.presets) ? body.presets : [body];
       const created = [];
       for (const b of items) {
         if (!b.name) return error(res, 422, 'invalid_input', 'name required', { errors: [{ path: 'name', message: 'required' }] });
@@ -449,7 +449,7 @@ const server = http.createServer(async (req, res) => {
         presets.set(id, { id, name: b.name, description: b.description ?? '', parameters: b.parameters ?? {}, builtin: false, created_at: now() });
         created.push(presets.get(id));
       }
-      return send(res, 201, p.endsWith('import') ? { items: created } : created[0]);
+      return send(res, p.endsWith('import') ? 200 : 201, p.endsWith('import') ? { imported: created, skipped: [] } : created[0]);
     }
     if (p === '/api/presets/merge' && m === 'POST') {
       const { ids = [], strategy = 'union', name } = await readJson(req);

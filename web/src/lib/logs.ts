@@ -109,3 +109,24 @@ function isSorted(lines: LogLine[]): boolean {
   for (let i = 1; i < lines.length; i++) if (lines[i].log_id <= lines[i - 1].log_id) return false;
   return true;
 }
+
+/**
+ * Log lines must carry the experiment's number within its task (docs/api.md). A server that sends the store's
+ * global experiment id instead is recognised from the lines' own `[Experiment N]` prefixes (id X on a line that
+ * says N → X means N), and its ids are mapped back to numbers; consistent input is returned unchanged.
+ */
+export function normaliseExperimentIds(lines: LogLine[]): LogLine[] {
+  const map = new Map<number, number>();
+  const conflicting = new Set<number>();
+  for (const l of lines) {
+    if (l.experiment_id == null) continue;
+    const m = PREFIX.exec(l.line);
+    if (!m) continue;
+    const n = Number(m[1]);
+    const prev = map.get(l.experiment_id);
+    if (prev !== undefined && prev !== n) conflicting.add(l.experiment_id);
+    map.set(l.experiment_id, n);
+  }
+  if ([...map.entries()].every(([x, n]) => x === n) || conflicting.size) return lines;
+  return lines.map((l) => (l.experiment_id != null && map.has(l.experiment_id) ? { ...l, experiment_id: map.get(l.experiment_id)! } : l));
+}

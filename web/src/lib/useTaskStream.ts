@@ -2,6 +2,9 @@ import { useEffect, useReducer, useRef } from 'react';
 import { api } from './api';
 import type { Experiment, LogLine, Page, Task } from './types';
 import { backoff, EVENT_TYPES, initialTaskStream, parseEvent, taskStreamReducer } from './taskStream';
+import { normaliseExperimentIds } from './logs';
+
+const LOG_PAGE = 5000;
 
 export interface StreamOptions {
   /** Also load the task log's history (the Logs page). */
@@ -46,8 +49,15 @@ export function useTaskStream(taskId: number | null, opts: StreamOptions = {}) {
       }
       if (opts.withLogs) {
         try {
-          const logs = await api.get<Page<LogLine>>(`/api/tasks/${taskId}/logs`);
-          if (!cancelled) dispatch({ type: 'logs', lines: logs.items ?? [] });
+          // The JSON log comes in pages (`after` = last log_id seen).
+          let after = 0;
+          for (let page = 0; page < 100 && !cancelled; page++) {
+            const logs = await api.get<Page<LogLine>>(`/api/tasks/${taskId}/logs?after=${after}&limit=${LOG_PAGE}`);
+            const items = normaliseExperimentIds(logs.items ?? []);
+            if (items.length) dispatch({ type: 'logs', lines: items });
+            if (items.length < LOG_PAGE) break;
+            after = items[items.length - 1].log_id;
+          }
         } catch {
           /* the stream still brings new lines */
         }
@@ -73,6 +83,8 @@ export function useTaskStream(taskId: number | null, opts: StreamOptions = {}) {
           timer = setTimeout(open, backoff(attempt++));
         }
       };
+      // The server dropped events this client had not read: reload the snapshot.
+      es.addEventListener('resync', () => void loadSnapshot());
       for (const type of EVENT_TYPES) {
         es.addEventListener(type, (msg) => {
           const m = msg as MessageEvent<string>;

@@ -48,8 +48,9 @@ export default function Presets() {
     setError(null);
     try {
       const body = await parseTaskText(text);
-      await api.post('/api/presets/import', body);
+      const r = await api.post<{ imported?: unknown[]; skipped?: { name: string; reason: string }[] }>('/api/presets/import', body);
       setImportText('');
+      if (r?.skipped?.length) setError(new Error(`Skipped: ${r.skipped.map((x) => `${x.name} (${x.reason})`).join(', ')}`));
       await load();
     } catch (e) {
       setError(e);

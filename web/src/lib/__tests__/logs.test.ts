@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { experimentLog, experimentRanges, filterLogs, mergeLogs } from '../logs';
+import { experimentLog, experimentRanges, filterLogs, mergeLogs, normaliseExperimentIds } from '../logs';
 import type { LogLine } from '../types';
 
 let id = 0;
@@ -68,5 +68,18 @@ describe('mergeLogs', () => {
     expect(mergeLogs([...a, b], [a[1], b]).map((l) => l.line)).toEqual(['1', '2', '3']);
     expect(mergeLogs([b], a).map((l) => l.line)).toEqual(['1', '2', '3']);
     expect(mergeLogs(a, [b], 2).map((l) => l.line)).toEqual(['2', '3']);
+  });
+});
+
+describe('normaliseExperimentIds', () => {
+  it('maps global experiment ids back to the numbers the lines announce', () => {
+    id = 0;
+    const lines = [L('[Experiment 1] Status: DEPLOYING', 41), L('engine out', 41), L('[Experiment 2] Status: DEPLOYING', 42), L('task line')];
+    expect(normaliseExperimentIds(lines).map((l) => l.experiment_id)).toEqual([1, 1, 2, null]);
+  });
+  it('leaves consistent lines alone', () => {
+    id = 0;
+    const lines = [L('[Experiment 1] Status: DEPLOYING', 1), L('engine out', 1)];
+    expect(normaliseExperimentIds(lines)).toBe(lines);
   });
 });
