@@ -179,8 +179,8 @@ function Timeline({ tasks, exps }: { tasks: Task[]; exps: Record<number, Experim
       </div>
       {rows.slice(-60).map(({ task, e, start, end }) => (
         <div className="gantt-row" key={e.id}>
-          <div className="gantt-label" title={task.name}>
-            {task.name} #{e.experiment_id}
+          <div className="gantt-label" title={`${task.name} #${e.experiment_id}`}>
+            #{e.experiment_id} {task.name}
           </div>
           <div className="gantt-track">
             <a

@@ -106,17 +106,21 @@ export default function TaskResults({ taskId }: { taskId: number }) {
         <button onClick={() => download(`${task.name}.json`, JSON.stringify({ task, experiments }, null, 2), 'application/json')}>JSON</button>
       </div>
 
-      <Suspense fallback={<Loading />}>
+      <>
         {tab === 'overview' && (
           <>
             <div className="grid">
               <div className="card">
                 <h2>Objective Scores by Experiment</h2>
-                <ScoreBarChart experiments={experiments} best={best} hovered={hovered} setHovered={setHovered} />
+                <Suspense fallback={<Loading />}>
+                  <ScoreBarChart experiments={experiments} best={best} hovered={hovered} setHovered={setHovered} />
+                </Suspense>
               </div>
               <div className="card">
                 <h2>Sub-rounds</h2>
-                <SubRoundScatter experiments={experiments} best={best} hovered={hovered} setHovered={setHovered} axes={axes} setAxes={setAxes} />
+                <Suspense fallback={<Loading />}>
+                  <SubRoundScatter experiments={experiments} best={best} hovered={hovered} setHovered={setHovered} axes={axes} setAxes={setAxes} />
+                </Suspense>
               </div>
             </div>
             <div className="card">
@@ -128,16 +132,20 @@ export default function TaskResults({ taskId }: { taskId: number }) {
         {tab === 'pareto' && (
           <div className="card">
             <h2>Pareto frontier: throughput vs latency</h2>
-            <ParetoChart experiments={experiments} best={best} />
+            <Suspense fallback={<Loading />}>
+              <ParetoChart experiments={experiments} best={best} />
+            </Suspense>
           </div>
         )}
         {tab === 'sensitivity' && (
           <div>
             <h2>Score per parameter value</h2>
-            <SensitivityView experiments={experiments} />
+            <Suspense fallback={<Loading />}>
+              <SensitivityView experiments={experiments} />
+            </Suspense>
           </div>
         )}
-      </Suspense>
+      </>
     </div>
   );
 }
