@@ -2,7 +2,6 @@ import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api, ApiError } from '../lib/api';
 import type { FieldError, FlagInfo, JsonObject, Page, QuantPreset, RuntimeInfo, Task } from '../lib/types';
 import {
-  DEFAULTS,
   DEPLOYMENT_MODES,
   LATENCY_KEYS,
   OBJECTIVES,
@@ -21,6 +20,7 @@ import {
   type TaskFormState,
 } from '../lib/taskForm';
 import { parseTaskText } from '../lib/importTask';
+import { defaultText } from '../lib/defaults';
 import { navigate } from '../router';
 import { ErrorBanner, FieldErrors, Loading } from '../components/common';
 
@@ -39,6 +39,8 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
   const [quantPresets, setQuantPresets] = useState<string[]>(QUANT_PRESETS);
   const [importText, setImportText] = useState('');
   const [showImport, setShowImport] = useState(false);
+  const [serverDefaults, setServerDefaults] = useState<JsonObject | null>(null);
+  const d = (path: string, joiner?: string) => defaultText(path, serverDefaults, joiner);
 
   useEffect(() => {
     if (mode === 'new' || sourceId == null) return;
@@ -63,6 +65,7 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
   }, [mode, sourceId]);
 
   useEffect(() => {
+    api.get<{ task_defaults?: JsonObject }>('/api/system/info').then((i) => setServerDefaults(i?.task_defaults ?? null)).catch(() => undefined);
     api.get<Page<RuntimeInfo> | RuntimeInfo[]>('/api/runtimes').then((r) => setRuntimes(Array.isArray(r) ? r : (r.items ?? []))).catch(() => undefined);
     api.get<Page<QuantPreset> | QuantPreset[]>('/api/quantization/presets')
       .then((r) => {
@@ -195,7 +198,7 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
             <input name="model.id_or_path" value={form.model_id} onChange={(e) => set('model_id', e.target.value)} placeholder="meta-llama/Llama-3.2-1B-Instruct" />
           </Field>
           <Field label="Namespace" errors={errs('model.namespace')}>
-            <input name="model.namespace" value={form.model_namespace} onChange={(e) => set('model_namespace', e.target.value)} placeholder="autotuner" />
+            <input name="model.namespace" value={form.model_namespace} onChange={(e) => set('model_namespace', e.target.value)} placeholder={d('model.namespace')} />
           </Field>
           <Field label="GPU type" errors={errs('hardware.gpu_type')}>
             <input name="hardware.gpu_type" value={form.gpu_type} onChange={(e) => set('gpu_type', e.target.value)} placeholder="H100" />
@@ -294,7 +297,7 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
         <div className="form-grid">
           <Field label="Strategy" errors={errs('optimization.strategy')}>
             <select name="optimization.strategy" value={form.strategy} onChange={(e) => set('strategy', e.target.value)}>
-              <option value="">default ({DEFAULTS.strategy})</option>
+              <option value="">default ({d('optimization.strategy')})</option>
               {STRATEGIES.map((s) => (
                 <option key={s}>{s}</option>
               ))}
@@ -315,11 +318,11 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
               ))}
             </div>
           </Field>
-          <NumField form={form} set={set} k="max_iterations" label="Max iterations" path="optimization.max_iterations" def={DEFAULTS.max_iterations} errs={errs} />
-          <NumField form={form} set={set} k="timeout_per_iteration" label="Timeout per iteration (s)" path="optimization.timeout_per_iteration" def={DEFAULTS.timeout_per_iteration} errs={errs} />
-          <NumField form={form} set={set} k="n_initial_random" label="Initial random (bayesian)" path="optimization.n_initial_random" def={DEFAULTS.n_initial_random} errs={errs} />
-          <NumField form={form} set={set} k="seed" label="Seed" path="optimization.seed" def="" errs={errs} />
-          <NumField form={form} set={set} k="parallel_experiments" label="Parallel experiments" path="optimization.parallel_experiments" def={DEFAULTS.parallel_experiments} errs={errs} />
+          <NumField form={form} set={set} k="max_iterations" label="Max iterations" path="optimization.max_iterations" d={d} errs={errs} />
+          <NumField form={form} set={set} k="timeout_per_iteration" label="Timeout per iteration (s)" path="optimization.timeout_per_iteration" d={d} errs={errs} />
+          <NumField form={form} set={set} k="n_initial_random" label="Initial random (bayesian)" path="optimization.n_initial_random" d={d} errs={errs} />
+          <NumField form={form} set={set} k="seed" label="Seed" path="optimization.seed" d={d} errs={errs} />
+          <NumField form={form} set={set} k="parallel_experiments" label="Parallel experiments" path="optimization.parallel_experiments" d={d} errs={errs} />
         </div>
       </fieldset>
 
@@ -328,14 +331,14 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
         <div className="form-grid">
           <Field label="Task" errors={errs('benchmark.task')}>
             <select name="benchmark.task" value={form.bench_task} onChange={(e) => set('bench_task', e.target.value)}>
-              <option value="">default ({DEFAULTS.benchmark_task})</option>
+              <option value="">default ({d('benchmark.task')})</option>
               <option>text-to-text</option>
               <option>text-to-embeddings</option>
             </select>
           </Field>
           <Field label="API" errors={errs('benchmark.api')}>
             <select name="benchmark.api" value={form.api} onChange={(e) => set('api', e.target.value)}>
-              <option value="">default ({DEFAULTS.api})</option>
+              <option value="">default ({d('benchmark.api')})</option>
               <option>completions</option>
               <option>chat</option>
             </select>
@@ -344,10 +347,10 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
             <input name="benchmark.model_name" value={form.model_name} onChange={(e) => set('model_name', e.target.value)} />
           </Field>
           <Field label="Tokenizer" errors={errs('benchmark.model_tokenizer')}>
-            <input name="benchmark.model_tokenizer" value={form.model_tokenizer} onChange={(e) => set('model_tokenizer', e.target.value)} placeholder="gpt2" />
+            <input name="benchmark.model_tokenizer" value={form.model_tokenizer} onChange={(e) => set('model_tokenizer', e.target.value)} placeholder={d('benchmark.model_tokenizer')} />
           </Field>
           <Field label="Traffic scenarios (one per line)" errors={errs('benchmark.traffic_scenarios')}>
-            <textarea name="benchmark.traffic_scenarios" rows={3} value={form.traffic_scenarios} onChange={(e) => set('traffic_scenarios', e.target.value)} placeholder={DEFAULTS.traffic_scenarios.join('\n')} />
+            <textarea name="benchmark.traffic_scenarios" rows={3} value={form.traffic_scenarios} onChange={(e) => set('traffic_scenarios', e.target.value)} placeholder={d('benchmark.traffic_scenarios', '\n')} />
           </Field>
           <Field label="Concurrency (comma list)" errors={errs('benchmark.num_concurrency')}>
             <input name="benchmark.num_concurrency" value={form.num_concurrency} onChange={(e) => set('num_concurrency', e.target.value)} placeholder="1, 4, 8" />
@@ -355,8 +358,8 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
           <Field label="Request rates (optional, comma list, inf)" errors={errs('benchmark.request_rate')}>
             <input name="benchmark.request_rate" value={form.request_rate} onChange={(e) => set('request_rate', e.target.value)} placeholder="inf" />
           </Field>
-          <NumField form={form} set={set} k="max_time_per_iteration" label="Max time per run (s)" path="benchmark.max_time_per_iteration" def={DEFAULTS.max_time_per_iteration} errs={errs} />
-          <NumField form={form} set={set} k="max_requests_per_iteration" label="Max requests per run" path="benchmark.max_requests_per_iteration" def={DEFAULTS.max_requests_per_iteration} errs={errs} />
+          <NumField form={form} set={set} k="max_time_per_iteration" label="Max time per run (s)" path="benchmark.max_time_per_iteration" d={d} errs={errs} />
+          <NumField form={form} set={set} k="max_requests_per_iteration" label="Max requests per run" path="benchmark.max_requests_per_iteration" d={d} errs={errs} />
           <Field label="Additional request params (JSON)" errors={errs('benchmark.additional_params')}>
             <input name="benchmark.additional_params" value={form.additional_params} onChange={(e) => set('additional_params', e.target.value)} placeholder='{"temperature": 0.0}' />
           </Field>
@@ -364,7 +367,7 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
             <input name="benchmark.dataset.path" value={form.dataset_path} onChange={(e) => set('dataset_path', e.target.value)} placeholder="prompts.jsonl" />
           </Field>
           <Field label="Prompt column" errors={errs('benchmark.dataset.prompt_column')}>
-            <input name="benchmark.dataset.prompt_column" value={form.dataset_prompt_column} onChange={(e) => set('dataset_prompt_column', e.target.value)} placeholder="prompt" />
+            <input name="benchmark.dataset.prompt_column" value={form.dataset_prompt_column} onChange={(e) => set('dataset_prompt_column', e.target.value)} placeholder={d('benchmark.dataset.prompt_column')} />
           </Field>
         </div>
       </fieldset>
@@ -394,7 +397,7 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
         </div>
         <div className="form-grid" style={{ marginTop: 8 }}>
           <Field label="Steepness" errors={errs('slo.steepness')}>
-            <input name="slo.steepness" value={form.slo_steepness} onChange={(e) => set('slo_steepness', e.target.value)} placeholder={String(DEFAULTS.slo_steepness)} />
+            <input name="slo.steepness" value={form.slo_steepness} onChange={(e) => set('slo_steepness', e.target.value)} placeholder={d('slo.steepness')} />
           </Field>
         </div>
       </fieldset>
@@ -440,12 +443,12 @@ function NumField(props: {
   k: NumKey;
   label: string;
   path: string;
-  def: number | string;
+  d: (path: string) => string;
   errs: (p: string) => string[];
 }) {
   return (
     <Field label={props.label} errors={props.errs(props.path)}>
-      <input name={props.path} inputMode="numeric" value={props.form[props.k]} onChange={(e) => props.set(props.k, e.target.value)} placeholder={String(props.def)} />
+      <input name={props.path} inputMode="numeric" value={props.form[props.k]} onChange={(e) => props.set(props.k, e.target.value)} placeholder={props.d(props.path)} />
     </Field>
   );
 }
@@ -503,13 +506,13 @@ function SloRow({ label, path, entry, errs, onChange }: { label: string; path: s
           <input name={`${path}.threshold`} disabled={!entry.enabled} value={entry.threshold} onChange={(e) => onChange({ ...entry, threshold: e.target.value })} style={{ width: 80 }} aria-label={`${label} threshold`} />
         </td>
         <td>
-          <input name={`${path}.weight`} disabled={!entry.enabled} value={entry.weight} onChange={(e) => onChange({ ...entry, weight: e.target.value })} placeholder="1.0" style={{ width: 70 }} aria-label={`${label} weight`} />
+          <input name={`${path}.weight`} disabled={!entry.enabled} value={entry.weight} onChange={(e) => onChange({ ...entry, weight: e.target.value })} placeholder={defaultText("slo.entry.weight", null)} style={{ width: 70 }} aria-label={`${label} weight`} />
         </td>
         <td>
           <input type="checkbox" disabled={!entry.enabled} checked={entry.hard_fail} onChange={(e) => onChange({ ...entry, hard_fail: e.target.checked })} aria-label={`${label} hard fail`} />
         </td>
         <td>
-          <input name={`${path}.fail_ratio`} disabled={!entry.enabled || !entry.hard_fail} value={entry.fail_ratio} onChange={(e) => onChange({ ...entry, fail_ratio: e.target.value })} placeholder="0.5" style={{ width: 70 }} aria-label={`${label} fail ratio`} />
+          <input name={`${path}.fail_ratio`} disabled={!entry.enabled || !entry.hard_fail} value={entry.fail_ratio} onChange={(e) => onChange({ ...entry, fail_ratio: e.target.value })} placeholder={defaultText("slo.entry.fail_ratio", null)} style={{ width: 70 }} aria-label={`${label} fail ratio`} />
         </td>
       </tr>
       {messages.length > 0 && (
