@@ -43,8 +43,6 @@ function validate(spec, selfId = null) {
   for (const k of Object.keys(spec)) if (!TOP_KEYS.includes(k)) errors.push({ path: k, message: 'unknown field' });
   if (!spec.task_name) errors.push({ path: 'task_name', message: 'required' });
   else if (!/^[A-Za-z0-9._-]{1,63}$/.test(spec.task_name)) errors.push({ path: 'task_name', message: 'only [A-Za-z0-9._-], at most 63 characters' });
-  else if ([...tasks.values()].some((t) => t.task.name === spec.task_name && t.task.id !== selfId))
-    errors.push({ path: 'task_name', message: `a task named ${spec.task_name} exists` });
   if (!spec.model?.id_or_path) errors.push({ path: 'model.id_or_path', message: 'required' });
   (spec.benchmark?.num_concurrency ?? []).forEach((c, i) => {
     if (!Number.isInteger(c) || c < 1) errors.push({ path: `benchmark.num_concurrency[${i}]`, message: 'must be a positive integer' });
@@ -353,6 +351,8 @@ const server = http.createServer(async (req, res) => {
       const spec = await readJson(req);
       const errors = validate(spec);
       if (errors.length) return error(res, 422, 'invalid_input', `${errors.length} validation error(s)`, { errors });
+      if ([...tasks.values()].some((t) => t.task.name === spec.task_name))
+        return error(res, 409, 'already_exists', `a task named '${spec.task_name}' already exists`);
       const id = nextTaskId++;
       const rec = { task: { id, name: spec.task_name, description: spec.description ?? '', status: 'pending', created_at: now(), started_at: null, finished_at: null, stop_reason: '', spec: normalise(spec) }, experiments: [], events: [], logs: [], timers: new Set(), queue: [] };
       tasks.set(id, rec);
@@ -386,11 +386,12 @@ const server = http.createServer(async (req, res) => {
       }
       if (m === 'POST' && sub === 'start') {
         if (running) return error(res, 409, 'conflict', 'already running');
+        if (rec.task.status !== 'pending') return error(res, 409, 'conflict', `task ${rec.task.name} is ${rec.task.status}: restart it to run it again`);
         startTask(rec);
         return send(res, 200, taskJson(rec));
       }
       if (m === 'POST' && sub === 'cancel') {
-        if (!running) return error(res, 409, 'conflict', 'not running');
+        if (!running && rec.task.status !== 'pending') return error(res, 409, 'conflict', `task ${rec.task.name} is already ${rec.task.status}`);
         cancelTask(rec);
         return send(res, 200, taskJson(rec));
       }

@@ -105,7 +105,11 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
       const task = mode === 'edit' ? await api.put<Task>(`/api/tasks/${sourceId}`, spec) : await api.post<Task>('/api/tasks', spec);
       navigate(`/tasks/${task?.id ?? sourceId}`);
     } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.length) {
+      if (err instanceof ApiError && !err.fieldErrors.length && err.status === 409 && /task named/i.test(err.message)) {
+        // A name clash is answered as a conflict, not a validation error: show it at the name.
+        setErrors([{ path: 'task_name', message: err.message }]);
+        setBanner(err);
+      } else if (err instanceof ApiError && err.fieldErrors.length) {
         setErrors(err.fieldErrors);
         setBanner(new Error(`The server rejected the task: ${err.fieldErrors.length} field error${err.fieldErrors.length > 1 ? 's' : ''}`));
       } else setBanner(err);

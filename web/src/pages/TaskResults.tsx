@@ -49,10 +49,14 @@ export default function TaskResults({ taskId }: { taskId: number }) {
         </span>
         <span className="spacer" />
         <div className="actions">
-          <button onClick={() => act('start')} disabled={running}>
-            Start
-          </button>
-          <button onClick={() => act('cancel')} disabled={!running}>
+          {task.status === 'pending' ? (
+            <button onClick={() => act('start')}>Start</button>
+          ) : (
+            <button onClick={() => act('restart')} disabled={running}>
+              Restart
+            </button>
+          )}
+          <button onClick={() => act('cancel')} disabled={!running && task.status !== 'pending'}>
             Cancel
           </button>
           <button onClick={() => navigate(`/tasks/new?from=${taskId}`)}>Duplicate</button>

@@ -129,10 +129,10 @@ export default function Tasks() {
                       <td className="hide-narrow">{fmtTime(t.created_at)}</td>
                       <td>
                         <div className="actions">
-                          <button disabled={busy === t.id || running} onClick={() => act(t, 'start')}>
+                          <button disabled={busy === t.id || t.status !== 'pending'} onClick={() => act(t, 'start')}>
                             Start
                           </button>
-                          <button disabled={busy === t.id || !running} onClick={() => act(t, 'cancel')}>
+                          <button disabled={busy === t.id || (!running && t.status !== 'pending')} onClick={() => act(t, 'cancel')}>
                             Cancel
                           </button>
                           <button disabled={busy === t.id || running} onClick={() => act(t, 'restart')}>
