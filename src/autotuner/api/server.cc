@@ -1,0 +1,423 @@
+// The only file of the product that includes cpp-httplib: it adapts httplib's requests to api::Api and adds
+// what is HTTP-specific (auth, CORS, limits, SSE, static files).
+
+#include "autotuner/api/server.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <stop_token>
+#include <thread>
+
+#include "autotuner/core/json.h"
+#include "autotuner/core/log.h"
+
+namespace autotuner::api {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kCookieName = "autotuner_token";
+// Extra pool threads beyond the stream limit, so plain requests never queue behind open streams.
+constexpr size_t kRequestThreads = 32;
+
+bool StartsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+bool IsApiPath(std::string_view path) { return path == "/api" || StartsWith(path, "/api/"); }
+
+// Compares without an early exit, so response time does not reveal how much of a guessed token matched.
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size() || b.empty()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+std::string StatusText(int status) {
+  switch (status) {
+    case 400:
+      return "bad request";
+    case 404:
+      return "not found";
+    case 405:
+      return "method not allowed";
+    case 408:
+      return "request timeout";
+    case 413:
+      return "request body too large";
+    case 414:
+      return "URI too long";
+    case 416:
+      return "range not satisfiable";
+    default:
+      return "HTTP " + std::to_string(status);
+  }
+}
+
+std::string CookieValue(const std::string& header, std::string_view name) {
+  std::istringstream in(header);
+  std::string part;
+  while (std::getline(in, part, ';')) {
+    const size_t start = part.find_first_not_of(' ');
+    if (start == std::string::npos) continue;
+    part = part.substr(start);
+    if (StartsWith(part, name) && part.size() > name.size() && part[name.size()] == '=')
+      return part.substr(name.size() + 1);
+  }
+  return "";
+}
+
+void SetResponse(httplib::Response& res, const HttpResponse& response) {
+  res.status = response.status;
+  for (const auto& [name, value] : response.headers) res.set_header(name, value);
+  res.set_content(response.body, response.content_type);
+}
+
+void SetError(httplib::Response& res, int status, ErrorCode type, const std::string& message) {
+  SetResponse(res, HttpResponse::FromStatus(status, type, message));
+}
+
+std::string MimeType(const fs::path& path) {
+  static const std::map<std::string, std::string> kTypes = {{".html", "text/html; charset=utf-8"},
+                                                            {".js", "text/javascript"},
+                                                            {".mjs", "text/javascript"},
+                                                            {".css", "text/css"},
+                                                            {".json", "application/json"},
+                                                            {".svg", "image/svg+xml"},
+                                                            {".png", "image/png"},
+                                                            {".ico", "image/x-icon"},
+                                                            {".woff2", "font/woff2"},
+                                                            {".woff", "font/woff"},
+                                                            {".map", "application/json"},
+                                                            {".txt", "text/plain"},
+                                                            {".wasm", "application/wasm"},
+                                                            {".jpg", "image/jpeg"},
+                                                            {".webp", "image/webp"}};
+  auto it = kTypes.find(path.extension().string());
+  return it == kTypes.end() ? "application/octet-stream" : it->second;
+}
+
+}  // namespace
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || StartsWith(host, "127.");
+}
+
+Status CheckBindSecurity(const ServerOptions& options) {
+  if (IsLoopback(options.host) || !options.token.empty() || options.insecure) return {};
+  return MakeError(
+      ErrorCode::kInvalidArgument,
+      "refusing to serve on " + options.host +
+          " without a token: anyone who can reach it could run engines on this machine. Set --token "
+          "(or AUTOTUNER_TOKEN), bind 127.0.0.1, or pass --insecure",
+      {{"host", options.host}});
+}
+
+struct Server::Impl {
+  Impl(ServerOptions o, store::Store* store, runner::EventBus* events, StudyControl* studies,
+       const task::RuntimeCatalog* catalog)
+      : options(std::move(o)),
+        api(store, events, studies, catalog,
+            ApiOptions{options.heartbeat_interval, options.max_json_depth, options.gpu_ids,
+                       !options.token.empty()}) {}
+
+  ServerOptions options;
+  Api api;
+  httplib::Server http;
+  std::thread thread;
+  std::stop_source stop;
+  int port = 0;
+  fs::path web_root;  // canonical
+  bool started = false;
+
+  std::mutex streams_mutex;
+  size_t open_streams = 0;
+  std::map<std::string, size_t> streams_per_client;
+
+  bool Authorized(const httplib::Request& req) const {
+    if (options.token.empty()) return true;
+    const std::string auth = req.get_header_value("Authorization");
+    if (StartsWith(auth, "Bearer ") && ConstantTimeEquals(auth.substr(7), options.token)) return true;
+    return ConstantTimeEquals(CookieValue(req.get_header_value("Cookie"), kCookieName), options.token);
+  }
+
+  void AddCors(const httplib::Request& req, httplib::Response& res) const {
+    if (options.cors_origin.empty()) return;
+    const std::string origin = req.get_header_value("Origin");
+    if (options.cors_origin != "*" && origin != options.cors_origin) return;
+    res.set_header("Access-Control-Allow-Origin", options.cors_origin == "*" ? "*" : origin);
+    res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+    res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID");
+    res.set_header("Vary", "Origin");
+  }
+
+  void Login(const httplib::Request& req, httplib::Response& res) const {
+    if (JsonNestingDepth(req.body) > options.max_json_depth)
+      return SetError(res, 400, ErrorCode::kInvalidArgument, "JSON nested too deeply");
+    auto body = ParseJson(req.body, "body");
+    if (!body.ok()) return SetResponse(res, HttpResponse::FromError(body.error()));
+    if (!body->is_object() || !body->contains("token") || !(*body)["token"].is_string()) {
+      Json errors = Json::array({{{"path", "token"}, {"message", "is required (a string)"}}});
+      return SetResponse(res, HttpResponse::FromError(MakeError(ErrorCode::kValidation, "token is required",
+                                                                {{"errors", errors}})));
+    }
+    if (options.token.empty())
+      return SetResponse(res, HttpResponse::FromJson({{"authenticated", true}, {"auth_required", false}}));
+    if (!ConstantTimeEquals((*body)["token"].get<std::string>(), options.token))
+      return SetError(res, 401, ErrorCode::kUnauthenticated, "wrong token");
+    // HttpOnly: scripts cannot read it; SameSite=Strict: other sites cannot make the browser send it.
+    res.set_header("Set-Cookie",
+                   std::string(kCookieName) + "=" + options.token + "; Path=/; HttpOnly; SameSite=Strict");
+    SetResponse(res, HttpResponse::FromJson({{"authenticated", true}, {"auth_required", true}}));
+  }
+
+  void Logout(httplib::Response& res) const {
+    res.set_header("Set-Cookie",
+                   std::string(kCookieName) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    SetResponse(res, HttpResponse::FromJson({{"authenticated", false}}));
+  }
+
+  // Takes a stream slot for the client; false (with the error set) when a limit is reached.
+  bool AcquireStream(const std::string& client, httplib::Response& res) {
+    std::lock_guard lock(streams_mutex);
+    if (open_streams >= options.max_streams) {
+      SetError(res, 503, ErrorCode::kUnavailable, "too many open streams on this server");
+      return false;
+    }
+    if (streams_per_client[client] >= options.max_streams_per_client) {
+      SetError(
+          res, 429, ErrorCode::kResourceExhausted,
+          "too many open streams from this client (" + std::to_string(options.max_streams_per_client) + ")");
+      return false;
+    }
+    ++open_streams;
+    ++streams_per_client[client];
+    return true;
+  }
+
+  void ReleaseStream(const std::string& client) {
+    std::lock_guard lock(streams_mutex);
+    --open_streams;
+    if (--streams_per_client[client] == 0) streams_per_client.erase(client);
+  }
+
+  void Stream(const httplib::Request& req, httplib::Response& res, HttpResponse response) {
+    if (!AcquireStream(req.remote_addr, res)) return;
+    auto next = std::make_shared<StreamNext>(std::move(response.stream));
+    auto first = std::make_shared<bool>(true);
+    const std::stop_token token = stop.get_token();
+    res.status = 200;
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Accel-Buffering", "no");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [next, first, token](size_t, httplib::DataSink& sink) {
+          if (*first) {
+            // Sent at once so the client sees the stream open; tells EventSource how soon to reconnect.
+            *first = false;
+            static const std::string kHello = ": connected\nretry: 2000\n\n";
+            return sink.write(kHello.data(), kHello.size());
+          }
+          while (true) {
+            if (token.stop_requested()) {
+              sink.done();
+              return true;
+            }
+            std::optional<std::string> chunk = (*next)(token);
+            if (!chunk) {
+              sink.done();
+              return true;
+            }
+            // Never a zero-length write: httplib takes it as the end of the stream.
+            if (chunk->empty()) {
+              if (!sink.is_writable()) return false;
+              continue;
+            }
+            return sink.write(chunk->data(), chunk->size());
+          }
+        },
+        [this, client = req.remote_addr](bool) { ReleaseStream(client); });
+  }
+
+  void ServeApi(const httplib::Request& req, httplib::Response& res) {
+    if (req.body.size() > options.max_body_bytes)
+      return SetError(res, 413, ErrorCode::kResourceExhausted,
+                      "request body over " + std::to_string(options.max_body_bytes) + " bytes");
+    if (req.path == "/api/auth/login") {
+      if (req.method != "POST") return SetError(res, 405, ErrorCode::kInvalidArgument, "use POST");
+      return Login(req, res);
+    }
+    if (!Api::IsPublic(req.method, req.path) && !Authorized(req)) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      return SetError(res, 401, ErrorCode::kUnauthenticated,
+                      "authentication required: Authorization: Bearer <token> or POST /api/auth/login");
+    }
+    if (req.path == "/api/auth/logout") {
+      if (req.method != "POST") return SetError(res, 405, ErrorCode::kInvalidArgument, "use POST");
+      return Logout(res);
+    }
+    HttpRequest request;
+    request.method = req.method == "HEAD" ? "GET" : req.method;
+    request.path = req.path;
+    for (const auto& [name, value] : req.params) request.query.emplace(name, value);
+    for (const auto& [name, value] : req.headers) {
+      std::string lower = name;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      request.headers.emplace(lower, value);
+    }
+    request.body = req.body;
+    request.remote_addr = req.remote_addr;
+    HttpResponse response = api.Handle(request);
+    if (response.stream) return Stream(req, res, std::move(response));
+    SetResponse(res, response);
+  }
+
+  void ServeStatic(const httplib::Request& req, httplib::Response& res) const {
+    if (req.method != "GET" && req.method != "HEAD")
+      return SetError(res, 405, ErrorCode::kInvalidArgument, req.method + " is not allowed on static files");
+    if (web_root.empty()) return SetError(res, 404, ErrorCode::kNotFound, "no web UI is served (--web-root)");
+    // Reject anything that could leave the root before touching the file system.
+    const std::string& path = req.path;
+    if (path.find('\0') != std::string::npos || path.find('\\') != std::string::npos)
+      return SetError(res, 400, ErrorCode::kInvalidArgument, "bad path");
+    fs::path relative;
+    std::istringstream in(path);
+    std::string segment;
+    while (std::getline(in, segment, '/')) {
+      if (segment.empty() || segment == ".") continue;
+      if (segment == "..") return SetError(res, 400, ErrorCode::kInvalidArgument, "bad path");
+      relative /= segment;
+    }
+    std::error_code ec;
+    fs::path candidate = web_root / relative;
+    if (fs::is_directory(candidate, ec)) candidate /= "index.html";
+    fs::path resolved = fs::weakly_canonical(candidate, ec);
+    const auto inside = [this](const fs::path& p) {
+      auto rel = p.lexically_relative(web_root);
+      return !rel.empty() && *rel.begin() != "..";
+    };
+    bool fallback = false;
+    if (ec || !fs::is_regular_file(resolved, ec) || !inside(resolved)) {
+      // SPA fallback: client-side routes (/tasks/3) get the app's index.html.
+      resolved = web_root / "index.html";
+      fallback = true;
+      if (!fs::is_regular_file(resolved, ec))
+        return SetError(res, 404, ErrorCode::kNotFound, "no such file: " + path);
+    }
+    std::ifstream file(resolved, std::ios::binary);
+    std::ostringstream content;
+    content << file.rdbuf();
+    if (!file) return SetError(res, 404, ErrorCode::kNotFound, "cannot read " + path);
+    res.status = 200;
+    if (fallback || resolved.filename() == "index.html") res.set_header("Cache-Control", "no-cache");
+    res.set_content(content.str(), MimeType(resolved));
+  }
+
+  void Dispatch(const httplib::Request& req, httplib::Response& res) {
+    AddCors(req, res);
+    if (req.method == "OPTIONS") {
+      res.status = options.cors_origin.empty() ? 405 : 204;
+      if (res.status == 405) SetError(res, 405, ErrorCode::kInvalidArgument, "CORS is not enabled");
+      return;
+    }
+    if (IsApiPath(req.path)) return ServeApi(req, res);
+    ServeStatic(req, res);
+  }
+};
+
+Server::Server(ServerOptions options, store::Store* store, runner::EventBus* events, StudyControl* studies,
+               const task::RuntimeCatalog* catalog)
+    : impl_(std::make_unique<Impl>(std::move(options), store, events, studies, catalog)) {}
+
+Server::~Server() { Stop(); }
+
+Status Server::Start() {
+  Impl& s = *impl_;
+  if (s.started) return MakeError(ErrorCode::kConflict, "server already started");
+  if (Status check = CheckBindSecurity(s.options); !check.ok()) return check;
+  if (!s.options.web_root.empty()) {
+    std::error_code ec;
+    s.web_root = fs::canonical(s.options.web_root, ec);
+    if (ec || !fs::is_directory(s.web_root))
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "--web-root " + s.options.web_root + " is not a directory");
+  }
+  if (s.options.seed_presets) {
+    if (Status seeded = s.api.SeedBuiltinPresets(); !seeded.ok()) return seeded;
+  }
+  const size_t threads = s.options.max_streams + kRequestThreads;
+  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.http.set_payload_max_length(s.options.max_body_bytes);
+  s.http.set_read_timeout(s.options.read_timeout);
+  s.http.set_write_timeout(s.options.write_timeout);
+  s.http.set_keep_alive_timeout(5);
+  s.http.set_tcp_nodelay(true);
+  const auto handler = [&s](const httplib::Request& req, httplib::Response& res) { s.Dispatch(req, res); };
+  s.http.Get(".*", handler);
+  s.http.Post(".*", handler);
+  s.http.Put(".*", handler);
+  s.http.Patch(".*", handler);
+  s.http.Delete(".*", handler);
+  s.http.Options(".*", handler);
+  // httplib's own refusals (413 over the payload limit, 400 bad request line, unknown methods) in our shape.
+  s.http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    const ErrorCode type = res.status == 413   ? ErrorCode::kResourceExhausted
+                           : res.status == 404 ? ErrorCode::kNotFound
+                           : res.status >= 500 ? ErrorCode::kInternal
+                                               : ErrorCode::kInvalidArgument;
+    SetError(res, res.status, type, StatusText(res.status));
+  });
+  s.http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    SetError(res, 500, ErrorCode::kInternal, "internal error: " + what);
+  });
+  if (s.options.port == 0) {
+    s.port = s.http.bind_to_any_port(s.options.host);
+    if (s.port <= 0) return MakeError(ErrorCode::kUnavailable, "cannot bind " + s.options.host);
+  } else {
+    if (!s.http.bind_to_port(s.options.host, s.options.port))
+      return MakeError(ErrorCode::kUnavailable,
+                       "cannot bind " + s.options.host + ":" + std::to_string(s.options.port) + " (in use?)");
+    s.port = s.options.port;
+  }
+  s.thread = std::thread([&s] { s.http.listen_after_bind(); });
+  // stop() is a no-op until the listen loop runs; wait for it so Stop() right after Start() cannot hang.
+  for (int i = 0; i < 500 && !s.http.is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  s.started = true;
+  return {};
+}
+
+void Server::Stop() {
+  Impl& s = *impl_;
+  if (!s.started) return;
+  s.started = false;
+  s.stop.request_stop();  // ends every stream's wait at once
+  s.http.stop();
+  if (s.thread.joinable()) s.thread.join();
+}
+
+int Server::port() const { return impl_->port; }
+
+std::string Server::url() const {
+  const std::string& host = impl_->options.host;
+  return "http://" + (host.find(':') != std::string::npos && host.front() != '[' ? "[" + host + "]" : host) +
+         ":" + std::to_string(impl_->port);
+}
+
+}  // namespace autotuner::api
