@@ -58,6 +58,8 @@ int Main(int argc, char** argv) {
   autotuner::InitLogging();
   if (options->engine.time_scale <= 0)
     return Fail("--sim-time-scale must be positive", autotuner::kExitInvalidInput);
+  if (options->startup_scale < 0)
+    return Fail("--sim-startup-scale must not be negative", autotuner::kExitInvalidInput);
   for (const auto& flag : options->not_modelled) {
     spdlog::info("sim: {} is accepted but not modelled", runtime->RenderFlag(flag));
   }
@@ -72,7 +74,11 @@ int Main(int argc, char** argv) {
   for (const auto& line : engine->memory().log_lines) spdlog::info("{}", line);
   spdlog::info("sim: {} on {} × {} (tp {}, pp {}, dp {}), start-up {:.1f} s at time scale {}", model->name,
                engine->config().num_gpus, engine->config().gpu.name, engine->config().tp, engine->config().pp,
-               engine->config().dp, engine->startup_seconds(), options->engine.time_scale);
+               engine->config().dp, engine->startup_seconds() * options->startup_scale,
+               options->engine.time_scale);
+  if (const char* devices = std::getenv("CUDA_VISIBLE_DEVICES"); devices != nullptr) {
+    spdlog::info("sim: CUDA_VISIBLE_DEVICES={}", devices);
+  }
   const std::string tokenizer_name =
       options->tokenizer.empty() ? autotuner::sim::DefaultTokenizerFor(options->model) : options->tokenizer;
   auto tokenizer = autotuner::tokenizer::LoadTokenizer(tokenizer_name);

@@ -1,6 +1,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+
+#include "autotuner/core/result.h"
+#include "autotuner/store/store.h"
+#include "autotuner/task/parse.h"
 
 namespace autotuner::app {
 
@@ -15,5 +20,12 @@ void RegisterRuntimesCommand(CLI::App& app, CommandContext& context);
 void RegisterTokenizeCommand(CLI::App& app, CommandContext& context);
 void RegisterStoreCommands(CLI::App& app, CommandContext& context);
 void RegisterBenchCommand(CLI::App& app, CommandContext& context);
+void RegisterRunCommand(CLI::App& app, CommandContext& context);
+
+// A stored task by id (all digits) or name.
+Result<store::TaskRecord> FindTask(store::Store& s, const std::string& key);
+// Prints a task file's warnings, and its errors with file:line:column when it is invalid (then returns
+// false).
+bool ReportTaskDiagnostics(const task::TaskParseResult& result, const std::string& task_file);
 
 }  // namespace autotuner::app

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   autotuner::app::RegisterTokenizeCommand(app, context);
   autotuner::app::RegisterStoreCommands(app, context);
   autotuner::app::RegisterBenchCommand(app, context);
+  autotuner::app::RegisterRunCommand(app, context);
 
   try {
     autotuner::InitLogging();

@@ -13,6 +13,20 @@
 #include "commands.h"
 
 namespace autotuner::app {
+
+// A task by id (all digits) or name.
+Result<store::TaskRecord> FindTask(store::Store& s, const std::string& key) {
+  if (!key.empty() && key.find_first_not_of("0123456789") == std::string::npos) {
+    auto by_id = s.GetTask(std::stoll(key));
+    if (by_id.ok()) return by_id;
+  }
+  auto by_name = s.GetTaskByName(key);
+  if (!by_name.ok())
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "no task named or numbered '" + key + "' in " + s.Describe());
+  return by_name;
+}
+
 namespace {
 
 struct StoreOptions {
@@ -26,19 +40,6 @@ struct StoreOptions {
 
 Result<std::unique_ptr<store::Store>> Open(const StoreOptions& options) {
   return store::OpenStore(store::DefaultStoreUrl(options.db));
-}
-
-// A task by id (all digits) or name.
-Result<store::TaskRecord> FindTask(store::Store& s, const std::string& key) {
-  if (!key.empty() && key.find_first_not_of("0123456789") == std::string::npos) {
-    auto by_id = s.GetTask(std::stoll(key));
-    if (by_id.ok()) return by_id;
-  }
-  auto by_name = s.GetTaskByName(key);
-  if (!by_name.ok())
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "no task named or numbered '" + key + "' in " + s.Describe());
-  return by_name;
 }
 
 int Fail(const Error& error) {

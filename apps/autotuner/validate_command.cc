@@ -73,16 +73,7 @@ int RunValidate(const ValidateOptions& options) {
     std::cout << DumpJson(out, 2) << "\n";
     return result.ok() ? kExitSuccess : kExitInvalidInput;
   }
-  for (const auto& w : result.warnings) {
-    std::cerr << "warning: " << task::FormatDiagnostic(w, options.task_file) << "\n";
-  }
-  if (!result.ok()) {
-    const size_t n = result.errors.size();
-    std::cerr << options.task_file << ": invalid task, " << n << " error" << (n == 1 ? "" : "s") << ":\n";
-    for (const auto& e : result.errors)
-      std::cerr << "  " << task::FormatDiagnostic(e, options.task_file) << "\n";
-    return kExitInvalidInput;
-  }
+  if (!ReportTaskDiagnostics(result, options.task_file)) return kExitInvalidInput;
   const task::Task& t = *result.task;
   const task::SearchSpace space = task::BuildSearchSpace(t);
   std::cout << options.task_file << ": valid task '" << t.task_name << "'\n\n";
@@ -101,6 +92,16 @@ int RunValidate(const ValidateOptions& options) {
 }
 
 }  // namespace
+
+bool ReportTaskDiagnostics(const task::TaskParseResult& result, const std::string& task_file) {
+  for (const auto& w : result.warnings)
+    std::cerr << "warning: " << task::FormatDiagnostic(w, task_file) << "\n";
+  if (result.ok()) return true;
+  const size_t n = result.errors.size();
+  std::cerr << task_file << ": invalid task, " << n << " error" << (n == 1 ? "" : "s") << ":\n";
+  for (const auto& e : result.errors) std::cerr << "  " << task::FormatDiagnostic(e, task_file) << "\n";
+  return false;
+}
 
 void RegisterValidateCommand(CLI::App& app, CommandContext& context) {
   auto options = std::make_shared<ValidateOptions>();

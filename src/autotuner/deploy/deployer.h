@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -40,6 +41,9 @@ class Deployment {
   // (kUnavailable, details: error_class oom|deploy_failed, exit, log_tail), at the deadline (kTimeout) or on
   // stop (kCancelled).
   virtual Status WaitReady(std::chrono::steady_clock::time_point deadline, std::stop_token stop) = 0;
+  // How the engine ended when it exited by itself (crash), or nothing while it runs or when the deployer
+  // cannot tell.
+  virtual std::optional<std::string> Exited() { return std::nullopt; }
   // Stops the engine and everything it started; idempotent.
   virtual Status Stop() = 0;
   // The last `lines` lines the engine wrote.

@@ -81,6 +81,14 @@ class LocalDeployment final : public Deployment {
     return AwaitReady(wait, log_, deadline, stop);
   }
 
+  std::optional<std::string> Exited() override {
+    std::lock_guard lock(stop_mutex_);
+    if (stopped_) return std::nullopt;
+    const auto status = process_.Poll();
+    if (!status) return std::nullopt;
+    return status->Describe();
+  }
+
   Status Stop() override {
     std::lock_guard lock(stop_mutex_);
     if (stopped_) return {};

@@ -556,6 +556,7 @@ void ApplySimFlags(const Parsed& parsed, LaunchOptions& out, std::set<std::strin
   if (auto v = get("sim-gpu-type")) c.gpu_type = *v;
   if (auto v = get("sim-num-gpus")) c.num_gpus = static_cast<int>(ToInt(*v));
   if (auto v = get("sim-time-scale")) c.time_scale = ToDouble(*v);
+  if (auto v = get("sim-startup-scale")) out.startup_scale = ToDouble(*v);
   if (auto v = get("sim-seed")) c.seed = static_cast<uint64_t>(ToInt(*v));
   if (auto v = get("sim-noise")) c.noise = ToDouble(*v);
   if (auto v = get("sim-tokenizer")) out.tokenizer = *v;

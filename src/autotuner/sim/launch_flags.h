@@ -42,6 +42,7 @@ struct LaunchOptions {
   // --sim-firehose: no model time; each stream is written at once from pre-rendered bytes (load-generator
   // benchmarks).
   bool firehose = false;
+  double startup_scale = 1.0;  // --sim-startup-scale: start-up takes this share of its modelled time
   bool help = false;
   // Real flags that were given but have no effect on the simulation ("not modelled" log lines).
   std::vector<std::string> not_modelled;

@@ -112,8 +112,8 @@ class Server {
       Stop(0);
     });
     net::steady_timer timer(executor);
-    timer.expires_after(std::chrono::duration_cast<Clock::duration>(
-        std::chrono::duration<double>(engine_.startup_seconds() / options_.engine.time_scale)));
+    timer.expires_after(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+        engine_.startup_seconds() * options_.startup_scale / options_.engine.time_scale)));
     co_await timer.async_wait(kAwait);
     if (options_.faults.hang_at_start) {
       spdlog::warn("sim fault: hanging at start-up");

@@ -1,0 +1,437 @@
+// `autotuner run TASK_FILE` / `autotuner run --resume NAME|ID`: the main job. Runs a study to its end with
+// live progress, Ctrl-C to cancel (twice to force), and a final table with the best configuration as a
+// command line.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "autotuner/core/json.h"
+#include "autotuner/deploy/mapping.h"
+#include "autotuner/runner/event_bus.h"
+#include "autotuner/runner/results.h"
+#include "autotuner/runner/study.h"
+#include "autotuner/store/store.h"
+#include "autotuner/task/parse.h"
+#include "autotuner/task/search_space.h"
+#include "commands.h"
+
+namespace autotuner::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunOptions {
+  std::string task_file;
+  std::string resume;
+  std::string db;
+  std::string json_out;
+  std::string csv_out;
+  std::string gpus;
+  bool quiet = false;
+};
+
+int Fail(const Error& error) {
+  std::cerr << "autotuner: " << error.message << "\n";
+  return ExitCodeFor(error.code);
+}
+
+// Simulated runtimes launch `autotuner-sim`: the copy built next to this binary wins over PATH.
+void PreferSiblingBinaries() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec || !fs::exists(self.parent_path() / "autotuner-sim", ec)) return;
+  const char* path = std::getenv("PATH");
+  const std::string value = self.parent_path().string() + (path != nullptr ? ":" + std::string(path) : "");
+  ::setenv("PATH", value.c_str(), 1);
+}
+
+std::string DataDir() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {
+    return std::string(xdg) + "/autotuner";
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : ".") + "/.local/share/autotuner";
+}
+
+std::string Duration(double seconds) {
+  const auto s = static_cast<int64_t>(std::max(0.0, std::round(seconds)));
+  std::ostringstream out;
+  if (s >= 3600) out << s / 3600 << "h";
+  out << std::setfill('0') << std::setw(s >= 3600 ? 2 : 1) << (s / 60) % 60 << ":" << std::setw(2) << s % 60;
+  return out.str();
+}
+
+std::string Number(double v, int precision = 4) {
+  std::ostringstream out;
+  out << std::setprecision(precision) << v;
+  return out.str();
+}
+
+std::string Scalar(const Json& v) { return v.is_string() ? v.get<std::string>() : DumpJson(v); }
+
+// Ctrl-C / SIGTERM: the first cancels the study cleanly, a second exits at once. Signals are blocked in every
+// thread and taken by this one (engines are spawned with an empty mask, so they still get their SIGTERM).
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(std::stop_source cancel) : cancel_(std::move(cancel)) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    // A shell starts background jobs with SIGINT ignored, and ignored signals never reach sigtimedwait.
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::jthread([this](std::stop_token stop) {
+      int count = 0;
+      const timespec tick{0, 200'000'000};
+      while (!stop.stop_requested()) {
+        if (sigtimedwait(&set_, nullptr, &tick) < 0) continue;
+        if (++count == 1) {
+          std::cerr << "\nCancelling: stopping the running engine(s)... (Ctrl-C again to exit at once)\n";
+          cancel_.request_stop();
+        } else {
+          std::cerr << "\nExiting now; `autotuner run --resume` removes any engine left running.\n";
+          std::_Exit(kExitInterrupted);
+        }
+      }
+    });
+  }
+  ~SignalWatcher() {
+    thread_.request_stop();
+    thread_.join();
+    pthread_sigmask(SIG_UNBLOCK, &set_, nullptr);
+  }
+
+ private:
+  std::stop_source cancel_;
+  sigset_t set_;
+  std::jthread thread_;
+};
+
+// Prints the study as it happens: experiment status changes and results as lines, and (on a terminal) a
+// live status line with progress, ETA and the best so far.
+class ProgressPrinter {
+ public:
+  ProgressPrinter(runner::EventBus& bus, int64_t task_id, bool quiet)
+      : subscription_(bus.Subscribe(task_id, bus.last_id())), quiet_(quiet), tty_(::isatty(STDOUT_FILENO)) {
+    thread_ = std::jthread([this](std::stop_token stop) {
+      while (true) {
+        const auto events = subscription_.Next(std::chrono::milliseconds(200), stop);
+        for (const auto& e : events) Print(e);
+        if (stop.stop_requested() && events.empty()) break;
+      }
+      ClearStatus();
+    });
+  }
+  ~ProgressPrinter() {
+    thread_.request_stop();
+    thread_.join();
+  }
+
+ private:
+  void Print(const runner::Event& e) {
+    if (e.type == "progress") {
+      progress_ = e.data;
+      DrawStatus();
+      return;
+    }
+    std::string line;
+    if (e.type == "log") {
+      const std::string level = e.data.value("level", "");
+      const std::string text = e.data.value("line", "");
+      if (level == "engine" || quiet_) return;
+      // Experiment results get their own summary line below; everything else of the study is shown.
+      if (text.find(" Status: ") != std::string::npos && e.data["experiment_id"].is_number()) {
+        if (text.find("Status: SUCCESS") != std::string::npos ||
+            text.find("Status: FAILED") != std::string::npos)
+          return;
+      }
+      line = text;
+    } else if (e.type == "experiment_finished") {
+      line = Summary(e.data);
+    } else {
+      return;
+    }
+    ClearStatus();
+    std::cout << line << "\n";
+    DrawStatus();
+  }
+
+  static std::string Summary(const Json& x) {
+    std::ostringstream out;
+    const std::string status = x.value("status", "");
+    out << "[Experiment " << x.value("experiment_id", 0) << "] " << (status == "success" ? "✓ " : "✗ ")
+        << status;
+    if (x["score"].is_number()) out << "  score " << Number(x["score"].get<double>(), 6);
+    const Json& m = x["metrics"];
+    if (m.is_object() && m.contains("mean_e2e_latency")) {
+      out << "  (e2e " << Number(m.value("mean_e2e_latency", 0.0)) << " s, ttft "
+          << Number(m.value("mean_ttft", 0.0)) << " s, "
+          << Number(m.value("mean_total_throughput_per_gpu", 0.0), 5) << " tok/s/GPU)";
+    }
+    if (!x.value("error_class", "").empty()) out << "  " << x.value("error_class", "");
+    if (!x.value("error_message", "").empty()) out << ": " << x.value("error_message", "");
+    return out.str();
+  }
+
+  void DrawStatus() {
+    if (!tty_ || progress_.is_null()) return;
+    std::ostringstream out;
+    out << "  [" << progress_.value("done", 0) << "/" << progress_.value("max_iterations", 0) << " done, "
+        << progress_.value("running", 0) << " running]  elapsed "
+        << Duration(progress_.value("elapsed_s", 0.0));
+    if (progress_["eta_s"].is_number()) out << "  ETA " << Duration(progress_["eta_s"].get<double>());
+    if (progress_["best_score"].is_number())
+      out << "  best " << Number(progress_["best_score"].get<double>(), 6);
+    const Json& b = progress_["bench"];
+    if (b.is_object()) {
+      out << "  | exp " << b.value("experiment_id", 0) << " run " << b.value("run", 0) << "/"
+          << b.value("runs", 0) << (b.value("warming_up", false) ? " warm-up" : "") << " "
+          << b.value("completed", 0) << " req";
+    }
+    std::string text = out.str();
+    if (text.size() > 150) text.resize(150);
+    std::cout << "\r\033[K" << text << std::flush;
+    status_shown_ = true;
+  }
+
+  void ClearStatus() {
+    if (status_shown_) std::cout << "\r\033[K" << std::flush;
+    status_shown_ = false;
+  }
+
+  runner::EventBus::Subscription subscription_;
+  bool quiet_;
+  bool tty_;
+  Json progress_;
+  bool status_shown_ = false;
+  std::jthread thread_;
+};
+
+// The best configuration as a command line: the engine's own command for simulated runtimes too.
+std::string BestCommandLine(const task::Task& task, const Json& parameters,
+                            const task::RuntimeDefinition& runtime) {
+  deploy::MappingInput input;
+  input.task = &task;
+  input.runtime = &runtime;
+  input.assignment = parameters;
+  input.gpu_type = task.hardware ? task.hardware->gpu_type : "";
+  const auto mapped = deploy::MapCandidate(input);
+  if (mapped.pruned()) return "";
+  const std::string served =
+      task.benchmark.model_name.empty() ? task.model.id_or_path : task.benchmark.model_name;
+  std::string out;
+  for (const auto& arg :
+       deploy::BuildEngineArgv(runtime, task.model.id_or_path, served, *mapped.plan, "0.0.0.0", 8000,
+                               mapped.plan->config_file.empty() ? "" : "extra_options.yaml")) {
+    if (!out.empty()) out += ' ';
+    out += arg.find_first_of(" \"'$") == std::string::npos ? arg : "'" + arg + "'";
+  }
+  return out;
+}
+
+void PrintFinalTable(const task::Task& task, const std::vector<store::ExperimentRecord>& experiments,
+                     const std::optional<store::ExperimentRecord>& best) {
+  std::vector<const store::ExperimentRecord*> rows;
+  for (const auto& e : experiments) rows.push_back(&e);
+  std::stable_sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) {
+    if (a->score.has_value() != b->score.has_value()) return a->score.has_value();
+    return a->score && *a->score < *b->score;
+  });
+  std::vector<std::string> params;
+  for (const auto& e : experiments) {
+    for (const auto& [key, value] : e.parameters.items()) {
+      if (std::find(params.begin(), params.end(), key) == params.end()) params.push_back(key);
+    }
+  }
+  const std::string base_metric = task.optimization.objectives.empty()
+                                      ? ""
+                                      : std::string(task::Name(task.optimization.objectives.front()));
+  std::vector<std::string> header = {"#", "status", "score"};
+  header.insert(header.end(), params.begin(), params.end());
+  header.insert(header.end(), {"e2e s", "ttft s", "tok/s/GPU", "note"});
+  std::vector<std::vector<std::string>> table;
+  for (const auto* e : rows) {
+    const bool is_best = best && best->id == e->id;
+    std::vector<std::string> row = {std::to_string(e->number) + (is_best ? " ★" : ""), e->status,
+                                    e->score ? Number(*e->score, 6) : "-"};
+    for (const auto& p : params) {
+      const Json v = e->parameters.value(p, Json(nullptr));
+      std::string cell = v.is_null() ? "-" : Scalar(v);
+      // A '*' marks what differs from the best configuration.
+      if (best && !is_best && best->parameters.value(p, Json(nullptr)) != v) cell += "*";
+      row.push_back(cell);
+    }
+    const Json& m = e->metrics;
+    const bool has = m.is_object() && m.contains("mean_e2e_latency");
+    row.push_back(has ? Number(m.value("mean_e2e_latency", 0.0)) : "-");
+    row.push_back(has ? Number(m.value("mean_ttft", 0.0)) : "-");
+    row.push_back(has ? Number(m.value("mean_total_throughput_per_gpu", 0.0), 5) : "-");
+    std::string note = e->error_class;
+    if (e->status == "pruned") note = e->error_message;
+    if (note.size() > 40) note = note.substr(0, 37) + "...";
+    row.push_back(note);
+    table.push_back(row);
+  }
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& row : table) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      // "★" is three bytes but one column.
+      const size_t len = row[i].size() - (row[i].find("★") != std::string::npos ? 2 : 0);
+      width[i] = std::max(width[i], len);
+    }
+  }
+  const auto print_row = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      const size_t len = row[i].size() - (row[i].find("★") != std::string::npos ? 2 : 0);
+      line += row[i] + std::string(width[i] - len + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    std::cout << line << "\n";
+  };
+  std::cout << "\nExperiments by score (" << base_metric << ", lower is better; * differs from the best):\n";
+  print_row(header);
+  for (const auto& row : table) print_row(row);
+}
+
+int RunMain(const RunOptions& options) {
+  PreferSiblingBinaries();
+  auto catalog = task::RuntimeCatalog::LoadDefault();
+  if (!catalog.ok()) return Fail(catalog.error());
+  auto opened = store::OpenStore(store::DefaultStoreUrl(options.db));
+  if (!opened.ok()) return Fail(opened.error());
+  store::Store& store = **opened;
+
+  int64_t task_id = 0;
+  if (!options.resume.empty()) {
+    auto found = FindTask(store, options.resume);
+    if (!found.ok()) return Fail(found.error());
+    if (found->status == "completed") {
+      std::cerr << "autotuner: task '" << found->name
+                << "' is already completed; `autotuner run FILE` starts a new study\n";
+      return kExitInvalidInput;
+    }
+    task_id = found->id;
+    std::cout << "Resuming task '" << found->name << "' (id " << task_id << ", " << found->status << ") from "
+              << store.Describe() << "\n";
+  } else {
+    auto loaded = task::LoadTaskFile(options.task_file, &*catalog);
+    if (!loaded.ok()) return Fail(loaded.error());
+    if (!ReportTaskDiagnostics(*loaded, options.task_file)) return kExitInvalidInput;
+    const task::Task& t = *loaded->task;
+    auto name = store.UniqueTaskName(t.task_name);
+    if (!name.ok()) return Fail(name.error());
+    Json spec = task::TaskToJson(t);
+    spec["task_name"] = *name;
+    auto created = store.CreateTask(*name, t.description, spec);
+    if (!created.ok()) return Fail(created.error());
+    task_id = created->id;
+    const auto space = task::BuildSearchSpace(t);
+    std::cout << "Task '" << *name << "' (id " << task_id << ") stored in " << store.Describe() << "\n"
+              << "  " << task::Name(t.optimization.strategy) << " over " << space.dimensions.size()
+              << " dimension(s), grid " << space.grid_size << ", at most " << t.optimization.max_iterations
+              << " experiment(s) on " << t.base_runtime << "\n";
+    if (*name != t.task_name) std::cout << "  (a task named '" << t.task_name << "' already exists)\n";
+  }
+
+  runner::EventBus bus;
+  runner::RunnerEnvironment env;
+  env.store = &store;
+  env.events = &bus;
+  env.catalog = &*catalog;
+  env.make_deployer = runner::DefaultDeployerFactory(DataDir());
+  env.make_load_generator = runner::DefaultLoadGeneratorFactory();
+  env.gpu_ids = options.gpus;
+
+  std::stop_source cancel;
+  Result<runner::StudyResult> result = MakeError(ErrorCode::kInternal, "not run");
+  {
+    SignalWatcher signals(cancel);
+    ProgressPrinter printer(bus, task_id, options.quiet);
+    result = runner::RunStudy(env, task_id, cancel.get_token());
+  }
+  if (!result.ok()) return Fail(result.error());
+
+  auto record = store.GetTask(task_id);
+  auto experiments = store.ListExperiments(task_id);
+  if (!record.ok() || !experiments.ok()) return Fail(record.ok() ? experiments.error() : record.error());
+  auto parsed = task::ParseTask(record->spec, &*catalog);
+  const auto best = runner::BestExperiment(*experiments);
+  if (parsed.task) PrintFinalTable(*parsed.task, *experiments, best);
+
+  const Json results = runner::ResultsJson(*record, *experiments);
+  if (!options.json_out.empty()) std::ofstream(options.json_out) << DumpJson(results, 2) << "\n";
+  if (!options.csv_out.empty()) std::ofstream(options.csv_out) << runner::ResultsCsv(*experiments);
+
+  std::cout << "\nStudy " << result->status << " (" << result->stop_reason << ") in "
+            << Duration(results.value("elapsed_time", 0.0)) << ": " << experiments->size()
+            << " experiment(s), " << results.value("successful_experiments", 0) << " successful.\n";
+  if (best && parsed.task) {
+    std::cout << "Best: experiment " << best->number << ", score " << Number(*best->score, 6) << ", "
+              << DumpJson(best->parameters) << "\n";
+    const task::RuntimeDefinition* runtime = catalog->Find(parsed.task->base_runtime);
+    if (runtime != nullptr) {
+      std::cout << "Launch it with:\n  " << BestCommandLine(*parsed.task, best->parameters, *runtime) << "\n";
+      if (runtime->simulated) {
+        if (const auto* real = catalog->Find(runtime->engine); real != nullptr && !real->simulated) {
+          std::cout << "On the real engine:\n  " << BestCommandLine(*parsed.task, best->parameters, *real)
+                    << "\n";
+        }
+      }
+    }
+  } else if (result->status == "completed") {
+    std::cout << "No feasible configuration: every experiment failed or broke a hard SLO (see the table).\n";
+  }
+  std::cout << "Results: autotuner experiments " << record->name << " · autotuner export " << record->name
+            << " --format json|csv|yaml";
+  if (!options.db.empty()) std::cout << " --db " << options.db;
+  std::cout << "\n";
+  if (!options.json_out.empty()) std::cout << "Wrote " << options.json_out << "\n";
+  if (!options.csv_out.empty()) std::cout << "Wrote " << options.csv_out << "\n";
+
+  if (result->status == "cancelled") return kExitInterrupted;
+  if (result->status != "completed") return kExitRuntimeError;
+  return result->any_feasible ? kExitSuccess : kExitNoFeasible;
+}
+
+}  // namespace
+
+void RegisterRunCommand(CLI::App& app, CommandContext& context) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "Run a tuning study: deploy each candidate configuration, benchmark it, score it, and print the best.\n"
+      "Ctrl-C cancels cleanly (stops the running engine); a second Ctrl-C exits at once.\n"
+      "Exit codes: 0 done, 1 runtime error, 2 invalid input, 3 no feasible configuration, 130 cancelled.");
+  auto* file = cmd->add_option("TASK_FILE", options->task_file, "Task file (.yaml, .yml or .json)");
+  auto* resume = cmd->add_option("--resume", options->resume,
+                                 "Continue an interrupted task (name or id) instead of starting a new one");
+  file->excludes(resume);
+  cmd->add_option("--db", options->db,
+                  "Store: SQLite file or postgresql:// URL (default: $AUTOTUNER_DB, else "
+                  "~/.local/share/autotuner/autotuner.db)");
+  cmd->add_option("--json-out", options->json_out, "Also write the results as JSON to this file");
+  cmd->add_option("--csv-out", options->csv_out, "Also write one CSV row per experiment to this file");
+  cmd->add_option("--gpus", options->gpus, "GPU ids to use, e.g. 0,1 (default: all that nvidia-smi lists)");
+  cmd->add_flag("--quiet", options->quiet, "Only print results, not the study's log lines");
+  cmd->callback([options, &context] {
+    if (options->task_file.empty() && options->resume.empty()) {
+      throw CLI::ValidationError("run", "give a TASK_FILE or --resume NAME|ID");
+    }
+    context.exit_code = RunMain(*options);
+  });
+}
+
+}  // namespace autotuner::app
