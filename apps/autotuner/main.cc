@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   autotuner::app::RegisterTokenizeCommand(app, context);
   autotuner::app::RegisterStoreCommands(app, context);
   autotuner::app::RegisterBenchCommand(app, context);
+#ifdef AUTOTUNER_HAS_SERVE
+  autotuner::app::RegisterServeCommand(app, context);
+#endif
   autotuner::app::RegisterRunCommand(app, context);
 
   try {
