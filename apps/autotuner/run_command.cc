@@ -142,6 +142,12 @@ class ProgressPrinter {
   void Print(const runner::Event& e) {
     if (e.type == "progress") {
       progress_ = e.data;
+      // After each finished experiment, one line with where the study stands.
+      if (e.data["bench"].is_null() && e.data.value("done", int64_t{0}) != last_done_) {
+        last_done_ = e.data.value("done", int64_t{0});
+        ClearStatus();
+        std::cout << "  " << StandLine() << std::endl;
+      }
       DrawStatus();
       return;
     }
@@ -159,11 +165,16 @@ class ProgressPrinter {
       line = text;
     } else if (e.type == "experiment_finished") {
       line = Summary(e.data);
+      if (e.data["score"].is_number() && e.data.value("feasible", false) &&
+          (!best_score_ || e.data["score"].get<double>() < *best_score_)) {
+        best_score_ = e.data["score"].get<double>();
+        best_number_ = e.data.value("experiment_id", int64_t{0});
+      }
     } else {
       return;
     }
     ClearStatus();
-    std::cout << line << "\n";
+    std::cout << line << std::endl;  // flushed: people pipe this to tee and tools read it live
     DrawStatus();
   }
 
@@ -184,15 +195,21 @@ class ProgressPrinter {
     return out.str();
   }
 
+  // "3/6 done, 1 running, elapsed 0:42, ETA 1:10, best -91119.6 (experiment 4)"
+  std::string StandLine() const {
+    std::ostringstream out;
+    out << progress_.value("done", 0) << "/" << progress_.value("max_iterations", 0) << " done, "
+        << progress_.value("running", 0) << " running, elapsed "
+        << Duration(progress_.value("elapsed_s", 0.0));
+    if (progress_["eta_s"].is_number()) out << ", ETA " << Duration(progress_["eta_s"].get<double>());
+    if (best_score_) out << ", best " << Number(*best_score_, 6) << " (experiment " << best_number_ << ")";
+    return out.str();
+  }
+
   void DrawStatus() {
     if (!tty_ || progress_.is_null()) return;
     std::ostringstream out;
-    out << "  [" << progress_.value("done", 0) << "/" << progress_.value("max_iterations", 0) << " done, "
-        << progress_.value("running", 0) << " running]  elapsed "
-        << Duration(progress_.value("elapsed_s", 0.0));
-    if (progress_["eta_s"].is_number()) out << "  ETA " << Duration(progress_["eta_s"].get<double>());
-    if (progress_["best_score"].is_number())
-      out << "  best " << Number(progress_["best_score"].get<double>(), 6);
+    out << "  [" << StandLine() << "]";
     const Json& b = progress_["bench"];
     if (b.is_object()) {
       out << "  | exp " << b.value("experiment_id", 0) << " run " << b.value("run", 0) << "/"
@@ -214,6 +231,9 @@ class ProgressPrinter {
   bool quiet_;
   bool tty_;
   Json progress_;
+  int64_t last_done_ = 0;
+  std::optional<double> best_score_;
+  int64_t best_number_ = 0;
   bool status_shown_ = false;
   std::jthread thread_;
 };
