@@ -300,11 +300,22 @@ try {
     await screenshot(page, 'experiments');
     await page.goto(`${BASE}/#/presets`);
     await page.getByRole('heading', { name: 'Parameter presets' }).waitFor();
-    await page.waitForTimeout(500);
+    await page.locator('[data-testid=presets-table]').waitFor();
+    const boxes = page.locator('[data-testid=presets-table] input[type=checkbox]');
+    let merged = null;
+    if ((await boxes.count()) >= 2) {
+      await boxes.nth(0).check();
+      await boxes.nth(1).check();
+      await page.getByRole('button', { name: 'Merge 2 selected' }).click();
+      await page.locator('[data-testid=merge-result]').waitFor();
+      merged = Object.keys(JSON.parse(await page.locator('[data-testid=merge-result]').innerText()).parameters ?? {});
+      if (!merged.length) throw new Error('merge gave no parameters');
+    }
     await screenshot(page, 'presets');
     await page.goto(`${BASE}/#/`);
     await page.locator('[data-testid=timeline]').waitFor();
     await screenshot(page, 'dashboard-after');
+    return { merged_preset_parameters: merged };
   });
 
   await step('narrow window (420×800): no horizontal page overflow', async () => {

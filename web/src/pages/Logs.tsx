@@ -105,7 +105,7 @@ export default function Logs({ taskId, experiment }: { taskId: number; experimen
         ) : (
           shown.map((l) => (
             <div key={l.log_id} className={`log-line lvl-${l.level.toLowerCase()}`} data-experiment={l.experiment_id ?? ''}>
-              <span className="lvl">{l.level.toUpperCase().slice(0, 5)}</span>
+              <span className="lvl">{l.level.toUpperCase().slice(0, 6)}</span>
               <span className="exp hide-narrow">{l.experiment_id != null ? `#${l.experiment_id}` : '  '}</span>
               <span>{l.line}</span>
             </div>
