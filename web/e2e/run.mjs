@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Browser end-to-end test of the web UI against a running `autotuner serve` (AUTOTUNER_URL), in Debian's
 // Chromium through playwright-core: create a task through the form, start it, watch live status changes and log
-// lines arrive, see the bar chart and scatter render, hover a bar and read the diff tooltip, per-experiment log,
+// lines arrive, see the bar chart and scatter render, hover a bar and read the diff tooltip, per-experiment log of
+// two experiments that ran in parallel,
 // duplicate the task, cancel a running task. Screenshots of every page go to E2E_ARTIFACTS (default e2e/artifacts).
 //   AUTOTUNER_URL=http://127.0.0.1:8080 node e2e/run.mjs
 // Env: CHROMIUM_PATH (default /usr/bin/chromium), AUTOTUNER_TOKEN (when the server needs one), E2E_TIMEOUT_S
@@ -115,7 +116,7 @@ try {
     await f('base_runtime').fill('sim-sglang');
     await f('model.id_or_path').fill('meta-llama/Llama-3.2-1B-Instruct');
     await f('hardware.gpu_type').fill('H100');
-    await f('hardware.num_gpus').fill('1');
+    await f('hardware.num_gpus').fill('2');
     const addParam = async (name, values) => {
       await page.getByRole('button', { name: '+ Add parameter' }).click();
       await page.locator('[aria-label="parameter name"]').last().fill(name);
@@ -127,6 +128,8 @@ try {
     await page.getByLabel('minimize_latency').check();
     await f('optimization.max_iterations').fill('4');
     await f('optimization.timeout_per_iteration').fill('120');
+    // Two experiments at once (one simulated GPU each), so the per-experiment log is checked under interleaving.
+    await f('optimization.parallel_experiments').fill('2');
     await f('benchmark.model_tokenizer').fill('gpt2');
     await f('benchmark.traffic_scenarios').fill('D(100,100)');
     await f('benchmark.num_concurrency').fill('1, 4');
@@ -233,8 +236,20 @@ try {
     const text = await view.innerText();
     if (!/\[Experiment 2\] Status: DEPLOYING/i.test(text)) throw new Error('no DEPLOYING line');
     if (/\[Experiment [134]\]/.test(text)) throw new Error('lines of other experiments leaked in');
+    const lines = await page.locator('[data-testid=log-view] .log-line').allInnerTexts();
+    const engineLines = lines.filter((l) => !/\[Experiment \d+\]/.test(l)).length;
+    if (!engineLines) throw new Error('no engine output in the experiment log');
+    // The study ran two experiments at once: make sure #1 and #2 overlapped, so the check above meant something.
+    const exps = (await api(`/api/tasks/${taskId}/experiments`)).body.items;
+    const span = (n) => {
+      const ts = exps.find((e) => e.experiment_id === n).transitions.map((t) => t.at);
+      return [Math.min(...ts), Math.max(...ts)];
+    };
+    const [a, b] = [span(1), span(2)];
+    const overlap = Math.min(a[1], b[1]) - Math.max(a[0], b[0]);
+    if (!(overlap > 0)) throw new Error(`experiments 1 and 2 did not run in parallel (${JSON.stringify({ a, b })})`);
     await screenshot(page, 'experiment-log');
-    return `${await page.locator('[data-testid=log-view] .log-line').count()} lines`;
+    return { lines: lines.length, engine_lines: engineLines, parallel_overlap_s: Number(overlap.toFixed(2)) };
   });
 
   let copyId = null;
