@@ -113,6 +113,19 @@ describe('TaskFormPage', () => {
     expect(posted).toEqual({ ...task.spec, task_name: 'quickstart_copy' });
   });
 
+  it('edits a task with PUT /api/tasks/{id}, keeping fields the form has no editor for', async () => {
+    const spec = { ...task.spec, storage: { type: 'pvc', pvc_name: 'models' } };
+    const { calls } = mockFetch({ ...baseRoutes, 'GET /api/tasks/3': { ...task, spec }, 'PUT /api/tasks/3': (body: unknown) => ({ ...task, spec: body }) });
+    render(<TaskFormPage mode="edit" sourceId={3} />);
+    await waitFor(() => expect((document.querySelector('[name=task_name]') as HTMLInputElement)?.value).toBe('quickstart'));
+    fireEvent.change(document.querySelector('[name="optimization.max_iterations"]')!, { target: { value: '9' } });
+    fireEvent.click(screen.getByText('Save changes'));
+    await waitFor(() => expect(calls.some((c) => c.method === 'PUT')).toBe(true));
+    const put = calls.find((c) => c.method === 'PUT')!;
+    expect(put.url).toBe('/api/tasks/3');
+    expect(put.body).toEqual({ ...spec, optimization: { max_iterations: 9 } });
+  });
+
   it('imports a YAML task file into the form', async () => {
     mockFetch(baseRoutes);
     render(<TaskFormPage mode="new" sourceId={null} />);
