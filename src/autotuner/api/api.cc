@@ -71,13 +71,26 @@ bool IsActiveExperiment(const std::string& status) {
   return status == "pending" || status == "deploying" || status == "benchmarking";
 }
 
-Json LogJson(const store::LogRecord& log) {
-  return {{"task_id", log.task_id},
-          {"log_id", log.id},
-          {"experiment_id", log.experiment_id ? Json(*log.experiment_id) : Json(nullptr)},
-          {"level", log.level},
-          {"line", log.line},
-          {"at", log.at}};
+// Store ids of a task's experiments → their 1-based numbers: log lines name experiments by number, as the
+// runner's `log` events and the `[Experiment N]` prefixes do (docs/api.md).
+using ExperimentNumbers = std::map<int64_t, int64_t>;
+
+ExperimentNumbers NumbersOf(store::Store& s, int64_t task_id) {
+  ExperimentNumbers numbers;
+  auto experiments = s.ListExperiments(task_id);
+  if (experiments.ok())
+    for (const auto& e : *experiments) numbers[e.id] = e.number;
+  return numbers;
+}
+
+Json LogJson(const store::LogRecord& log, const ExperimentNumbers& numbers) {
+  Json experiment = nullptr;
+  if (log.experiment_id) {
+    auto it = numbers.find(*log.experiment_id);
+    experiment = it != numbers.end() ? it->second : *log.experiment_id;
+  }
+  return {{"task_id", log.task_id}, {"log_id", log.id}, {"experiment_id", experiment},
+          {"level", log.level},     {"line", log.line}, {"at", log.at}};
 }
 
 Json PresetJson(const store::PresetRecord& preset) {
@@ -696,6 +709,7 @@ HttpResponse Api::TaskEvents(const HttpRequest& request, const Params& params) {
 StreamNext Api::LogStream(int64_t task_id, std::optional<int64_t> experiment_id, int64_t after_id) {
   struct State {
     std::optional<runner::EventBus::Subscription> wakeup;
+    ExperimentNumbers numbers;
     int64_t cursor = 0;
     std::chrono::steady_clock::time_point last_sent;
   };
@@ -711,7 +725,9 @@ StreamNext Api::LogStream(int64_t task_id, std::optional<int64_t> experiment_id,
     auto logs = s->ListLogs(task_id, experiment_id, state->cursor, 500);
     if (logs.ok()) {
       for (const auto& log : *logs) {
-        out += SseFrame(log.id, "log", LogJson(log));
+        if (log.experiment_id && !state->numbers.count(*log.experiment_id))
+          state->numbers = NumbersOf(*s, task_id);  // an experiment created since the last lookup
+        out += SseFrame(log.id, "log", LogJson(log, state->numbers));
         state->cursor = log.id;
       }
     }
@@ -753,8 +769,9 @@ HttpResponse Api::TaskLogs(const HttpRequest& request, const Params& params) {
   if (!limit.ok()) return HttpResponse::FromError(limit.error());
   auto logs = store_->ListLogs(task->id, std::nullopt, *after, *limit);
   if (!logs.ok()) return HttpResponse::FromError(logs.error());
+  const ExperimentNumbers numbers = NumbersOf(*store_, task->id);
   Json items = Json::array();
-  for (const auto& log : *logs) items.push_back(LogJson(log));
+  for (const auto& log : *logs) items.push_back(LogJson(log, numbers));
   return HttpResponse::FromJson({{"items", items}});
 }
 
@@ -783,8 +800,9 @@ HttpResponse Api::ExperimentLogs(const HttpRequest& request, const Params& param
   if (!limit.ok()) return HttpResponse::FromError(limit.error());
   auto logs = store_->ListLogs(experiment->task_id, experiment->id, *after, *limit);
   if (!logs.ok()) return HttpResponse::FromError(logs.error());
+  const ExperimentNumbers numbers = {{experiment->id, experiment->number}};
   Json items = Json::array();
-  for (const auto& log : *logs) items.push_back(LogJson(log));
+  for (const auto& log : *logs) items.push_back(LogJson(log, numbers));
   return HttpResponse::FromJson({{"items", items}});
 }
 

@@ -440,9 +440,12 @@ TEST_F(ApiServerTest, StreamsAreEventStreamsWithHeartbeats) {
 
 TEST_F(ApiServerTest, LogStreamFollowsTheStoreAndResumes) {
   StartServer();
+  const int64_t other = CreateTask("other");
+  ASSERT_TRUE(store_->CreateExperiment(other, 1, Json::object()).ok());  // so store ids and numbers differ
   const int64_t id = CreateTask();
   auto e = store_->CreateExperiment(id, 1, Json::object());
   ASSERT_TRUE(e.ok());
+  ASSERT_NE(e->id, 1);
   ASSERT_TRUE(store_->AppendLog(id, std::nullopt, "info", "study started").ok());
   ASSERT_TRUE(store_->AppendLog(id, e->id, "info", "[Experiment 1] Status: DEPLOYING").ok());
   std::thread writer([&] {
@@ -460,6 +463,7 @@ TEST_F(ApiServerTest, LogStreamFollowsTheStoreAndResumes) {
   EXPECT_EQ(all.events[0].data["line"], "study started");
   EXPECT_TRUE(all.events[0].data["experiment_id"].is_null());
   EXPECT_EQ(all.events[2].data["line"], "engine ready");
+  EXPECT_EQ(all.events[1].data["experiment_id"], 1);  // the number within the task, not the store id
   EXPECT_EQ(all.events[2].id, std::to_string(all.events[2].data["log_id"].get<int64_t>()));
   // Resume after the first line; the experiment's stream has only its own lines.
   const SseReader resumed = ReadStream("/api/tasks/" + std::to_string(id) + "/logs?follow=true",
@@ -471,9 +475,11 @@ TEST_F(ApiServerTest, LogStreamFollowsTheStoreAndResumes) {
                                           {}, [](const SseReader& r) { return r.events.size() >= 2; });
   ASSERT_EQ(experiment.events.size(), 2u);
   EXPECT_EQ(experiment.events[1].data["line"], "engine ready");
-  EXPECT_EQ(
-      Call("GET", "/api/tasks/" + std::to_string(id) + "/logs?after=" + all.events[0].id)["items"].size(),
-      2u);
+  const Json listed = Call("GET", "/api/tasks/" + std::to_string(id) + "/logs?after=" + all.events[0].id);
+  ASSERT_EQ(listed["items"].size(), 2u);
+  EXPECT_EQ(listed["items"][0]["experiment_id"], 1);
+  EXPECT_EQ(Call("GET", "/api/experiments/" + std::to_string(e->id) + "/logs")["items"][0]["experiment_id"],
+            1);
 }
 
 TEST_F(ApiServerTest, AuthRequiredAcceptedAndRefused) {
@@ -492,6 +498,7 @@ TEST_F(ApiServerTest, AuthRequiredAcceptedAndRefused) {
   auto login = client.Post("/api/auth/login", R"({"token":"s3cret"})", "application/json");
   ASSERT_TRUE(login);
   EXPECT_EQ(login->status, 200);
+  EXPECT_EQ(Json::parse(login->body)["ok"], true);
   const std::string cookie = login->get_header_value("Set-Cookie");
   EXPECT_NE(cookie.find("autotuner_token=s3cret"), std::string::npos);
   EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);

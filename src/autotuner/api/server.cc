@@ -169,19 +169,19 @@ struct Server::Impl {
                                                                 {{"errors", errors}})));
     }
     if (options.token.empty())
-      return SetResponse(res, HttpResponse::FromJson({{"authenticated", true}, {"auth_required", false}}));
+      return SetResponse(res, HttpResponse::FromJson({{"ok", true}, {"auth_required", false}}));
     if (!ConstantTimeEquals((*body)["token"].get<std::string>(), options.token))
       return SetError(res, 401, ErrorCode::kUnauthenticated, "wrong token");
     // HttpOnly: scripts cannot read it; SameSite=Strict: other sites cannot make the browser send it.
     res.set_header("Set-Cookie",
                    std::string(kCookieName) + "=" + options.token + "; Path=/; HttpOnly; SameSite=Strict");
-    SetResponse(res, HttpResponse::FromJson({{"authenticated", true}, {"auth_required", true}}));
+    SetResponse(res, HttpResponse::FromJson({{"ok", true}, {"auth_required", true}}));
   }
 
   void Logout(httplib::Response& res) const {
     res.set_header("Set-Cookie",
                    std::string(kCookieName) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    SetResponse(res, HttpResponse::FromJson({{"authenticated", false}}));
+    SetResponse(res, HttpResponse::FromJson({{"ok", true}}));
   }
 
   // Takes a stream slot for the client; false (with the error set) when a limit is reached.
