@@ -23,6 +23,12 @@ void RegisterBenchCommand(CLI::App& app, CommandContext& context);
 void RegisterServeCommand(CLI::App& app, CommandContext& context);
 void RegisterRunCommand(CLI::App& app, CommandContext& context);
 
+// Where autotuner keeps its data (engine records, ...): $XDG_DATA_HOME/autotuner or ~/.local/share/autotuner.
+std::string DataDir();
+// The built web UI: $AUTOTUNER_WEB_ROOT, else the source tree's web/dist when built, else "" (API only).
+std::string DefaultWebRoot();
+// Simulated runtimes launch `autotuner-sim`: the copy built next to this binary goes first on PATH.
+void PreferSiblingBinaries();
 // A stored task by id (all digits) or name.
 Result<store::TaskRecord> FindTask(store::Store& s, const std::string& key);
 // Prints a task file's warnings, and its errors with file:line:column when it is invalid (then returns

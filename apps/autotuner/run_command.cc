@@ -25,6 +25,10 @@
 #include "autotuner/task/search_space.h"
 #include "commands.h"
 
+#ifdef AUTOTUNER_HAS_SERVE
+#include "autotuner/api/server.h"
+#endif
+
 namespace autotuner::app {
 namespace {
 
@@ -38,6 +42,8 @@ struct RunOptions {
   std::string csv_out;
   std::string gpus;
   bool quiet = false;
+  bool ui = false;
+  int ui_port = 8080;
 };
 
 int Fail(const Error& error) {
@@ -45,23 +51,30 @@ int Fail(const Error& error) {
   return ExitCodeFor(error.code);
 }
 
-// Simulated runtimes launch `autotuner-sim`: the copy built next to this binary wins over PATH.
-void PreferSiblingBinaries() {
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec || !fs::exists(self.parent_path() / "autotuner-sim", ec)) return;
-  const char* path = std::getenv("PATH");
-  const std::string value = self.parent_path().string() + (path != nullptr ? ":" + std::string(path) : "");
-  ::setenv("PATH", value.c_str(), 1);
-}
-
-std::string DataDir() {
-  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {
-    return std::string(xdg) + "/autotuner";
+#ifdef AUTOTUNER_HAS_SERVE
+// The embedded server's view of the one study this command drives: cancel works, starting others does not.
+class RunStudyControl final : public api::StudyControl {
+ public:
+  RunStudyControl(int64_t task_id, std::stop_source cancel) : task_id_(task_id), cancel_(std::move(cancel)) {}
+  Status Start(int64_t) override {
+    return MakeError(ErrorCode::kConflict,
+                     "this server belongs to `autotuner run`; use `autotuner serve` to start tasks");
   }
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : ".") + "/.local/share/autotuner";
-}
+  Status Cancel(int64_t task_id) override {
+    if (task_id != task_id_)
+      return MakeError(ErrorCode::kConflict, "only the task of this run can be cancelled here");
+    cancel_.request_stop();
+    return {};
+  }
+  bool IsRunning(int64_t task_id) const override { return task_id == task_id_ && !finished_; }
+  void MarkFinished() { finished_ = true; }
+
+ private:
+  int64_t task_id_;
+  std::stop_source cancel_;
+  std::atomic<bool> finished_ = false;
+};
+#endif
 
 std::string Duration(double seconds) {
   const auto s = static_cast<int64_t>(std::max(0.0, std::round(seconds)));
@@ -79,8 +92,9 @@ std::string Number(double v, int precision = 4) {
 
 std::string Scalar(const Json& v) { return v.is_string() ? v.get<std::string>() : DumpJson(v); }
 
-// Ctrl-C / SIGTERM: the first cancels the study cleanly, a second exits at once. Signals are blocked in every
-// thread and taken by this one (engines are spawned with an empty mask, so they still get their SIGTERM).
+// Ctrl-C / SIGTERM: the first cancels the study cleanly, a second exits at once. Signals are blocked in
+// every thread and taken by this one (engines are spawned with an empty mask, so they still get their
+// SIGTERM).
 class SignalWatcher {
  public:
   explicit SignalWatcher(std::stop_source cancel) : cancel_(std::move(cancel)) {
@@ -379,8 +393,27 @@ int RunMain(const RunOptions& options) {
   Result<runner::StudyResult> result = MakeError(ErrorCode::kInternal, "not run");
   {
     SignalWatcher signals(cancel);
+#ifdef AUTOTUNER_HAS_SERVE
+    // The web UI for the duration of the study, on loopback.
+    RunStudyControl control(task_id, cancel);
+    std::unique_ptr<api::Server> server;
+    if (options.ui) {
+      api::ServerOptions server_options;
+      server_options.port = options.ui_port;
+      server_options.web_root = DefaultWebRoot();
+      server_options.gpu_ids = options.gpus;
+      server = std::make_unique<api::Server>(server_options, &store, &bus, &control, &*catalog);
+      if (auto started = server->Start(); !started.ok()) return Fail(started.error());
+      std::cout << "Web UI: " << server->url() << "/tasks/" << task_id
+                << (server_options.web_root.empty() ? "  (API only: web/dist is not built)" : "")
+                << std::endl;
+    }
+#endif
     ProgressPrinter printer(bus, task_id, options.quiet);
     result = runner::RunStudy(env, task_id, cancel.get_token());
+#ifdef AUTOTUNER_HAS_SERVE
+    control.MarkFinished();
+#endif
   }
   if (!result.ok()) return Fail(result.error());
 
@@ -446,7 +479,19 @@ void RegisterRunCommand(CLI::App& app, CommandContext& context) {
   cmd->add_option("--csv-out", options->csv_out, "Also write one CSV row per experiment to this file");
   cmd->add_option("--gpus", options->gpus, "GPU ids to use, e.g. 0,1 (default: all that nvidia-smi lists)");
   cmd->add_flag("--quiet", options->quiet, "Only print results, not the study's log lines");
-  cmd->callback([options, &context] {
+#ifdef AUTOTUNER_HAS_SERVE
+  auto* ui = cmd->add_option("--ui", options->ui_port,
+                             "Serve the web UI and API on 127.0.0.1:PORT (default 8080) while the study runs")
+                 ->expected(0, 1)
+                 ->default_str("8080");
+  ui->check(CLI::Range(0, 65535));
+#endif
+  cmd->callback([options, &context, cmd] {
+#ifdef AUTOTUNER_HAS_SERVE
+    options->ui = cmd->count("--ui") > 0;
+#else
+    (void)cmd;
+#endif
     if (options->task_file.empty() && options->resume.empty()) {
       throw CLI::ValidationError("run", "give a TASK_FILE or --resume NAME|ID");
     }
