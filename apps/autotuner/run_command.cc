@@ -403,10 +403,16 @@ int RunMain(const RunOptions& options) {
       server_options.web_root = DefaultWebRoot();
       server_options.gpu_ids = options.gpus;
       server = std::make_unique<api::Server>(server_options, &store, &bus, &control, &*catalog);
-      if (auto started = server->Start(); !started.ok()) return Fail(started.error());
-      std::cout << "Web UI: " << server->url() << "/tasks/" << task_id
-                << (server_options.web_root.empty() ? "  (API only: web/dist is not built)" : "")
-                << std::endl;
+      // A busy port must not cost the study: it runs on without the UI.
+      if (auto started = server->Start(); !started.ok()) {
+        std::cerr << "autotuner: web UI not started (" << started.error().message
+                  << "); the study runs without it (--ui PORT picks another port)\n";
+        server.reset();
+      } else {
+        std::cout << "Web UI: " << server->url() << "/tasks/" << task_id
+                  << (server_options.web_root.empty() ? "  (API only: web/dist is not built)" : "")
+                  << std::endl;
+      }
     }
 #endif
     ProgressPrinter printer(bus, task_id, options.quiet);
