@@ -409,7 +409,7 @@ int RunMain(const RunOptions& options) {
                   << "); the study runs without it (--ui PORT picks another port)\n";
         server.reset();
       } else {
-        std::cout << "Web UI: " << server->url() << "/tasks/" << task_id
+        std::cout << "Web UI: " << server->url() << "/#/tasks/" << task_id
                   << (server_options.web_root.empty() ? "  (API only: web/dist is not built)" : "")
                   << std::endl;
       }
