@@ -860,6 +860,32 @@ TEST_F(ApiServerTest, StopEndsOpenStreams) {
   EXPECT_TRUE(returned);
 }
 
+TEST_F(ApiServerTest, CorsIsOffUnlessConfigured) {
+  StartServer();
+  auto client = Client();
+  httplib::Headers origin = {{"Origin", "http://elsewhere.example"}};
+  auto plain = client.Get("/api/system/health", origin);
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->has_header("Access-Control-Allow-Origin"));
+  ExpectErrorShape(client.Options("/api/tasks", origin), 405, "preflight without CORS");
+  server_.reset();
+
+  ServerOptions options;
+  options.cors_origin = "http://ui.example";
+  StartServer(options);
+  auto configured = Client();
+  httplib::Headers allowed = {{"Origin", "http://ui.example"}};
+  auto preflight = configured.Options("/api/tasks", allowed);
+  ASSERT_TRUE(preflight);
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_EQ(preflight->get_header_value("Access-Control-Allow-Origin"), "http://ui.example");
+  EXPECT_NE(preflight->get_header_value("Access-Control-Allow-Headers").find("Authorization"),
+            std::string::npos);
+  auto other = configured.Get("/api/system/health", origin);
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(other->has_header("Access-Control-Allow-Origin"));
+}
+
 TEST(ApiJsonDepthTest, CountsNestingOutsideStrings) {
   EXPECT_EQ(JsonNestingDepth("{}"), 1u);
   EXPECT_EQ(JsonNestingDepth(R"({"a": [[1], {"b": "[[[[["}]})"), 3u);
