@@ -32,14 +32,6 @@ struct ServeOptions {
   size_t max_streams = 512;
 };
 
-// Where engine records of the local deployer live (orphan cleanup after a crash).
-std::string StateDir() {
-  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0')
-    return std::string(xdg) + "/autotuner";
-  const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : ".") + "/.local/share/autotuner";
-}
-
 int Fail(const Error& error) {
   std::cerr << "autotuner serve: " << error.message << "\n";
   return ExitCodeFor(error.code);
@@ -52,7 +44,7 @@ int Serve(ServeOptions options) {
   api::ServerOptions server_options;
   server_options.host = options.host;
   server_options.port = options.port;
-  server_options.web_root = options.web_root;
+  server_options.web_root = options.web_root.empty() ? DefaultWebRoot() : options.web_root;
   server_options.token = options.token;
   server_options.insecure = options.insecure;
   server_options.cors_origin = options.cors_origin;
@@ -71,6 +63,7 @@ int Serve(ServeOptions options) {
   ::signal(SIGTERM, SIG_DFL);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  PreferSiblingBinaries();  // simulated runtimes launch the autotuner-sim built with this binary
   auto store = store::OpenStore(store::DefaultStoreUrl(options.db));
   if (!store.ok()) return Fail(store.error());
   auto catalog = task::RuntimeCatalog::LoadDefault();
@@ -80,7 +73,7 @@ int Serve(ServeOptions options) {
   env.store = store->get();
   env.events = &bus;
   env.catalog = &*catalog;
-  env.make_deployer = runner::DefaultDeployerFactory(StateDir());
+  env.make_deployer = runner::DefaultDeployerFactory(DataDir());
   env.make_load_generator = runner::DefaultLoadGeneratorFactory();
   env.gpu_ids = options.gpus;
   int exit_code = kExitSuccess;
@@ -91,7 +84,8 @@ int Serve(ServeOptions options) {
     if (Status started = server.Start(); !started.ok()) return Fail(started.error());
     const int resumed = manager.ResumeInterrupted();
     std::cout << "autotuner serve: " << server.url() << " (store " << (*store)->Describe() << ")"
-              << (options.token.empty() ? "" : ", token required") << "\n";
+              << (options.token.empty() ? "" : ", token required")
+              << (server_options.web_root.empty() ? ", API only (no --web-root)" : "") << "\n";
     if (resumed > 0) std::cout << "Resumed " << resumed << " interrupted task(s).\n";
     std::cout.flush();
     int signal_number = 0;
@@ -114,7 +108,8 @@ void RegisterServeCommand(CLI::App& app, CommandContext& context) {
       ->capture_default_str();
   cmd->add_option("--port", options->port, "Port")->capture_default_str()->check(CLI::Range(0, 65535));
   cmd->add_option("--db", options->db, "Store URL (sqlite path or postgresql://...; default AUTOTUNER_DB)");
-  cmd->add_option("--web-root", options->web_root, "Directory of the built web UI (web/dist)");
+  cmd->add_option("--web-root", options->web_root,
+                  "Directory of the built web UI (default: AUTOTUNER_WEB_ROOT, else the built web/dist)");
   cmd->add_option("--token", options->token, "Require this bearer token on /api (default: AUTOTUNER_TOKEN)");
   cmd->add_flag("--insecure", options->insecure, "Allow a non-loopback bind without a token");
   cmd->add_option("--cors-origin", options->cors_origin,
