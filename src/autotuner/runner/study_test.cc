@@ -441,5 +441,33 @@ TEST_F(StudyTest, ManagerStartsCancelsAndRefusesDoubleStarts) {
   EXPECT_EQ(store_->GetTask(other)->status, "cancelled");
 }
 
+
+TEST_F(StudyTest, BayesianStudiesAreWarmStartedByEarlierOnesOfTheSameSetup) {
+  Json spec = BaseTask();
+  spec["optimization"]["strategy"] = "bayesian";
+  spec["optimization"]["max_iterations"] = 3;
+  spec["optimization"]["n_initial_random"] = 2;
+  const int64_t first = CreateTask(spec);
+  ASSERT_TRUE(RunStudy(env_, first, {}).ok());
+  spec["task_name"] = "second";
+  const int64_t second = CreateTask(spec);
+  ASSERT_TRUE(RunStudy(env_, second, {}).ok());
+  // Another model is not the same setup.
+  spec["task_name"] = "third";
+  spec["model"]["id_or_path"] = "Qwen/Qwen2.5-7B-Instruct";
+  const int64_t third = CreateTask(spec);
+  ASSERT_TRUE(RunStudy(env_, third, {}).ok());
+  const auto warm_line = [&](int64_t task_id) {
+    auto logs = store_->ListLogs(task_id, std::nullopt, 0, 1000);
+    for (const auto& l : *logs) {
+      if (l.line.starts_with("Warm start:")) return l.line;
+    }
+    return std::string();
+  };
+  EXPECT_EQ(warm_line(first), "");
+  EXPECT_EQ(warm_line(second), "Warm start: 3 observation(s) of earlier studies");
+  EXPECT_EQ(warm_line(third), "");
+}
+
 }  // namespace
 }  // namespace autotuner::runner
