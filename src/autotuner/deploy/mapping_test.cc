@@ -222,6 +222,153 @@ TEST(MappingTest, Fp8ComputeOnAmpereIsWeightOnly) {
   EXPECT_THAT(out.plan->notes[0], HasSubstr("weight-only"));
 }
 
+// ---- offline quantization and pruning, for each engine
+// -----------------------------------------------------------
+
+const char* const kEngines[] = {"sglang", "vllm", "trtllm"};
+
+// All three runtime dimensions at once, on a checkpoint detected as AWQ.
+Fixture OfflineAwq(const std::string& engine, const std::string& kv_cache_dtype, const std::string& gpu) {
+  auto f = Make(engine,
+                "quantization_config: {model_dtype: bfloat16, kv_cache_dtype: " + kv_cache_dtype +
+                    ", enable_fp8_compute: true}\n",
+                {{"quantization.model_dtype", "bfloat16"},
+                 {"quantization.kv_cache_dtype", kv_cache_dtype},
+                 {"quantization.enable_fp8_compute", true}},
+                gpu);
+  f.input.offline_quantization = OfflineQuantization{"awq", "name pattern in 'Qwen2.5-7B-Instruct-AWQ'"};
+  return f;
+}
+
+TEST(MappingTest, OfflineQuantizationDropsWeightSettingsOnEveryEngine) {
+  for (const std::string engine : kEngines) {
+    SCOPED_TRACE(engine);
+    auto f = OfflineAwq(engine, "auto", "H100");
+    const auto out = Map(f);
+    ASSERT_FALSE(out.pruned()) << out.pruned_reason;
+    // Neither --dtype/--quantization nor TensorRT-LLM's quant_config: the checkpoint decides.
+    EXPECT_TRUE(out.plan->args.empty());
+    EXPECT_TRUE(out.plan->config_file.empty());
+    ASSERT_EQ(out.plan->notes.size(), 2u);
+    EXPECT_EQ(out.plan->notes[0],
+              "enable_fp8_compute ignored: the checkpoint is already quantized (awq, from name pattern in "
+              "'Qwen2.5-7B-Instruct-AWQ')");
+    EXPECT_THAT(out.plan->notes[1], HasSubstr("model_dtype ignored: the checkpoint is already quantized"));
+  }
+}
+
+TEST(MappingTest, OfflineQuantizationKeepsTheKvCacheDtypeOnEveryEngine) {
+  auto sglang = OfflineAwq("sglang", "fp8_e4m3", "H100");
+  EXPECT_THAT(Map(sglang).plan->args, ElementsAre("--kv-cache-dtype", "fp8_e4m3"));
+  auto vllm = OfflineAwq("vllm", "fp8", "H100");
+  EXPECT_THAT(Map(vllm).plan->args, ElementsAre("--kv-cache-dtype", "fp8"));
+  auto trtllm = OfflineAwq("trtllm", "fp8", "H100");
+  const auto out = Map(trtllm);
+  ASSERT_FALSE(out.pruned());
+  EXPECT_EQ(out.plan->config_file, Json({{"kv_cache_config", {{"dtype", "fp8"}}}}));
+}
+
+TEST(MappingTest, OfflineQuantizationWithoutRuntimeSettingsAddsNothing) {
+  for (const std::string engine : kEngines) {
+    SCOPED_TRACE(engine);
+    auto f = Make(engine, "quantization_config: {preset: default}\n", {{"quantization.preset", "default"}});
+    f.input.offline_quantization =
+        OfflineQuantization{"fp8", "config.json quantization_config.quant_method=fp8"};
+    const auto out = Map(f);
+    ASSERT_FALSE(out.pruned());
+    EXPECT_TRUE(out.plan->args.empty());
+    EXPECT_TRUE(out.plan->config_file.empty());
+    EXPECT_TRUE(out.plan->notes.empty());
+  }
+}
+
+TEST(MappingTest, OfflineQuantizationIgnoresFp8ComputeBeforeAmpereButNotAnFp8KvCache) {
+  for (const std::string engine : kEngines) {
+    SCOPED_TRACE(engine);
+    // FP8 compute alone is dropped for a quantized checkpoint, so a V100 can still run it.
+    auto compute_only = OfflineAwq(engine, "auto", "V100");
+    EXPECT_FALSE(Map(compute_only).pruned());
+    // An FP8 KV cache is still wanted and V100 has no FP8 kernels.
+    auto fp8_kv = OfflineAwq(engine, "fp8", "V100");
+    const auto out = Map(fp8_kv);
+    ASSERT_TRUE(out.pruned());
+    EXPECT_EQ(out.pruned_reason, "FP8 needs an Ampere or newer GPU; V100 has no FP8 kernels");
+  }
+}
+
+TEST(MappingTest, OfflineQuantizationSkipsTheAmpereWeightOnlyNote) {
+  for (const std::string engine : kEngines) {
+    SCOPED_TRACE(engine);
+    auto f = Make(engine, "quantization_config: {enable_fp8_compute: true}\n",
+                  {{"quantization.enable_fp8_compute", true}}, "A100-80GB");
+    f.input.offline_quantization = OfflineQuantization{"gptq", "name pattern in 'x-GPTQ-Int4'"};
+    const auto out = Map(f);
+    ASSERT_FALSE(out.pruned());
+    ASSERT_EQ(out.plan->notes.size(), 1u);
+    EXPECT_THAT(out.plan->notes[0], HasSubstr("enable_fp8_compute ignored"));
+  }
+}
+
+TEST(MappingTest, Fp8IsPrunedBeforeAmpereOnEveryEngine) {
+  for (const std::string engine : kEngines) {
+    SCOPED_TRACE(engine);
+    for (const std::string preset : {"kv-cache-fp8", "dynamic-fp8"}) {
+      auto f = Make(engine, "quantization_config: {preset: " + preset + "}\n",
+                    {{"quantization.preset", preset}}, "T4");
+      const auto out = Map(f);
+      ASSERT_TRUE(out.pruned()) << preset;
+      EXPECT_EQ(out.pruned_reason, "FP8 needs an Ampere or newer GPU; T4 has no FP8 kernels");
+    }
+    // fp8 compute alone is pruned too; the default preset is not.
+    auto compute = Make(engine, "quantization_config: {enable_fp8_compute: true}\n",
+                        {{"quantization.enable_fp8_compute", true}}, "T4");
+    EXPECT_TRUE(Map(compute).pruned());
+    auto plain =
+        Make(engine, "quantization_config: {preset: default}\n", {{"quantization.preset", "default"}}, "T4");
+    EXPECT_FALSE(Map(plain).pruned());
+  }
+}
+
+TEST(MappingTest, Int8KvCacheOnEveryEngine) {
+  const std::string q = "quantization_config: {preset: int8-kv-cache}\n";
+  const Json a = {{"quantization.preset", "int8-kv-cache"}};
+  auto sglang = Make("sglang", q, a);
+  EXPECT_EQ(Map(sglang).pruned_reason,
+            "sglang cannot store the KV cache as int8 (--kv-cache-dtype has no such choice or equivalent)");
+  auto vllm = Make("vllm", q, a);
+  EXPECT_EQ(Map(vllm).pruned_reason,
+            "vllm cannot store the KV cache as int8 (--kv-cache-dtype has no such choice or equivalent)");
+  // TensorRT-LLM quantizes its KV cache to INT8 natively.
+  auto trtllm = Make("trtllm", q, a);
+  const auto out = Map(trtllm);
+  ASSERT_FALSE(out.pruned()) << out.pruned_reason;
+  EXPECT_EQ(out.plan->config_file["kv_cache_config"]["dtype"], "int8");
+}
+
+TEST(MappingTest, PrunedWhenGpusAreTooFewOnEveryEngine) {
+  for (const std::string engine : kEngines) {
+    SCOPED_TRACE(engine);
+    auto f =
+        Make(engine, "parallel_config: {tp: [2, 4], pp: [1, 2]}\n", {{"parallel.tp", 4}, {"parallel.pp", 2}});
+    f.input.gpus_available = 4;
+    EXPECT_EQ(Map(f).pruned_reason, "needs 8 GPUs (tp x pp x dp) but 4 are available");
+    f.input.gpus_available = 8;
+    EXPECT_FALSE(Map(f).pruned());
+  }
+}
+
+TEST(MappingTest, PrunedWhenTheEngineHasNoFlagForAParallelDimension) {
+  // TensorRT-LLM's serve has no data-parallel flag. Task validation already refuses `dp: [1, 2]` for it; the
+  // mapping still prunes an assignment that asks for it (a warm-start point from another runtime, say).
+  auto trtllm = Make("trtllm", "", {{"parallel.dp", 2}});
+  EXPECT_EQ(Map(trtllm).pruned_reason, "trtllm has no dp flag; it cannot run dp = 2");
+  auto trtllm_one = Make("trtllm", "", {{"parallel.dp", 1}});
+  EXPECT_FALSE(Map(trtllm_one).pruned());
+  const std::string pc = "parallel_config: {dp: [1, 2]}\n";
+  EXPECT_THAT(Args(Make("sglang", pc, {{"parallel.dp", 2}})), ElementsAre("--dp-size", "2"));
+  EXPECT_THAT(Args(Make("vllm", pc, {{"parallel.dp", 2}})), ElementsAre("--data-parallel-size", "2"));
+}
+
 TEST(MappingTest, ExplicitFlagsWinOverDerivedOnes) {
   // The task's hardware would derive --sim-gpu-type H100; the user's own --sim-gpu-type wins.
   auto f = Make("sim-sglang", "parameters: {sim-gpu-type: [L4]}\n", {{"sim-gpu-type", "L4"}}, "H100");
@@ -270,8 +417,9 @@ TEST(EngineArgvTest, FollowsTheRuntime) {
   spec.runtime = Catalog().Find("sim-trtllm");
   EXPECT_THAT(BuildEngineArgv(*spec.runtime, spec.model, spec.served_model_name, spec.plan, "127.0.0.1", 8001,
                               "/tmp/x/extra.yaml"),
-              ElementsAre("autotuner-sim", "--flavor", "trtllm", "meta-llama/Llama-3.2-1B-Instruct", "--host",
-                          "127.0.0.1", "--port", "8001", "--extra_llm_api_options", "/tmp/x/extra.yaml"));
+              ElementsAre("autotuner-sim", "--flavor", "trtllm", "--sim-startup-scale", "0.1",
+                          "meta-llama/Llama-3.2-1B-Instruct", "--host", "127.0.0.1", "--port", "8001",
+                          "--extra_llm_api_options", "/tmp/x/extra.yaml"));
 }
 
 TEST(MappingTest, GpuGenerations) {

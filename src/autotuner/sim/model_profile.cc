@@ -11,9 +11,6 @@
 namespace autotuner::sim {
 namespace {
 
-// Per-weight overhead of group-128 scales and zero points in AWQ/GPTQ-style 4/8-bit formats.
-constexpr double kGroupScaleBits = 0.16;
-
 struct CatalogEntry {
   ModelProfile profile;
   std::vector<std::string_view> keys;  // normalized name prefixes that select it
@@ -77,55 +74,6 @@ std::string NormalizeModelName(std::string_view id) {
   return out;
 }
 
-std::vector<std::string> Tokens(std::string_view name) {
-  std::vector<std::string> tokens;
-  std::string current;
-  for (char c : Lower(name)) {
-    if (c == '-' || c == '_' || c == '.' || c == '/' || c == ' ') {
-      if (!current.empty()) tokens.push_back(std::move(current));
-      current.clear();
-    } else {
-      current += c;
-    }
-  }
-  if (!current.empty()) tokens.push_back(std::move(current));
-  return tokens;
-}
-
-bool Has(const std::vector<std::string>& tokens, std::string_view token) {
-  return std::find(tokens.begin(), tokens.end(), token) != tokens.end();
-}
-
-double GgufBits(const std::vector<std::string>& tokens) {
-  for (const std::string& t : tokens) {
-    if (t == "f16" || t == "bf16") return 16;
-    if (t.size() >= 2 && t[0] == 'q' && std::isdigit(static_cast<unsigned char>(t[1]))) {
-      // Effective bits per weight of the llama.cpp k-quants (Q4_K_M ≈ 4.85).
-      switch (t[1]) {
-        case '2':
-          return 3.35;
-        case '3':
-          return 3.9;
-        case '4':
-          return 4.85;
-        case '5':
-          return 5.7;
-        case '6':
-          return 6.56;
-        case '8':
-          return 8.5;
-        default:
-          break;
-      }
-    }
-  }
-  return 4.85;
-}
-
-Quantization Make(QuantMethod method, double bits, std::string source) {
-  return Quantization{method, bits, std::move(source)};
-}
-
 // Integer field of a config object; absent → fallback; present but not a positive integer → error.
 Result<int64_t> IntField(const Json& config, std::string_view key, std::string_view name,
                          std::optional<int64_t> fallback) {
@@ -157,17 +105,6 @@ Result<std::string> ReadFile(const std::filesystem::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::optional<std::filesystem::path> FirstGguf(const std::filesystem::path& dir) {
-  std::vector<std::filesystem::path> found;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.path().extension() == ".gguf") found.push_back(entry.path());
-  }
-  if (found.empty()) return std::nullopt;
-  std::sort(found.begin(), found.end());
-  return found.front();
 }
 
 }  // namespace
@@ -225,83 +162,6 @@ std::span<const ModelProfile> CatalogModels() {
     return out;
   }();
   return models;
-}
-
-std::string_view QuantMethodName(QuantMethod method) {
-  switch (method) {
-    case QuantMethod::kNone:
-      return "none";
-    case QuantMethod::kAwq:
-      return "awq";
-    case QuantMethod::kGptq:
-      return "gptq";
-    case QuantMethod::kFp8:
-      return "fp8";
-    case QuantMethod::kInt8:
-      return "int8";
-    case QuantMethod::kGguf:
-      return "gguf";
-    case QuantMethod::kBitsAndBytes:
-      return "bitsandbytes";
-  }
-  return "unknown";
-}
-
-Quantization QuantizationFromName(std::string_view name) {
-  const std::vector<std::string> t = Tokens(name);
-  const std::string source = "name pattern in '" + std::string(name) + "'";
-  if (Has(t, "gguf")) return Make(QuantMethod::kGguf, GgufBits(t), source);
-  if (Has(t, "awq")) return Make(QuantMethod::kAwq, 4 + kGroupScaleBits, source);
-  if (Has(t, "gptq")) {
-    const double bits = Has(t, "int8") || Has(t, "8bit") ? 8 : 4;
-    return Make(QuantMethod::kGptq, bits + kGroupScaleBits, source);
-  }
-  if (Has(t, "fp8")) return Make(QuantMethod::kFp8, 8, source);
-  if (Has(t, "w8a8") || Has(t, "int8")) return Make(QuantMethod::kInt8, 8, source);
-  if (Has(t, "w4a16") || Has(t, "int4")) return Make(QuantMethod::kGptq, 4 + kGroupScaleBits, source);
-  if (Has(t, "bnb") || Has(t, "4bit")) return Make(QuantMethod::kBitsAndBytes, 4.5, source);
-  return {};
-}
-
-Quantization QuantizationFromConfig(const Json& qc) {
-  if (!qc.is_object()) return {};
-  const std::string method = Lower(StringField(qc, "quant_method"));
-  const std::string source = "config.json quantization_config.quant_method=" + method;
-  const int bits = qc.contains("bits") && qc["bits"].is_number_integer() ? qc["bits"].get<int>() : 4;
-  if (method == "awq" || method == "awq_marlin") {
-    return Make(QuantMethod::kAwq, bits + kGroupScaleBits, source);
-  }
-  if (method == "gptq" || method == "gptq_marlin" || method == "marlin") {
-    return Make(QuantMethod::kGptq, bits + kGroupScaleBits, source);
-  }
-  if (method == "fp8" || method == "fbgemm_fp8") return Make(QuantMethod::kFp8, 8, source);
-  if (method == "gguf") return Make(QuantMethod::kGguf, 4.85, source);
-  if (method == "bitsandbytes") {
-    const bool eight_bit = qc.contains("load_in_8bit") && qc["load_in_8bit"] == true;
-    return Make(QuantMethod::kBitsAndBytes, eight_bit ? 8 : 4.5, source);
-  }
-  if (method == "modelopt") {
-    const std::string algo = Lower(StringField(qc, "quant_algo"));
-    if (algo.starts_with("fp8")) return Make(QuantMethod::kFp8, 8, source);
-    return Make(QuantMethod::kGptq, 4.5, source + " quant_algo=" + algo);
-  }
-  if (method == "compressed-tensors") {
-    // The first config group's weight scheme decides: 8-bit float → FP8, 8-bit int → W8A8, else W4A16.
-    if (qc.contains("config_groups") && qc["config_groups"].is_object()) {
-      for (const auto& [group_name, group] : qc["config_groups"].items()) {
-        if (!group.is_object() || !group.contains("weights") || !group["weights"].is_object()) continue;
-        const Json& w = group["weights"];
-        const int num_bits =
-            w.contains("num_bits") && w["num_bits"].is_number_integer() ? w["num_bits"].get<int>() : 8;
-        const std::string type = Lower(StringField(w, "type"));
-        if (num_bits == 8 && type == "float") return Make(QuantMethod::kFp8, 8, source);
-        if (num_bits == 8) return Make(QuantMethod::kInt8, 8, source);
-        return Make(QuantMethod::kGptq, num_bits + kGroupScaleBits, source);
-      }
-    }
-    return Make(QuantMethod::kFp8, 8, source);
-  }
-  return {};
 }
 
 Result<ModelProfile> ModelProfileFromConfig(const Json& config, std::string_view name) {
@@ -389,7 +249,7 @@ Result<ModelProfile> LoadModelProfile(const std::filesystem::path& dir) {
   }
   const std::string name =
       dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
-  const std::optional<std::filesystem::path> gguf = FirstGguf(dir);
+  const std::optional<std::filesystem::path> gguf = task::FirstGgufFile(dir);
   const std::filesystem::path config_path = dir / "config.json";
   if (std::filesystem::exists(config_path, ec)) {
     auto text = ReadFile(config_path);
@@ -398,9 +258,7 @@ Result<ModelProfile> LoadModelProfile(const std::filesystem::path& dir) {
     if (!json) return std::move(json).error();
     auto profile = ModelProfileFromConfig(*json, name);
     if (!profile) return profile;
-    if (!profile->quantization.IsQuantized() && gguf) {
-      profile->quantization = QuantizationFromName(gguf->filename().string() + "-gguf");
-    }
+    if (!profile->quantization.IsQuantized() && gguf) profile->quantization = QuantizationFromGguf(*gguf);
     if (!profile->quantization.IsQuantized()) profile->quantization = QuantizationFromName(name);
     return profile;
   }
@@ -412,8 +270,7 @@ Result<ModelProfile> LoadModelProfile(const std::filesystem::path& dir) {
   if (!profile) profile = FindModelProfile(gguf->stem().string());
   if (!profile) return profile;
   profile->name = name;
-  profile->quantization = QuantizationFromName(gguf->filename().string() + "-gguf");
-  profile->quantization.source = "file " + gguf->filename().string();
+  profile->quantization = QuantizationFromGguf(*gguf);
   return profile;
 }
 

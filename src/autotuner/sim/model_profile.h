@@ -5,11 +5,9 @@
 // values of Llama-3.2-1B/3B, Llama-3.1-8B/70B, Qwen2.5-0.5B/7B/14B, Mistral-7B-v0.3, Mixtral-8x7B) or read
 // from a model directory's config.json.
 //
-// Offline quantization is a property of the checkpoint, detected, never configured (SPEC §4): config.json
-// `quantization_config.quant_method` (awq, gptq, fp8, compressed-tensors, modelopt, bitsandbytes, ...),
-// `*.gguf` files, or name patterns (-AWQ, -GPTQ, -FP8, -GGUF, -Int8, -W4A16, ...). Quantized linear weights
-// take `weight_bits` each (4-bit formats carry ~0.16 bit/weight of group-128 scales and zeros); embeddings
-// and the LM head stay in the checkpoint dtype, as AWQ/GPTQ/FP8 exports keep them.
+// Offline quantization is a property of the checkpoint (task/checkpoint_quantization.h). Quantized linear
+// weights take `weight_bits` each; embeddings and the LM head stay in the checkpoint dtype, as AWQ/GPTQ/FP8
+// exports keep them.
 
 #include <cstdint>
 #include <filesystem>
@@ -19,20 +17,17 @@
 
 #include "autotuner/core/json.h"
 #include "autotuner/core/result.h"
+#include "autotuner/task/checkpoint_quantization.h"
 
 namespace autotuner::sim {
 
-enum class QuantMethod { kNone, kAwq, kGptq, kFp8, kInt8, kGguf, kBitsAndBytes };
-
-struct Quantization {
-  QuantMethod method = QuantMethod::kNone;
-  double weight_bits = 16;  // bits per quantized linear weight, scales included
-  std::string source;  // how it was detected, for logs ("config.json quant_method=awq", "name pattern -AWQ")
-
-  bool IsQuantized() const { return method != QuantMethod::kNone; }
-  // FP8 weights (and activations): native FP8 matmuls on Ada/Hopper, weight-only on Ampere.
-  bool IsFp8() const { return method == QuantMethod::kFp8; }
-};
+// The checkpoint's quantization, shared with the deployer (task/checkpoint_quantization.h).
+using QuantMethod = task::QuantMethod;
+using Quantization = task::CheckpointQuantization;
+using task::QuantizationFromConfig;
+using task::QuantizationFromGguf;
+using task::QuantizationFromName;
+using task::QuantMethodName;
 
 struct ModelProfile {
   std::string name;  // catalog name ("Llama-3.1-8B") or the directory's name
@@ -85,12 +80,5 @@ Result<ModelProfile> ResolveModel(std::string_view id_or_path);
 
 // The shape fields of a Hugging Face config.json (or its `text_config`), with `name` for messages.
 Result<ModelProfile> ModelProfileFromConfig(const Json& config, std::string_view name);
-
-// Offline quantization from a `quantization_config` object; kNone when absent or not a weight format.
-Quantization QuantizationFromConfig(const Json& quantization_config);
-// Offline quantization from a checkpoint's name (-AWQ, -GPTQ-Int8, -FP8, -GGUF with Q4_K_M, ...).
-Quantization QuantizationFromName(std::string_view name);
-
-std::string_view QuantMethodName(QuantMethod method);
 
 }  // namespace autotuner::sim
