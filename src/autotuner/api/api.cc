@@ -1,6 +1,7 @@
 #include "autotuner/api/api.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <thread>
 
@@ -1192,6 +1193,39 @@ Json Api::OpenApi() const {
                               {"required", true},
                               {"schema", {{"type", seg == "{name}" ? "string" : "integer"}}}});
     }
+    // Query parameters of the GET routes that take them: name → (type, description).
+    static const std::map<std::string, std::vector<std::array<const char*, 3>>> kQuery = {
+        {"/api/tasks",
+         {{"status", "string", "pending | running | completed | failed | cancelled"},
+          {"limit", "integer", "1-1000, default 50"},
+          {"offset", "integer", "default 0"},
+          {"sort", "string", "id | name | created_at | status"},
+          {"order", "string", "asc | desc (default desc)"}}},
+        {"/api/tasks/{id}/export", {{"format", "string", "json | yaml | csv"}}},
+        {"/api/tasks/{id}/experiments", {{"status", "string", "only experiments in this status"}}},
+        {"/api/experiments/{id}", {{"logs", "boolean", "add engine_log"}}},
+        {"/api/tasks/{id}/events", {{"since", "integer", "resume after this event id (as Last-Event-ID)"}}},
+        {"/api/tasks/{id}/logs",
+         {{"follow", "boolean", "SSE stream instead of a JSON page"},
+          {"since", "integer", "with follow: resume after this log id (as Last-Event-ID)"},
+          {"after", "integer", "JSON page: lines after this log id"},
+          {"limit", "integer", "JSON page size, 1-10000, default 1000"}}},
+        {"/api/experiments/{id}/logs",
+         {{"follow", "boolean", "SSE stream instead of a JSON page"},
+          {"since", "integer", "with follow: resume after this log id (as Last-Event-ID)"},
+          {"after", "integer", "JSON page: lines after this log id"},
+          {"limit", "integer", "JSON page size, 1-10000, default 1000"}}},
+        {"/api/runtimes/{name}/flags", {{"tuned", "boolean", "only the commonly tuned flags"}}},
+        {"/api/presets/import", {{"overwrite", "boolean", "replace user presets of the same name"}}},
+    };
+    if (auto it = kQuery.find(path);
+        it != kQuery.end() && (method == "GET" || path == "/api/presets/import")) {
+      for (const auto& [name, type, description] : it->second)
+        parameters.push_back(
+            {{"name", name}, {"in", "query"}, {"description", description}, {"schema", {{"type", type}}}});
+    }
+    if (stream)
+      parameters.push_back({{"name", "Last-Event-ID"}, {"in", "header"}, {"schema", {{"type", "integer"}}}});
     if (!parameters.empty()) op["parameters"] = parameters;
     if (has_body)
       op["requestBody"] = {{"required", true},

@@ -521,6 +521,20 @@ TEST_F(ApiServerTest, AuthRequiredAcceptedAndRefused) {
   EXPECT_EQ(stream.events.size(), 1u);
 }
 
+TEST_F(ApiServerTest, RepeatedWrongLoginsAreRefused) {
+  ServerOptions options;
+  options.token = "s3cret";
+  StartServer(options);
+  auto client = Client();
+  for (int i = 0; i < 10; ++i)
+    ExpectErrorShape(client.Post("/api/auth/login", R"({"token":"guess"})", "application/json"), 401,
+                     "guess");
+  // Locked out for the window, even with the right token; bearer requests are unaffected.
+  ExpectErrorShape(client.Post("/api/auth/login", R"({"token":"s3cret"})", "application/json"), 429,
+                   "locked");
+  EXPECT_EQ(client.Get("/api/tasks", {{"Authorization", "Bearer s3cret"}})->status, 200);
+}
+
 TEST_F(ApiServerTest, NonLoopbackBindNeedsATokenOrInsecure) {
   ServerOptions options;
   options.host = "0.0.0.0";
@@ -816,6 +830,10 @@ TEST_F(ApiServerTest, EngineDataSystemAndOpenApi) {
                                                                    {"/api/gpus", "get"},
                                                                    {"/api/openapi.json", "get"},
                                                                    {"/api/auth/login", "post"}};
+  std::set<std::string> list_query;
+  for (const auto& parameter : openapi["paths"]["/api/tasks"]["get"]["parameters"])
+    list_query.insert(parameter["name"].get<std::string>());
+  EXPECT_EQ(list_query, (std::set<std::string>{"status", "limit", "offset", "sort", "order"}));
   for (const auto& [path, method] : routes)
     EXPECT_TRUE(openapi["paths"].contains(path) && openapi["paths"][path].contains(method))
         << method << " " << path;

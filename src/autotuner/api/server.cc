@@ -25,6 +25,9 @@ namespace fs = std::filesystem;
 constexpr const char* kCookieName = "autotuner_token";
 // Extra pool threads beyond the stream limit, so plain requests never queue behind open streams.
 constexpr size_t kRequestThreads = 32;
+// Wrong logins tolerated per client address and window before further attempts are refused (token guessing).
+constexpr int kMaxFailedLogins = 10;
+constexpr auto kLoginWindow = std::chrono::minutes(1);
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -137,6 +140,13 @@ struct Server::Impl {
   fs::path web_root;  // canonical
   bool started = false;
 
+  struct FailedLogins {
+    int count = 0;
+    std::chrono::steady_clock::time_point since;
+  };
+  mutable std::mutex login_mutex;
+  mutable std::map<std::string, FailedLogins> failed_logins;
+
   std::mutex streams_mutex;
   size_t open_streams = 0;
   std::map<std::string, size_t> streams_per_client;
@@ -170,8 +180,20 @@ struct Server::Impl {
     }
     if (options.token.empty())
       return SetResponse(res, HttpResponse::FromJson({{"ok", true}, {"auth_required", false}}));
-    if (!ConstantTimeEquals((*body)["token"].get<std::string>(), options.token))
-      return SetError(res, 401, ErrorCode::kUnauthenticated, "wrong token");
+    {
+      std::lock_guard lock(login_mutex);
+      const auto now = std::chrono::steady_clock::now();
+      FailedLogins& failed = failed_logins[req.remote_addr];
+      if (now - failed.since > kLoginWindow) failed = {0, now};
+      if (failed.count >= kMaxFailedLogins)
+        return SetError(res, 429, ErrorCode::kResourceExhausted,
+                        "too many wrong logins: try again in a minute");
+      if (!ConstantTimeEquals((*body)["token"].get<std::string>(), options.token)) {
+        ++failed.count;
+        return SetError(res, 401, ErrorCode::kUnauthenticated, "wrong token");
+      }
+      failed_logins.erase(req.remote_addr);
+    }
     // HttpOnly: scripts cannot read it; SameSite=Strict: other sites cannot make the browser send it.
     res.set_header("Set-Cookie",
                    std::string(kCookieName) + "=" + options.token + "; Path=/; HttpOnly; SameSite=Strict");
