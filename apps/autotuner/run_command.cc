@@ -17,6 +17,7 @@
 
 #include "autotuner/core/json.h"
 #include "autotuner/deploy/mapping.h"
+#include "autotuner/deploy/offline_quant.h"
 #include "autotuner/runner/event_bus.h"
 #include "autotuner/runner/results.h"
 #include "autotuner/runner/study.h"
@@ -260,6 +261,7 @@ std::string BestCommandLine(const task::Task& task, const Json& parameters,
   input.runtime = &runtime;
   input.assignment = parameters;
   input.gpu_type = task.hardware ? task.hardware->gpu_type : "";
+  input.offline_quantization = deploy::DetectOfflineQuantization(task.model.id_or_path);
   const auto mapped = deploy::MapCandidate(input);
   if (mapped.pruned()) return "";
   const std::string served =

@@ -18,6 +18,7 @@
 #include "autotuner/deploy/kube_deployer.h"
 #include "autotuner/deploy/local_deployer.h"
 #include "autotuner/deploy/mapping.h"
+#include "autotuner/deploy/offline_quant.h"
 #include "autotuner/opt/score.h"
 #include "autotuner/opt/strategy.h"
 #include "autotuner/runner/results.h"
@@ -176,6 +177,13 @@ class Study {
     gpu_pool_ = std::make_unique<deploy::GpuPool>(ids);
     Log(std::nullopt, "info", "GPU pool: " + std::to_string(ids.size()) + " GPU(s)");
 
+    // A quantized checkpoint changes what the quantization settings may do (read once: it may read files).
+    offline_quantization_ = deploy::DetectOfflineQuantization(task_.model.id_or_path);
+    if (offline_quantization_) {
+      Log(std::nullopt, "info",
+          "Checkpoint is quantized offline (" + offline_quantization_->method + ", " +
+              offline_quantization_->source + ")");
+    }
     const task::SearchSpace search_space = task::BuildSearchSpace(task_);
     opt::StrategyOptions options;
     options.allowed = [this](const Json& values) {
@@ -375,6 +383,7 @@ class Study {
     input.runtime = runtime_;
     input.assignment = values;
     input.gpu_type = task_.hardware ? task_.hardware->gpu_type : "";
+    input.offline_quantization = offline_quantization_;
     return deploy::MapCandidate(input);
   }
 
@@ -699,6 +708,7 @@ class Study {
   std::string holder_;
   task::Task task_;
   const task::RuntimeDefinition* runtime_ = nullptr;
+  std::optional<deploy::OfflineQuantization> offline_quantization_;
   std::unique_ptr<deploy::Deployer> deployer_;
   std::unique_ptr<deploy::GpuPool> gpu_pool_;
   std::unique_ptr<opt::Strategy> strategy_;
