@@ -91,6 +91,10 @@ class Api {
   // Adds the shipped parameter presets the store does not hold yet.
   Status SeedBuiltinPresets();
 
+  // Computes and caches the summaries of finished tasks, newest first, so the first task lists after start-up
+  // are as fast as later ones. Returns early when `stop` is requested.
+  void WarmSummaries(std::stop_token stop);
+
   using Params = std::map<std::string, std::string>;
   using Handler = HttpResponse (Api::*)(const HttpRequest&, const Params&);
   struct Route {

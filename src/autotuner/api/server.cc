@@ -136,6 +136,7 @@ struct Server::Impl {
   httplib::Server http;
   std::thread thread;
   std::stop_source stop;
+  std::jthread warmer;  // fills the task-summary cache after start-up
   int port = 0;
   fs::path web_root;  // canonical
   bool started = false;
@@ -422,6 +423,7 @@ Status Server::Start() {
   for (int i = 0; i < 500 && !s.http.is_running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   s.started = true;
+  s.warmer = std::jthread([&s](std::stop_token stop) { s.api.WarmSummaries(stop); });
   return {};
 }
 
@@ -430,6 +432,10 @@ void Server::Stop() {
   if (!s.started) return;
   s.started = false;
   s.stop.request_stop();  // ends every stream's wait at once
+  if (s.warmer.joinable()) {
+    s.warmer.request_stop();
+    s.warmer.join();
+  }
   s.http.stop();
   if (s.thread.joinable()) s.thread.join();
 }
