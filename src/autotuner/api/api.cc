@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <thread>
+#include <utility>
 
 #include "autotuner/api/presets.h"
 #include "autotuner/core/version.h"
@@ -701,14 +702,24 @@ HttpResponse Api::TaskEvents(const HttpRequest& request, const Params& params) {
     runner::EventBus::Subscription subscription;
     std::chrono::steady_clock::time_point last_sent;
     bool told_behind = false;
+    std::string first;  // sent before any event
   };
-  auto state = std::make_shared<State>(
-      State{events_->Subscribe(task->id, *since), std::chrono::steady_clock::now(), false});
-  const auto heartbeat = options_.heartbeat_interval;
   const int64_t task_id = task->id;
+  // Event ids live in this process: a resume point past the last id comes from before the server restarted.
+  // Such a client is told to reload, and gets the events from now on.
+  const int64_t last_id = events_->last_id();
+  const bool restarted = *since > last_id;
+  auto state = std::make_shared<State>(State{events_->Subscribe(task_id, restarted ? last_id : *since),
+                                             std::chrono::steady_clock::now(), false, ""});
+  if (restarted)
+    state->first =
+        "event: resync\ndata: " + DumpJson(Json{{"task_id", task_id}, {"reason", "server_restarted"}}) +
+        "\n\n";
+  const auto heartbeat = options_.heartbeat_interval;
   HttpResponse response;
   response.content_type = "text/event-stream";
   response.stream = [state, heartbeat, task_id](std::stop_token stop) -> std::optional<std::string> {
+    if (!state->first.empty()) return std::exchange(state->first, std::string());
     const auto wait = std::min<std::chrono::milliseconds>(heartbeat, std::chrono::milliseconds(1000));
     std::vector<runner::Event> events = state->subscription.Next(wait, stop);
     if (stop.stop_requested()) return std::nullopt;

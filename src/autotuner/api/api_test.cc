@@ -417,6 +417,33 @@ TEST_F(ApiServerTest, ReconnectWithLastEventIdLosesNothing) {
   EXPECT_EQ(third.events[0].data["done"], 14);
 }
 
+TEST_F(ApiServerTest, ResumePointFromBeforeARestartAsksForAReload) {
+  StartServer();
+  const int64_t id = CreateTask();
+  bus_.Publish(id, "progress", {{"task_id", id}, {"done", 1}});
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    bus_.Publish(id, "progress", {{"task_id", id}, {"done", 2}});
+  });
+  // Last-Event-ID 5000 was handed out by an earlier server process (ids restart with the process).
+  SseReader reader;
+  bool resync = false;
+  auto client = Client();
+  client.Get("/api/tasks/" + std::to_string(id) + "/events", {{"Last-Event-ID", "5000"}},
+             [&](const char* data, size_t length) {
+               const std::string_view chunk(data, length);
+               resync |= chunk.find("event: resync") != std::string_view::npos &&
+                         chunk.find("server_restarted") != std::string_view::npos;
+               reader.Feed(chunk);
+               return reader.events.size() < 2;
+             });
+  later.join();
+  EXPECT_TRUE(resync);
+  ASSERT_EQ(reader.events.size(), 2u);
+  EXPECT_EQ(reader.events[0].type, "resync");
+  EXPECT_EQ(reader.events[1].data["done"], 2);  // only what came after: the client reloads the rest
+}
+
 TEST_F(ApiServerTest, StreamsAreEventStreamsWithHeartbeats) {
   StartServer();
   const int64_t id = CreateTask();
