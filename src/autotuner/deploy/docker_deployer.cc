@@ -146,7 +146,9 @@ Json DockerDeployer::ContainerBody(const DeploySpec& spec, int port, const std::
   } else {
     host_config["ShmSize"] = options_.shm_size_bytes;
   }
-  if (!spec.gpu_ids.empty()) {
+  // A simulated engine's GPUs are virtual (the runner passes their count as --sim-num-gpus): asking the
+  // daemon for them would fail on a machine without GPUs.
+  if (!spec.gpu_ids.empty() && !spec.runtime->simulated) {
     Json ids = Json::array();
     for (int id : spec.gpu_ids) ids.push_back(std::to_string(id));
     host_config["DeviceRequests"] =

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <thread>
@@ -180,6 +181,22 @@ TEST(DockerDeployerTest, ContainerBodyAsksForGpusSharedMemoryAndMounts) {
   EXPECT_EQ(body["Entrypoint"][0], "/bin/sh");
   EXPECT_EQ(body["Labels"]["autotuner.owner"], "body");
   EXPECT_EQ(DockerDeployer::ContainerName(spec, 30001), "autotuner-docker-test-1-30001");
+}
+
+TEST(DockerDeployerTest, SimulatedRuntimesAskForNoGpus) {
+  Harness h;
+  auto rt = ShellRuntime("true");
+  rt.simulated = true;
+  DockerDeployer deployer(h.Options("body"));
+  DeploySpec spec = h.Spec(rt);
+  spec.gpu_ids = {0, 1};
+  spec.plan.args = {"--sim-num-gpus", "2"};
+  const Json body = deployer.ContainerBody(spec, 30002, "");
+  EXPECT_FALSE(body["HostConfig"].contains("DeviceRequests")) << body["HostConfig"].dump();
+  const Json& cmd = body["Cmd"];
+  EXPECT_NE(std::find(cmd.begin(), cmd.end(), Json("--sim-num-gpus")), cmd.end()) << cmd.dump();
+  rt.simulated = false;
+  EXPECT_TRUE(deployer.ContainerBody(spec, 30002, "")["HostConfig"].contains("DeviceRequests"));
 }
 
 }  // namespace
