@@ -75,7 +75,8 @@ TEST(RuntimeCatalogTest, SimRuntimesExtendTheirEngine) {
   ASSERT_NE(sim, nullptr);
   EXPECT_TRUE(sim->simulated);
   EXPECT_EQ(sim->engine, "vllm");
-  EXPECT_EQ(sim->command, (std::vector<std::string>{"autotuner-sim", "--flavor", "vllm"}));
+  EXPECT_EQ(sim->command,
+            (std::vector<std::string>{"autotuner-sim", "--flavor", "vllm", "--sim-startup-scale", "0.1"}));
   EXPECT_NE(sim->FindFlag("gpu-memory-utilization"), nullptr);  // inherited
   EXPECT_NE(sim->FindFlag("sim-gpu-type"), nullptr);            // its own
   EXPECT_EQ(sim->health_path, "/health");
