@@ -150,5 +150,40 @@ TEST_F(BenchRunMetrics, AggregatePoolsRequestsAndAveragesThroughputs) {
   EXPECT_EQ(a["raw_results"].size(), 2u);
 }
 
+// The SPEC §3 per-experiment field list, written out independently of the implementation; every entry of
+// raw_results is a complete per-run object.
+TEST_F(BenchRunMetrics, AggregateHasEverySpecField) {
+  std::vector<RunResult> runs(2);
+  runs[0].requests = requests_;
+  runs[1].requests = {Ok(0, 0.2, 1.5, 10, 11)};
+  for (RunResult& run : runs) run.metrics = ComputeRunMetrics(load_, run.requests, {});
+  const Json a = AggregateRuns(runs, {}, 2);
+  for (const char* field :
+       {"mean_e2e_latency", "min_e2e_latency", "max_e2e_latency", "p50_e2e_latency", "p90_e2e_latency",
+        "p99_e2e_latency", "mean_ttft", "mean_tpot", "mean_output_throughput", "max_output_throughput",
+        "mean_total_throughput", "max_total_throughput", "mean_output_throughput_per_gpu",
+        "max_output_throughput_per_gpu", "mean_total_throughput_per_gpu", "max_total_throughput_per_gpu",
+        "success_rate", "goodput"}) {
+    EXPECT_TRUE(a.contains(field) && a[field].is_number()) << field;
+  }
+  for (const char* field : {"total_requests", "total_completed_requests", "total_error_requests"}) {
+    EXPECT_TRUE(a.contains(field) && a[field].is_number_integer()) << field;
+  }
+  EXPECT_EQ(a["total_requests"].get<int64_t>(),
+            a["total_completed_requests"].get<int64_t>() + a["total_error_requests"].get<int64_t>());
+  EXPECT_DOUBLE_EQ(a["max_total_throughput_per_gpu"].get<double>(),
+                   a["max_total_throughput"].get<double>() / 2);
+  ASSERT_TRUE(a["raw_results"].is_array());
+  ASSERT_EQ(a["raw_results"].size(), 2u);
+  for (const Json& run : a["raw_results"]) {
+    for (const char* field : {"scenario", "num_concurrency", "batch_size", "iteration_type", "run_duration",
+                              "mean_output_throughput_tokens_per_s", "error_rate", "error_codes_frequency",
+                              "num_requests", "stats"}) {
+      EXPECT_TRUE(run.contains(field)) << field;
+    }
+  }
+  EXPECT_EQ(a["raw_results"][1]["num_requests"], 1);
+}
+
 }  // namespace
 }  // namespace autotuner::bench

@@ -49,10 +49,10 @@ struct Generation {
   Usage usage;
   int64_t max_tokens = 0;
   bool finished = false;
-  bool stalled = false;  // --sim-fault-hang-after-tokens: the stream sends nothing more
-  std::string pending;   // stream bytes not written yet
-  std::string text;      // the whole completion, for non-streaming responses
-  Clock::time_point arrived = Clock::now();
+  bool stalled = false;                      // --sim-fault-hang-after-tokens: the stream sends nothing more
+  std::string pending;                       // stream bytes not written yet
+  std::string text;                          // the whole completion, for non-streaming responses
+  Clock::time_point arrived = Clock::now();  // when the request was read
   Clock::time_point last_token;
   net::steady_timer wake;
 };
@@ -92,7 +92,10 @@ class Server {
 
  private:
   static double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-  double VirtualNow() const { return std::chrono::duration<double>(Clock::now() - t0_).count() * scale_; }
+  double VirtualAt(Clock::time_point t) const {
+    return std::chrono::duration<double>(t - t0_).count() * scale_;
+  }
+  double VirtualNow() const { return VirtualAt(Clock::now()); }
   Clock::time_point WallTime(double virtual_s) const {
     return t0_ +
            std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(virtual_s / scale_));
@@ -322,7 +325,9 @@ class Server {
     g.max_tokens = output;
     SimRequest request;
     request.id = g.id;
-    request.arrival_s = std::max(VirtualNow(), engine_.now());
+    // The engine sees the request when it was read, so parsing and tokenizing it (modelled as free) add no
+    // latency: the virtual-time library and this server then give the same numbers.
+    request.arrival_s = std::max(VirtualAt(g.arrived), engine_.now());
     request.input_tokens = prompt_tokens;
     request.output_tokens = output;
     request.prompt_token_ids = std::move(ids);
@@ -353,8 +358,9 @@ class Server {
 
   // Runs one generation request to its end; false when the connection must close.
   net::awaitable<bool> Generate(beast::tcp_stream& stream, Endpoint endpoint, const Json& body,
-                                unsigned version, bool keep_alive) {
+                                Clock::time_point received, unsigned version, bool keep_alive) {
     Generation g(co_await net::this_coro::executor);
+    g.arrived = received;
     const Registration registration(this, &g);
     // GCC 12 mishandles temporaries inside co_await expressions: every awaited call takes named objects.
     if (const std::optional<Reply> error = Start(endpoint, body, g)) {
@@ -584,6 +590,7 @@ class Server {
       http::request<http::string_body> req;
       auto [ec, n] = co_await http::async_read(stream, buffer, req, kAwait);
       if (ec) break;
+      const Clock::time_point received = Clock::now();
       const bool keep_alive = req.keep_alive();
       const std::string_view target = req.target();
       bool keep = false;
@@ -599,7 +606,7 @@ class Server {
           keep = co_await Embed(stream, body, req.version(), keep_alive);
         } else {
           const Endpoint endpoint = target == "/v1/completions" ? Endpoint::kCompletions : Endpoint::kChat;
-          keep = co_await Generate(stream, endpoint, body, req.version(), keep_alive);
+          keep = co_await Generate(stream, endpoint, body, received, req.version(), keep_alive);
         }
       } else {
         const Reply reply = Route(req);

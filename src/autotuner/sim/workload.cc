@@ -19,13 +19,16 @@ double Percentile(const std::vector<double>& sorted, double p) {
 
 std::vector<double> ArrivalTimes(const WorkloadSpec& spec, double start) {
   std::vector<double> times(static_cast<size_t>(std::max<int64_t>(0, spec.num_requests)), start);
-  if (spec.request_rate > 0 && std::isfinite(spec.request_rate)) {
+  if (!spec.arrival_times.empty()) {
+    times.resize(std::min(times.size(), spec.arrival_times.size()));
+    for (size_t i = 0; i < times.size(); ++i) times[i] = start + spec.arrival_times[i];
+  } else if (spec.request_rate > 0 && std::isfinite(spec.request_rate)) {
     std::mt19937_64 rng(spec.seed ^ 0xa5a5a5a5ULL);
     std::exponential_distribution<double> gap(spec.request_rate);
     double t = start;
     for (double& time : times) {
       time = t;
-      t += gap(rng);
+      t += spec.poisson ? gap(rng) : 1 / spec.request_rate;
     }
   }
   return times;
@@ -89,7 +92,7 @@ WorkloadResult RunWorkload(VirtualEngine& engine, const WorkloadSpec& spec) {
   WorkloadResult result;
   const double start = engine.now();
   const std::vector<double> arrivals = ArrivalTimes(spec, start);
-  const bool closed_loop = spec.request_rate <= 0;
+  const bool closed_loop = spec.request_rate <= 0 && spec.arrival_times.empty();
   const int64_t cap = closed_loop || spec.concurrency > 0 ? std::max(1, spec.concurrency)
                                                           : std::numeric_limits<int64_t>::max();
   std::mt19937_64 rng(spec.seed);

@@ -37,8 +37,12 @@ struct WorkloadSpec {
   LengthDistribution input = LengthDistribution::Fixed(128);
   LengthDistribution output = LengthDistribution::Fixed(128);
   int64_t num_requests = 100;
-  int concurrency = 1;        // closed loop: requests in flight; open loop: cap (0 = none)
-  double request_rate = 0;    // requests/s with Poisson gaps; 0 = closed loop; infinity = all at once
+  int concurrency = 1;      // closed loop: requests in flight; open loop: cap (0 = none)
+  double request_rate = 0;  // requests/s with Poisson gaps; 0 = closed loop; infinity = all at once
+  bool poisson = true;      // open loop: Poisson gaps; false: evenly spaced at 1 / request_rate
+  // Open loop replaying a trace: request i arrives at arrival_times[i] (seconds from the start, ascending);
+  // overrides request_rate, and num_requests is at most its size.
+  std::vector<double> arrival_times;
   double max_duration_s = 0;  // stop sending after this much virtual time (0 = no limit); sent ones finish
   int prefix_groups = 0;      // > 0: request i shares its first `prefix_tokens` with group i % prefix_groups
   int64_t prefix_tokens = 0;

@@ -206,6 +206,26 @@ TEST(SimWorkloadTest, OpenLoopFollowsTheArrivalRate) {
   for (const RequestRecord& r : limited.records) EXPECT_LT(r.send_s, 0.5);
 }
 
+TEST(SimWorkloadTest, ConstantRateArrivalsAreEvenlySpaced) {
+  WorkloadSpec spec = ClosedLoop(0, 20, 256, 32);
+  spec.request_rate = 4.0;
+  spec.poisson = false;
+  const WorkloadResult result = RunOk(EngineConfig{}, spec);
+  ASSERT_EQ(result.records.size(), 20u);
+  for (size_t i = 0; i < result.records.size(); ++i) {
+    EXPECT_NEAR(result.records[i].send_s, static_cast<double>(i) / 4.0, 1e-9) << i;
+  }
+}
+
+TEST(SimWorkloadTest, ReplaysATraceOfArrivalTimes) {
+  WorkloadSpec spec = ClosedLoop(0, 10, 256, 32);
+  spec.arrival_times = {0.0, 0.05, 0.05, 0.4, 1.25};
+  const WorkloadResult result = RunOk(EngineConfig{}, spec);
+  ASSERT_EQ(result.records.size(), 5u);  // the trace is shorter than num_requests
+  for (size_t i = 0; i < 5; ++i) EXPECT_DOUBLE_EQ(result.records[i].send_s, spec.arrival_times[i]) << i;
+  EXPECT_EQ(result.summary.completed, 5);
+}
+
 TEST(SimWorkloadTest, RefusedRequestsAreErrorsNotCompletions) {
   EngineConfig config;
   config.context_length = 2048;
