@@ -7,10 +7,12 @@
 #include <cmath>
 #include <csignal>
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "autotuner/bench/plan.h"
 #include "autotuner/bench/report.h"
 #include "autotuner/core/json.h"
+#include "autotuner/deploy/kube_bench_job.h"
 #include "autotuner/task/scenario.h"
 #include "commands.h"
 
@@ -49,6 +52,7 @@ struct BenchOptions {
   uint64_t seed = 42;
   bool no_stream = false;
   bool per_request_jsonl = false;
+  bool summary_stdout = false;
 };
 
 std::atomic<bool> interrupted{false};
@@ -205,6 +209,18 @@ int RunBench(const BenchOptions& options) {
     return ExitCodeFor(ok.error().code);
   }
   std::cout << bench::RunsTable(*results) << "results: " << dir.string() << "\n";
+  if (options.summary_stdout) {
+    // One compact line that a caller reading only the output (a Kubernetes Job's pod log) can find.
+    std::ifstream in(dir / "summary.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto summary = ParseJson(text.str(), "summary.json");
+    if (!summary.ok()) {
+      std::cerr << "autotuner bench: " << summary.error().message << "\n";
+      return ExitCodeFor(summary.error().code);
+    }
+    std::cout << deploy::kBenchSummaryMarker << DumpJson(*summary) << std::endl;
+  }
   return interrupted ? kExitInterrupted : kExitSuccess;
 }
 
@@ -270,6 +286,9 @@ void RegisterBenchCommand(CLI::App& app, CommandContext& context) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", o->seed, "Seed of prompts, lengths and arrivals")->capture_default_str();
   cmd->add_flag("--no-stream", o->no_stream, "Send non-streaming requests (TTFT = e2e)");
+  cmd->add_flag(
+      "--summary-stdout", o->summary_stdout,
+      "Also print summary.json as one line after 'autotuner-bench-summary: ' (in-cluster bench Jobs)");
   cmd->add_flag("--per-request-jsonl", o->per_request_jsonl,
                 "Also write requests.jsonl with every request's per-token arrival times");
   cmd->callback([o, &context] { context.exit_code = RunBench(*o); });

@@ -274,4 +274,39 @@ Status KubeClient::FollowLogs(const std::string& ns, const std::string& pod,
                             cancelled);
 }
 
+Result<std::string> KubeClient::ReadLogs(const std::string& ns, const std::string& pod, int tail_lines,
+                                         bool previous) {
+  std::string path = "/api/v1/namespaces/" + ns + "/pods/" + pod + "/log";
+  std::string query;
+  if (tail_lines > 0) query += "&tailLines=" + std::to_string(tail_lines);
+  if (previous) query += "&previous=true";
+  if (!query.empty()) path += "?" + query.substr(1);
+  auto response = transport_->Send("GET", path, "", "");
+  if (!response.ok()) return std::move(response).error();
+  if (response->status < 200 || response->status >= 300) return ApiError("GET " + path, *response);
+  return std::move(response->body);
+}
+
+Status KubeClient::WatchObject(const std::string& collection_path, const std::string& name, int timeout_s,
+                               const std::function<bool(const std::string& type, const Json& object)>& event,
+                               std::atomic<bool>& cancelled) {
+  const std::string path = collection_path + "?watch=true&fieldSelector=" +
+                           httplib::detail::encode_query_param("metadata.name=" + name) +
+                           "&timeoutSeconds=" + std::to_string(std::max(1, timeout_s));
+  return transport_->Stream(
+      path,
+      [&](std::string_view line) {
+        if (cancelled || line.empty()) return;
+        auto parsed = ParseJson(line, "watch event");
+        if (!parsed.ok() || !parsed->is_object()) return;
+        const std::string type = parsed->value("type", "");
+        if (type == "ERROR") {  // e.g. 410 Gone: the caller starts a new watch
+          cancelled = true;
+          return;
+        }
+        if (!event(type, parsed->value("object", Json::object()))) cancelled = true;
+      },
+      cancelled);
+}
+
 }  // namespace autotuner::deploy

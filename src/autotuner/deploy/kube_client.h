@@ -72,6 +72,16 @@ class KubeClient {
   Status Delete(const std::string& path);
   Status FollowLogs(const std::string& ns, const std::string& pod,
                     const std::function<void(std::string_view)>& line, const std::atomic<bool>& cancelled);
+  // The pod's log so far (not followed); tail_lines > 0 keeps only the last lines; `previous`: the log of the
+  // container before its last restart.
+  Result<std::string> ReadLogs(const std::string& ns, const std::string& pod, int tail_lines = 0,
+                               bool previous = false);
+  // Watches one object of a collection (?watch=true&fieldSelector=metadata.name=NAME), handing over each
+  // event's object and type ("ADDED", "MODIFIED", "DELETED"), until the server ends the watch (at most
+  // timeout_s later), `cancelled` is set, or `event` returns false.
+  Status WatchObject(const std::string& collection_path, const std::string& name, int timeout_s,
+                     const std::function<bool(const std::string& type, const Json& object)>& event,
+                     std::atomic<bool>& cancelled);
 
  private:
   Result<Json> Call(const std::string& method, const std::string& path, const std::string& body = "",

@@ -41,11 +41,39 @@ std::optional<EngineExit> PodFailure(const Json& pod) {
   return std::nullopt;
 }
 
+std::string StorageMountPath(const task::Storage& storage) {
+  return storage.mount_path.empty() ? "/mnt/models" : storage.mount_path;
+}
+
 bool ConditionTrue(const Json& object, const std::string& type) {
   for (const auto& c : object.value("status", Json::object()).value("conditions", Json::array())) {
     if (c.value("type", "") == type) return c.value("status", "") == "True";
   }
   return false;
+}
+
+// Why an InferenceService will not become ready, when OME says it will not (a failed model load or an invalid
+// spec; "InProgress" and not-ready conditions during start-up are not failures).
+std::optional<std::string> IsvcFailure(const Json& isvc) {
+  const Json status = isvc.value("status", Json::object());
+  const Json model = status.value("modelStatus", Json::object());
+  const std::string transition = model.value("transitionStatus", "");
+  const std::string target = model.value("modelRevisionStates", Json::object()).value("targetModelState", "");
+  if (transition != "BlockedByFailedLoad" && transition != "InvalidSpec" && target != "FailedToLoad")
+    return std::nullopt;
+  std::string why = transition.empty() ? target : transition;
+  const Json failure = model.value("lastFailureInfo", Json::object());
+  std::string reason = failure.value("reason", "");
+  std::string message = failure.value("message", "");
+  for (const auto& c : status.value("conditions", Json::array())) {
+    if (c.value("type", "") == "Ready" && c.value("status", "") == "False") {
+      if (reason.empty()) reason = c.value("reason", "");
+      if (message.empty()) message = c.value("message", "");
+    }
+  }
+  if (!reason.empty()) why += ", " + reason;
+  if (!message.empty()) why += ": " + message;
+  return why;
 }
 
 class KubeDeployment final : public Deployment {
@@ -75,14 +103,19 @@ class KubeDeployment final : public Deployment {
         const bool ready = ome ? ConditionTrue(*live, "Ready")
                                : (*live).value("status", Json::object()).value("availableReplicas", 0) >= 1;
         if (ready) return {};
+        if (auto failure = ome ? IsvcFailure(*live) : std::nullopt) {
+          log_.MarkDone();
+          return MakeError(ErrorCode::kUnavailable, "InferenceService failed: " + *failure,
+                           {{"error_class", "deploy_failed"}, {"log_tail", log_.Tail(30)}});
+        }
       }
       if (auto failure = PodsFailure()) {
         log_.MarkDone();
-        const std::vector<std::string> tail = log_.Tail(30);
+        const std::vector<std::string> tail = FailedPodTail(*failure);
         const std::string error_class =
-            failure->oom_killed ? "oom" : std::string(ClassifyStartupFailure(tail));
-        return MakeError(ErrorCode::kUnavailable, "engine " + failure->description + " during start-up",
-                         {{"error_class", error_class}, {"exit", failure->code}, {"log_tail", tail}});
+            failure->exit.oom_killed ? "oom" : std::string(ClassifyStartupFailure(tail));
+        return MakeError(ErrorCode::kUnavailable, "engine " + failure->exit.description + " during start-up",
+                         {{"error_class", error_class}, {"exit", failure->exit.code}, {"log_tail", tail}});
       }
       if (stop.stop_requested())
         return MakeError(ErrorCode::kCancelled, "cancelled while the engine was starting");
@@ -118,13 +151,41 @@ class KubeDeployment final : public Deployment {
   std::vector<std::string> LogTail(size_t lines) const override { return log_.Tail(lines); }
 
  private:
-  std::optional<EngineExit> PodsFailure() {
+  struct PodExit {
+    EngineExit exit;
+    std::string pod;
+    bool restarted = false;  // the log worth reading is the previous container's
+  };
+
+  std::optional<PodExit> PodsFailure() {
     auto pods = deployer_->client().List("/api/v1/namespaces/" + ns_ + "/pods", pod_selector_);
     if (!pods.ok()) return std::nullopt;
     for (const auto& pod : *pods) {
-      if (auto failure = PodFailure(pod)) return failure;
+      if (auto failure = PodFailure(pod)) {
+        bool restarted = false;
+        for (const auto& c : pod.value("status", Json::object()).value("containerStatuses", Json::array()))
+          restarted = restarted || c.value("restartCount", 0) > 0 ||
+                      c.value("lastState", Json::object()).contains("terminated");
+        return PodExit{*failure, pod["metadata"].value("name", ""), restarted};
+      }
     }
     return std::nullopt;
+  }
+
+  // The failed container's last lines, read from the API (the followed log may lag behind, and a restarted
+  // container's log is the previous one's); what was followed when the API has none.
+  std::vector<std::string> FailedPodTail(const PodExit& failure) {
+    auto text = deployer_->client().ReadLogs(ns_, failure.pod, 30, failure.restarted);
+    if (!text.ok() || text->empty()) return log_.Tail(30);
+    std::vector<std::string> lines;
+    size_t start = 0;
+    while (start < text->size()) {
+      size_t end = text->find('\n', start);
+      if (end == std::string::npos) end = text->size();
+      lines.push_back(text->substr(start, end - start));
+      start = end + 1;
+    }
+    return lines;
   }
 
   // Waits for the engine's pod, then follows its log until the deployment stops.
@@ -172,7 +233,10 @@ KubeDeployer::KubeDeployer(KubeDeployerOptions options, std::unique_ptr<KubeTran
     : options_(std::move(options)), client_(std::move(transport)) {}
 
 std::string KubeDeployer::ObjectName(const DeploySpec& spec) {
-  std::string name = "at-" + Lower(spec.task_name) + "-" + Lower(spec.experiment);
+  // The runner's experiment ids repeat the task name ("quickstart/3"): it is said once.
+  std::string_view experiment = spec.experiment;
+  if (experiment.starts_with(spec.task_name + "/")) experiment.remove_prefix(spec.task_name.size() + 1);
+  std::string name = "at-" + Lower(spec.task_name) + "-" + Lower(std::string(experiment));
   for (char& c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
   }
@@ -192,7 +256,9 @@ Json KubeDeployer::Labels(const DeploySpec& spec) const {
 Json KubeDeployer::EngineContainer(const DeploySpec& spec, bool with_config) const {
   const std::string config_path =
       with_config ? std::string(kConfigMount) + "/" + spec.runtime->config_file_flag + ".yaml" : "";
-  const std::vector<std::string> argv = BuildEngineArgv(*spec.runtime, spec.model, spec.served_model_name,
+  // Weights on a PVC are loaded from where it is mounted, not downloaded by name.
+  const std::string model = options_.storage ? StorageMountPath(*options_.storage) : spec.model;
+  const std::vector<std::string> argv = BuildEngineArgv(*spec.runtime, model, spec.served_model_name,
                                                         spec.plan, "0.0.0.0", options_.port, config_path);
   const std::string ready_path =
       spec.runtime->ready_path.empty() ? spec.runtime->health_path : spec.runtime->ready_path;
@@ -208,8 +274,7 @@ Json KubeDeployer::EngineContainer(const DeploySpec& spec, bool with_config) con
     mounts.push_back({{"name", "autotuner-config"}, {"mountPath", kConfigMount}, {"readOnly", true}});
   if (options_.storage) {
     Json m = {
-        {"name", "model-weights"},
-        {"mountPath", options_.storage->mount_path.empty() ? "/mnt/models" : options_.storage->mount_path}};
+        {"name", "model-weights"}, {"mountPath", StorageMountPath(*options_.storage)}, {"readOnly", true}};
     if (!options_.storage->pvc_subpath.empty()) m["subPath"] = options_.storage->pvc_subpath;
     mounts.push_back(m);
   }
@@ -290,6 +355,50 @@ std::vector<Json> KubeDeployer::Manifests(const DeploySpec& spec) const {
   return objects;
 }
 
+std::vector<Json> KubeDeployer::ModelManifests(const std::string& task_name) const {
+  std::vector<Json> out;
+  if (options_.mode != KubeDeployerOptions::Mode::kOme) return out;
+  for (const auto& [kind, config] : {std::pair{"ClusterBaseModel", &options_.base_model},
+                                     std::pair{"ClusterServingRuntime", &options_.serving_runtime}}) {
+    if (!*config || (*config)->name.empty() || (*config)->spec.empty()) continue;
+    Json labels = (*config)->labels.empty() ? Json::object() : (*config)->labels;
+    labels["autotuner.io/created-by-task"] = LabelValue(task_name);
+    Json object_spec = (*config)->spec;
+    object_spec.merge_patch((*config)->overrides);
+    out.push_back(
+        {{"apiVersion", "ome.io/v1beta1"},
+         {"kind", kind},
+         {"metadata",
+          {{"name", (*config)->name},
+           {"labels", labels},
+           {"annotations", (*config)->annotations.empty() ? Json::object() : (*config)->annotations}}},
+         {"spec", object_spec}});
+  }
+  return out;
+}
+
+KubeDeployerOptions KubeDeployerOptionsForTask(const task::Task& task, const std::string& owner) {
+  KubeDeployerOptions options;
+  options.mode = task.deployment_mode == task::DeploymentMode::kOme ? KubeDeployerOptions::Mode::kOme
+                                                                    : KubeDeployerOptions::Mode::kKubernetes;
+  options.owner = owner;
+  if (!task.model.ns.empty()) options.ns = task.model.ns;
+  if (options.mode == KubeDeployerOptions::Mode::kOme) options.storage = task.storage;  // SPEC §1: OME only
+  options.base_model = task.clusterbasemodel_config;
+  options.serving_runtime = task.clusterservingruntime_config;
+  return options;
+}
+
+std::string EngineImage(const std::string& runtime_image, const std::string& runtime_image_tag) {
+  if (runtime_image_tag.empty()) return runtime_image;
+  if (runtime_image_tag.find('/') != std::string::npos) return runtime_image_tag;
+  std::string repository = runtime_image.substr(0, runtime_image.find('@'));
+  const size_t colon = repository.rfind(':');
+  if (colon != std::string::npos && repository.find('/', colon) == std::string::npos)
+    repository.resize(colon);
+  return repository + ":" + runtime_image_tag;
+}
+
 Result<std::unique_ptr<Deployment>> KubeDeployer::Deploy(const DeploySpec& spec) {
   if (spec.runtime == nullptr || spec.image.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "kubernetes deploy needs a runtime and an image");
@@ -299,26 +408,12 @@ Result<std::unique_ptr<Deployment>> KubeDeployer::Deploy(const DeploySpec& spec)
     return error;
   };
   // OME models and runtimes given in full are created when missing and marked as created by this task.
-  if (options_.mode == KubeDeployerOptions::Mode::kOme) {
-    for (const auto& [kind, config] : {std::pair{"ClusterBaseModel", &options_.base_model},
-                                       std::pair{"ClusterServingRuntime", &options_.serving_runtime}}) {
-      if (!*config || (*config)->name.empty() || (*config)->spec.empty()) continue;
-      Json labels = (*config)->labels.empty() ? Json::object() : (*config)->labels;
-      labels["autotuner.io/created-by-task"] = LabelValue(spec.task_name);
-      Json object_spec = (*config)->spec;
-      object_spec.merge_patch((*config)->overrides);
-      const Json manifest = {
-          {"apiVersion", "ome.io/v1beta1"},
-          {"kind", kind},
-          {"metadata",
-           {{"name", (*config)->name},
-            {"labels", labels},
-            {"annotations", (*config)->annotations.empty() ? Json::object() : (*config)->annotations}}},
-          {"spec", object_spec}};
-      auto created = client_.CreateIfMissing(manifest);
-      if (!created.ok()) return fail(std::move(created).error());
-      if (*created && spec.on_log_line)
-        spec.on_log_line("[autotuner] created " + std::string(kind) + " " + (*config)->name);
+  for (const Json& manifest : ModelManifests(spec.task_name)) {
+    auto created = client_.CreateIfMissing(manifest);
+    if (!created.ok()) return fail(std::move(created).error());
+    if (*created && spec.on_log_line) {
+      spec.on_log_line("[autotuner] created " + manifest.value("kind", "") + " " +
+                       manifest["metadata"].value("name", ""));
     }
   }
   std::vector<Json> objects = Manifests(spec);
@@ -348,8 +443,8 @@ Result<int> KubeDeployer::CleanupOrphans(const std::string& owner) {
   int removed = 0;
   for (const std::string& collection :
        {"/apis/ome.io/v1beta1/namespaces/" + ns + "/inferenceservices",
-        "/apis/apps/v1/namespaces/" + ns + "/deployments", "/api/v1/namespaces/" + ns + "/services",
-        "/api/v1/namespaces/" + ns + "/configmaps"}) {
+        "/apis/batch/v1/namespaces/" + ns + "/jobs", "/apis/apps/v1/namespaces/" + ns + "/deployments",
+        "/api/v1/namespaces/" + ns + "/services", "/api/v1/namespaces/" + ns + "/configmaps"}) {
     auto items = client_.List(collection, selector);
     if (!items.ok()) {
       // A cluster without OME has no inferenceservices collection.

@@ -37,8 +37,11 @@ class KubeDeployer final : public Deployer {
 
   // The objects a spec becomes, in creation order (exposed for tests and `--dry-run` style inspection).
   std::vector<Json> Manifests(const DeploySpec& spec) const;
-  // A DNS-1123 name for the experiment's objects: "at-<task>-<experiment>", lower-case, at most 52
-  // characters.
+  // OME mode: the ClusterBaseModel / ClusterServingRuntime given in full ({name, spec}, overrides applied),
+  // created before the first experiment when missing; presets name existing objects and give none.
+  std::vector<Json> ModelManifests(const std::string& task_name) const;
+  // A DNS-1123 name for the experiment's objects: "at-<task>-<experiment>" ("at-quickstart-3" for experiment
+  // "quickstart/3"), lower-case, at most 52 characters.
   static std::string ObjectName(const DeploySpec& spec);
 
   KubeClient& client() { return client_; }
@@ -51,6 +54,14 @@ class KubeDeployer final : public Deployer {
   KubeDeployerOptions options_;
   KubeClient client_;
 };
+
+// The options a task's fields give (deployment_mode, model.namespace, storage, OME configs).
+KubeDeployerOptions KubeDeployerOptionsForTask(const task::Task& task, const std::string& owner);
+
+// The engine image of a task: runtime_image_tag replaces the tag of the runtime's default image
+// ("vllm/vllm-openai:latest" + "v0.10.1" → "vllm/vllm-openai:v0.10.1"); a tag that is a whole image reference
+// (it has a '/' ) is used as it is.
+std::string EngineImage(const std::string& runtime_image, const std::string& runtime_image_tag);
 
 // A label value Kubernetes accepts (at most 63 characters of [A-Za-z0-9._-], alphanumeric at both ends).
 std::string LabelValue(std::string_view text);

@@ -7,11 +7,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <deque>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <mutex>
+
+#include "autotuner/deploy/kube_replay_test_util.h"
 
 namespace autotuner::deploy {
 namespace {
@@ -20,68 +20,7 @@ using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 using ::testing::HasSubstr;
 
-// Answers requests from per-route queues of canned responses (the last one repeats) and records every
-// request.
-class ReplayTransport final : public KubeTransport {
- public:
-  struct Request {
-    std::string method, path, body;
-  };
-
-  void On(const std::string& method, const std::string& path, int status, const std::string& body) {
-    std::lock_guard lock(mutex_);
-    routes_[method + " " + path].push_back({status, body});
-  }
-  std::vector<Request> Requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  std::vector<std::string> Lines(const std::string& method) {
-    std::vector<std::string> out;
-    for (const auto& r : Requests()) {
-      if (r.method == method) out.push_back(r.path);
-    }
-    return out;
-  }
-  Json BodyOf(const std::string& method, const std::string& path) {
-    for (const auto& r : Requests()) {
-      if (r.method == method && r.path == path) return Json::parse(r.body);
-    }
-    return nullptr;
-  }
-
-  Result<KubeResponse> Send(const std::string& method, const std::string& path, const std::string& body,
-                            const std::string&) override {
-    std::lock_guard lock(mutex_);
-    requests_.push_back({method, path, body});
-    // Exact route first, then the path without its query.
-    for (const std::string& key : {method + " " + path, method + " " + path.substr(0, path.find('?'))}) {
-      auto it = routes_.find(key);
-      if (it == routes_.end()) continue;
-      KubeResponse r = it->second.front();
-      if (it->second.size() > 1) it->second.pop_front();
-      return r;
-    }
-    return KubeResponse{404,
-                        R"({"kind":"Status","message":"not found in replay: )" + method + " " + path + "\"}"};
-  }
-
-  Status Stream(const std::string& path, const std::function<void(std::string_view)>& line,
-                const std::atomic<bool>&) override {
-    {
-      std::lock_guard lock(mutex_);
-      requests_.push_back({"STREAM", path, ""});
-    }
-    line("INFO: Started server process");
-    line("INFO: Uvicorn running on http://0.0.0.0:8080");
-    return {};
-  }
-
- private:
-  std::mutex mutex_;
-  std::map<std::string, std::deque<KubeResponse>> routes_;
-  std::vector<Request> requests_;
-};
+using replay::ReplayTransport;
 
 const task::RuntimeCatalog& Catalog() {
   static const task::RuntimeCatalog catalog = [] {
@@ -252,6 +191,124 @@ TEST(KubeDeployerTest, OomKilledPodFailsTheStartup) {
   EXPECT_EQ(status.error().details["exit"], 137);
 }
 
+// A Deployment whose pod keeps crashing: failed at once, with the crashed container's own last lines (the
+// previous container's log: the current one is waiting in back-off).
+TEST(KubeDeployerTest, CrashLoopBackOffFailsWithThePreviousContainersLogTail) {
+  auto replay_owned = std::make_unique<ReplayTransport>();
+  ReplayTransport& replay = *replay_owned;
+  replay.On("POST", kServices, 201, "{}");
+  replay.On("POST", kDeployments, 201, "{}");
+  replay.On("GET", std::string(kDeployments) + "/at-llama-tune-3", 200, R"({"status":{"replicas":1}})");
+  replay.On(
+      "GET", kPods, 200,
+      R"({"items":[{"metadata":{"name":"at-llama-tune-3-5c8f"},"status":{"containerStatuses":[{"restartCount":3,"state":{"waiting":{"reason":"CrashLoopBackOff","message":"back-off 40s restarting failed container"}},"lastState":{"terminated":{"reason":"Error","exitCode":1}}}]}}]})");
+  replay.On("GET", std::string(kPods) + "/at-llama-tune-3-5c8f/log?tailLines=30&previous=true", 200,
+            "INFO: Initializing a V1 LLM engine\n"
+            "ValueError: The model's max seq len (131072) is larger than the maximum number of tokens that "
+            "can be stored in KV cache (46512).\n");
+  replay.On("DELETE", std::string(kDeployments) + "/at-llama-tune-3", 200, "{}");
+  replay.On("DELETE", std::string(kServices) + "/at-llama-tune-3", 200, "{}");
+  KubeDeployer deployer(Options(KubeDeployerOptions::Mode::kKubernetes), std::move(replay_owned));
+  auto deployment = deployer.Deploy(Spec());
+  ASSERT_TRUE(deployment.ok()) << deployment.error().message;
+  const Status status = (*deployment)->WaitReady(Clock::now() + milliseconds(10000), {});
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+  EXPECT_THAT(status.error().message, HasSubstr("container Error with status 1"));
+  EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
+  EXPECT_EQ(status.error().details["exit"], 1);
+  const Json tail = status.error().details["log_tail"];
+  ASSERT_EQ(tail.size(), 2u);
+  EXPECT_THAT(tail[1].get<std::string>(), HasSubstr("larger than the maximum number of tokens"));
+  ASSERT_TRUE((*deployment)->Stop().ok());
+  EXPECT_EQ(replay.Lines("DELETE").size(), 2u);
+}
+
+// A CUDA out-of-memory at start-up is told from the log even when the pod was not OOM-killed.
+TEST(KubeDeployerTest, CudaOutOfMemoryInTheLogTailIsAnOom) {
+  auto replay_owned = std::make_unique<ReplayTransport>();
+  ReplayTransport& replay = *replay_owned;
+  replay.On("POST", kServices, 201, "{}");
+  replay.On("POST", kDeployments, 201, "{}");
+  replay.On("GET", std::string(kDeployments) + "/at-llama-tune-3", 200, R"({"status":{}})");
+  replay.On(
+      "GET", kPods, 200,
+      R"({"items":[{"metadata":{"name":"p"},"status":{"containerStatuses":[{"restartCount":0,"state":{"terminated":{"reason":"Error","exitCode":1}}}]}}]})");
+  replay.On("GET", std::string(kPods) + "/p/log?tailLines=30", 200,
+            "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU 0 has a total "
+            "capacity of 79.19 GiB of which 1.02 GiB is free.\n");
+  KubeDeployer deployer(Options(KubeDeployerOptions::Mode::kKubernetes), std::move(replay_owned));
+  auto deployment = deployer.Deploy(Spec());
+  ASSERT_TRUE(deployment.ok());
+  const Status status = (*deployment)->WaitReady(Clock::now() + milliseconds(10000), {});
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().details["error_class"], "oom");
+  EXPECT_THAT(DumpJson(status.error().details["log_tail"]), HasSubstr("CUDA out of memory"));
+}
+
+// An image that cannot be pulled never runs: failed with the kubelet's reason, not left to time out.
+TEST(KubeDeployerTest, ImagePullBackOffFailsTheRolloutAtOnce) {
+  auto replay_owned = std::make_unique<ReplayTransport>();
+  ReplayTransport& replay = *replay_owned;
+  replay.On("POST", kServices, 201, "{}");
+  replay.On("POST", kDeployments, 201, "{}");
+  replay.On("GET", std::string(kDeployments) + "/at-llama-tune-3", 200, R"({"status":{}})");
+  replay.On(
+      "GET", kPods, 200,
+      R"({"items":[{"metadata":{"name":"p"},"status":{"containerStatuses":[{"restartCount":0,"state":{"waiting":{"reason":"ImagePullBackOff","message":"Back-off pulling image \"vllm/vllm-openai:v9.9\""}}}]}}]})");
+  replay.On(
+      "GET", std::string(kPods) + "/p/log?tailLines=30", 400,
+      R"({"kind":"Status","message":"container \"engine\" in pod \"p\" is waiting to start: trying and failing to pull image"})");
+  KubeDeployer deployer(Options(KubeDeployerOptions::Mode::kKubernetes), std::move(replay_owned));
+  auto deployment = deployer.Deploy(Spec());
+  ASSERT_TRUE(deployment.ok());
+  const auto started = Clock::now();
+  const Status status = (*deployment)->WaitReady(Clock::now() + milliseconds(10000), {});
+  ASSERT_FALSE(status.ok());
+  EXPECT_LT(Clock::now() - started, milliseconds(5000));
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+  EXPECT_THAT(status.error().message, HasSubstr("ImagePullBackOff"));
+  EXPECT_THAT(status.error().message, HasSubstr("vllm/vllm-openai:v9.9"));
+  EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
+}
+
+// OME gives up on a model it cannot load: the InferenceService's Ready condition turns False with a reason,
+// and the experiment fails with it instead of waiting for the deadline. Not-ready while loading is no
+// failure.
+TEST(KubeDeployerTest, OmeFailedModelLoadFailsWithTheConditionsReason) {
+  auto replay_owned = std::make_unique<ReplayTransport>();
+  ReplayTransport& replay = *replay_owned;
+  replay.On("POST", kIsvcs, 201, "{}");
+  const std::string isvc = std::string(kIsvcs) + "/at-llama-tune-3";
+  replay.On(
+      "GET", isvc, 200,
+      R"({"status":{"conditions":[{"type":"Ready","status":"False","reason":"ComponentNotReady"}],"modelStatus":{"transitionStatus":"InProgress"}}})");
+  replay.On(
+      "GET", isvc, 200,
+      R"({"status":{"conditions":[{"type":"Ready","status":"False","reason":"ComponentNotReady"}],"modelStatus":{"transitionStatus":"InProgress"}}})");
+  replay.On(
+      "GET", isvc, 200,
+      R"({"status":{"conditions":[{"type":"Ready","status":"False","reason":"ModelLoadFailed","message":"engine exited: insufficient GPU memory"}],"modelStatus":{"transitionStatus":"BlockedByFailedLoad","modelRevisionStates":{"targetModelState":"FailedToLoad"}}}})");
+  replay.On("GET", kPods, 200, R"({"items":[]})");
+  replay.On("DELETE", isvc, 200, "{}");
+  KubeDeployer deployer(Options(KubeDeployerOptions::Mode::kOme), std::move(replay_owned));
+  auto deployment = deployer.Deploy(Spec());
+  ASSERT_TRUE(deployment.ok()) << deployment.error().message;
+  const Status status = (*deployment)->WaitReady(Clock::now() + milliseconds(10000), {});
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(status.error().message,
+            "InferenceService failed: BlockedByFailedLoad, ModelLoadFailed: engine exited: insufficient GPU "
+            "memory");
+  EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
+  // Polled through the two loading answers before the failure.
+  int gets = 0;
+  for (const auto& path : replay.Lines("GET")) gets += path == isvc ? 1 : 0;
+  EXPECT_EQ(gets, 3);
+  ASSERT_TRUE((*deployment)->Stop().ok());
+  EXPECT_EQ(replay.Lines("DELETE"), std::vector<std::string>{isvc});
+}
+
 TEST(KubeDeployerTest, CleanupRemovesOnlyThisOwnersObjects) {
   auto replay_owned = std::make_unique<ReplayTransport>();
   ReplayTransport& replay = *replay_owned;
@@ -260,6 +317,9 @@ TEST(KubeDeployerTest, CleanupRemovesOnlyThisOwnersObjects) {
             R"({"message":"the server could not find the resource"})");
   replay.On("GET", std::string(kDeployments) + selector, 200,
             R"({"items":[{"metadata":{"name":"at-a-1"}}]})");
+  replay.On("GET", "/apis/batch/v1/namespaces/autotuner/jobs" + selector, 200,
+            R"({"items":[{"metadata":{"name":"bench-at-a-1"}}]})");
+  replay.On("DELETE", "/apis/batch/v1/namespaces/autotuner/jobs/bench-at-a-1", 200, "{}");
   replay.On("GET", std::string(kServices) + selector, 200, R"({"items":[{"metadata":{"name":"at-a-1"}}]})");
   replay.On("GET", "/api/v1/namespaces/autotuner/configmaps" + selector, 200, R"({"items":[]})");
   replay.On("DELETE", std::string(kDeployments) + "/at-a-1", 200, "{}");
@@ -267,8 +327,8 @@ TEST(KubeDeployerTest, CleanupRemovesOnlyThisOwnersObjects) {
   KubeDeployer deployer(Options(KubeDeployerOptions::Mode::kKubernetes), std::move(replay_owned));
   auto removed = deployer.CleanupOrphans("store-1234");
   ASSERT_TRUE(removed.ok()) << removed.error().message;
-  EXPECT_EQ(*removed, 2);
-  EXPECT_EQ(replay.Lines("DELETE").size(), 2u);
+  EXPECT_EQ(*removed, 3);  // the engine's Deployment and Service, and a bench Job left behind
+  EXPECT_EQ(replay.Lines("DELETE").size(), 3u);
 }
 
 TEST(KubeDeployerTest, TrtllmSettingsTravelInAConfigMap) {
@@ -327,6 +387,9 @@ TEST(KubeDeployerTest, NamesAndLabelsAreValidForKubernetes) {
   const std::string name = KubeDeployer::ObjectName(spec);
   EXPECT_LE(name.size(), 52u);
   EXPECT_EQ(name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-"), std::string::npos) << name;
+  spec.task_name = "quickstart";
+  spec.experiment = "quickstart/3";  // as the runner names experiments
+  EXPECT_EQ(KubeDeployer::ObjectName(spec), "at-quickstart-3");
   EXPECT_EQ(LabelValue("-weird value!-"), "weird-value");
   EXPECT_EQ(LabelValue(std::string(80, 'x')).size(), 63u);
 }

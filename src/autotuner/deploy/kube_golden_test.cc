@@ -1,0 +1,168 @@
+// Golden manifests: what examples/ome.yaml and examples/kubernetes.yaml become on a cluster for their first
+// grid candidate (the experiment's objects and the in-cluster bench Job), compared with files checked in
+// under testdata/golden/. After an intended change, regenerate them with
+//   AUTOTUNER_UPDATE_GOLDEN=1 build/<dir>/bin/autotuner_unit_tests --gtest_filter='KubeGolden*'
+// and review the diff: it is exactly what changes on users' clusters.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "autotuner/deploy/kube_bench_job.h"
+#include "autotuner/deploy/kube_deployer.h"
+#include "autotuner/deploy/mapping.h"
+#include "autotuner/task/parse.h"
+#include "autotuner/task/search_space.h"
+
+namespace autotuner::deploy {
+namespace {
+
+using ::testing::HasSubstr;
+
+class NoApi final : public KubeTransport {
+ public:
+  Result<KubeResponse> Send(const std::string&, const std::string&, const std::string&,
+                            const std::string&) override {
+    return MakeError(ErrorCode::kUnavailable, "rendering only");
+  }
+  Status Stream(const std::string&, const std::function<void(std::string_view)>&,
+                const std::atomic<bool>&) override {
+    return MakeError(ErrorCode::kUnavailable, "rendering only");
+  }
+};
+
+const task::RuntimeCatalog& Catalog() {
+  static const task::RuntimeCatalog catalog = [] {
+    auto loaded = task::RuntimeCatalog::Load({std::string(AUTOTUNER_SOURCE_DIR) + "/runtimes"});
+    return std::move(loaded).value();
+  }();
+  return catalog;
+}
+
+// Everything a task's first grid candidate puts on the cluster, in creation order, with how it was made.
+Json Render(const std::string& example) {
+  auto loaded = task::LoadTaskFile(std::string(AUTOTUNER_SOURCE_DIR) + "/examples/" + example, &Catalog());
+  EXPECT_TRUE(loaded.ok() && loaded->ok()) << example;
+  if (!loaded.ok() || !loaded->ok()) return nullptr;
+  const task::Task& task = *loaded->task;
+  const task::RuntimeDefinition* runtime = Catalog().Find(task.base_runtime);
+  EXPECT_NE(runtime, nullptr) << task.base_runtime;
+  if (runtime == nullptr) return nullptr;
+
+  MappingInput input;
+  input.task = &task;
+  input.runtime = runtime;
+  input.gpu_type = "H100";
+  input.gpus_available = 8;
+  for (const auto& dimension : task::BuildSearchSpace(task).dimensions)
+    input.assignment[dimension.name] = dimension.values.front();
+  const MappingOutcome mapped = MapCandidate(input);
+  EXPECT_FALSE(mapped.pruned()) << mapped.pruned_reason;
+  if (mapped.pruned()) return nullptr;
+
+  DeploySpec spec;
+  spec.task_name = task.task_name;
+  spec.experiment = task.task_name + "/1";
+  spec.image = EngineImage(runtime->image, task.runtime_image_tag);
+  spec.runtime = runtime;
+  spec.model = task.model.id_or_path;
+  spec.served_model_name =
+      task.benchmark.model_name.empty() ? task.model.id_or_path : task.benchmark.model_name;
+  spec.plan = *mapped.plan;
+  const KubeDeployer deployer(KubeDeployerOptionsForTask(task, "golden-owner"), std::make_unique<NoApi>());
+
+  Json objects = Json::array();
+  for (Json& object : deployer.ModelManifests(task.task_name)) objects.push_back(std::move(object));
+  for (Json& object : deployer.Manifests(spec)) objects.push_back(std::move(object));
+  BenchJobOptions bench;
+  bench.ns = deployer.options().ns;
+  bench.owner = "golden-owner";
+  bench.image = "registry.example.com/autotuner:latest";
+  BenchJobSpec job;
+  job.task_name = spec.task_name;
+  job.experiment = spec.experiment;
+  job.api_base = "http://" + KubeDeployer::ObjectName(spec) + "." + bench.ns +
+                 ".svc.cluster.local:" + std::to_string(deployer.options().port);
+  job.bench_args = BenchArgsForTask(task, spec.served_model_name);
+  objects.push_back(BenchJobManifest(bench, job));
+  return {{"example", "examples/" + example}, {"candidate", input.assignment}, {"objects", objects}};
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Compares with the golden file, or rewrites it when AUTOTUNER_UPDATE_GOLDEN is set.
+void ExpectGolden(const Json& rendered, const std::string& name) {
+  const std::filesystem::path path =
+      std::filesystem::path(AUTOTUNER_SOURCE_DIR) / "src/autotuner/deploy/testdata/golden" / name;
+  const std::string text = DumpJson(rendered, 2) + "\n";
+  if (const char* update = std::getenv("AUTOTUNER_UPDATE_GOLDEN"); update != nullptr && *update != '\0') {
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+    GTEST_SKIP() << "rewrote " << path;
+  }
+  ASSERT_TRUE(std::filesystem::exists(path)) << path << " is missing; see the top of this file";
+  EXPECT_EQ(ReadFile(path), text)
+      << "the manifests changed; if intended, regenerate the golden files (top of "
+         "kube_golden_test.cc) and review the diff";
+}
+
+const Json* FindKind(const Json& rendered, const std::string& kind) {
+  for (const auto& object : rendered["objects"]) {
+    if (object["kind"] == kind) return &object;
+  }
+  return nullptr;
+}
+
+TEST(KubeGoldenTest, OmeInferenceServiceCarriesTheTunedArguments) {
+  const Json rendered = Render("ome.yaml");
+  ASSERT_TRUE(rendered.is_object());
+  const Json* isvc = FindKind(rendered, "InferenceService");
+  ASSERT_NE(isvc, nullptr);
+  const Json& runner = (*isvc)["spec"]["engine"]["runner"];
+  // The candidate's values, not the runtime's defaults, are on the engine's command line.
+  EXPECT_THAT(DumpJson(runner["args"]), HasSubstr(R"("--gpu-memory-utilization","0.85")"));
+  EXPECT_THAT(DumpJson(runner["args"]), HasSubstr(R"("--max-num-seqs","128")"));
+  EXPECT_EQ(runner["args"][0], "serve");
+  EXPECT_EQ(runner["args"][1], "/mnt/models");  // weights from the PVC, not downloaded
+  EXPECT_EQ(runner["image"], "vllm/vllm-openai:v0.10.1");
+  EXPECT_EQ((*isvc)["spec"]["model"]["name"], "llama-3-1-8b-instruct");
+  EXPECT_EQ((*isvc)["spec"]["runtime"]["name"], "vllm-llama-3-1-8b-instruct");
+  const Json* job = FindKind(rendered, "Job");
+  ASSERT_NE(job, nullptr);
+  EXPECT_THAT(DumpJson((*job)["spec"]["template"]["spec"]["containers"][0]["args"]),
+              HasSubstr(R"("--api-base","http://at-ome-llama-8b-1.autotuner.svc.cluster.local:8080")"));
+  ExpectGolden(rendered, "ome.json");
+}
+
+TEST(KubeGoldenTest, PlainDeploymentCarriesTheTunedArguments) {
+  const Json rendered = Render("kubernetes.yaml");
+  ASSERT_TRUE(rendered.is_object());
+  const Json* deployment = FindKind(rendered, "Deployment");
+  ASSERT_NE(deployment, nullptr);
+  const Json& container = (*deployment)["spec"]["template"]["spec"]["containers"][0];
+  const std::string args = DumpJson(container["args"]);
+  EXPECT_THAT(args, HasSubstr(R"("--gpu-memory-utilization","0.9")"));
+  EXPECT_THAT(args, HasSubstr(R"("--max-num-seqs","256")"));
+  EXPECT_THAT(args, HasSubstr(R"("--tensor-parallel-size","2")"));
+  EXPECT_EQ(container["resources"]["limits"]["nvidia.com/gpu"], "2");
+  ASSERT_NE(FindKind(rendered, "Service"), nullptr);
+  const Json* job = FindKind(rendered, "Job");
+  ASSERT_NE(job, nullptr);
+  const std::string bench_args = DumpJson((*job)["spec"]["template"]["spec"]["containers"][0]["args"]);
+  EXPECT_THAT(bench_args,
+              HasSubstr(R"("--api-base","http://at-vllm-k8s-latency-1.autotuner.svc.cluster.local:8080")"));
+  EXPECT_THAT(bench_args, HasSubstr(R"("--num-concurrency","8","--num-concurrency","32")"));
+  ExpectGolden(rendered, "kubernetes.json");
+}
+
+}  // namespace
+}  // namespace autotuner::deploy
