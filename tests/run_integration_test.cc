@@ -15,12 +15,12 @@
 #include <thread>
 
 #include "autotuner/core/json.h"
-#include "autotuner/core/process.h"
 #include "autotuner/sim/launch_flags.h"
 #include "autotuner/sim/model_profile.h"
 #include "autotuner/sim/workload.h"
 #include "autotuner/store/store.h"
 #include "autotuner/task/runtime_catalog.h"
+#include "support/child_process.h"
 
 namespace autotuner {
 namespace {
@@ -31,62 +31,27 @@ using Clock = std::chrono::steady_clock;
 const std::string kBinDir = AUTOTUNER_BIN_DIR;
 const std::string kSourceDir = AUTOTUNER_SOURCE_DIR;
 
-// A running `autotuner` command whose output is collected as it arrives.
+// A running `autotuner` command with its own HOME (so its data directory is the test's).
 class Cli {
  public:
-  Cli(const fs::path& home, std::vector<std::string> args) {
-    ProcessOptions options;
-    options.argv = {kBinDir + "/autotuner"};
-    options.argv.insert(options.argv.end(), args.begin(), args.end());
-    options.env["HOME"] = home.string();
-    options.env["XDG_DATA_HOME"] = (home / "data").string();
-    auto process = Process::Spawn(options);
-    if (!process.ok()) throw std::runtime_error(process.error().message);
-    process_.emplace(std::move(*process));
-    reader_ = std::jthread([this](std::stop_token stop) {
-      (void)PumpLines(
-          process_->output_fd(),
-          [this](std::string_view line) {
-            std::lock_guard lock(mutex_);
-            output_ += std::string(line) + "\n";
-          },
-          [&stop] { return stop.stop_requested(); }, std::chrono::milliseconds(50));
-    });
-  }
-  ~Cli() {
-    if (!status_) process_->Stop(std::chrono::seconds(2));
-  }
+  Cli(const fs::path& home, std::vector<std::string> args)
+      : process_(Argv(std::move(args)),
+                 {{"HOME", home.string()}, {"XDG_DATA_HOME", (home / "data").string()}}) {}
 
-  std::string output() const {
-    std::lock_guard lock(mutex_);
-    return output_;
-  }
-  // Waits until the output contains `text`.
+  std::string output() const { return process_.output(); }
   bool WaitFor(const std::string& text, std::chrono::seconds timeout) {
-    const auto until = Clock::now() + timeout;
-    while (Clock::now() < until) {
-      if (output().find(text) != std::string::npos) return true;
-      if (process_->Poll()) return output().find(text) != std::string::npos;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    return process_.WaitFor(text, timeout);
   }
-  void Signal(int sig) { ::kill(process_->pid(), sig); }
+  void Signal(int sig) { process_.Signal(sig); }
   // The exit code (shell style), or -1 at the timeout.
-  int Wait(std::chrono::seconds timeout) {
-    status_ = process_->Wait(std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
-    if (!status_) return -1;
-    reader_.request_stop();
-    reader_.join();
-    return status_->AsShellCode();
-  }
+  int Wait(std::chrono::seconds timeout) { return process_.Wait(timeout).value_or(-1); }
 
  private:
-  std::optional<Process> process_;
-  mutable std::mutex mutex_;
-  std::string output_;
-  std::optional<ExitStatus> status_;
-  std::jthread reader_;
+  static std::vector<std::string> Argv(std::vector<std::string> args) {
+    args.insert(args.begin(), kBinDir + "/autotuner");
+    return args;
+  }
+  testing::ChildProcess process_;
 };
 
 // Pids of running simulators serving `model_name` (every test names its own).

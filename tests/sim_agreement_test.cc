@@ -27,13 +27,13 @@
 #include "autotuner/bench/load_generator.h"
 #include "autotuner/bench/metrics.h"
 #include "autotuner/bench/plan.h"
-#include "autotuner/core/process.h"
 #include "autotuner/sim/launch_flags.h"
 #include "autotuner/sim/model_profile.h"
 #include "autotuner/sim/workload.h"
 #include "autotuner/task/runtime_catalog.h"
 #include "autotuner/task/scenario.h"
 #include "autotuner/tokenizer/registry.h"
+#include "support/child_process.h"
 
 namespace autotuner {
 namespace {
@@ -48,60 +48,29 @@ constexpr double kTolerance = 0.05;
 // A running `autotuner-sim` on a free loopback port, stopped (SIGTERM) when destroyed.
 class SimServer {
  public:
-  explicit SimServer(const std::vector<std::string>& args) {
-    ProcessOptions options;
-    options.argv = {kBinDir + "/autotuner-sim"};
-    options.argv.insert(options.argv.end(), args.begin(), args.end());
-    for (const char* arg : {"--host", "127.0.0.1", "--port", "0", "--sim-startup-scale", "0.05"}) {
-      options.argv.push_back(arg);
-    }
-    auto process = Process::Spawn(options);
-    if (!process.ok()) throw std::runtime_error(process.error().message);
-    process_.emplace(std::move(*process));
-    reader_ = std::jthread([this](std::stop_token stop) {
-      (void)PumpLines(
-          process_->output_fd(),
-          [this](std::string_view line) {
-            std::lock_guard lock(mutex_);
-            output_ += std::string(line) + "\n";
-          },
-          [&stop] { return stop.stop_requested(); }, std::chrono::milliseconds(20));
-    });
+  explicit SimServer(const std::vector<std::string>& args) : process_(Argv(args)) {
     static const std::regex kReady(R"(autotuner-sim ready: listening on (http://[0-9.]+:[0-9]+))");
-    const auto until = Clock::now() + std::chrono::seconds(60);
-    while (Clock::now() < until && url_.empty()) {
-      std::smatch match;
-      const std::string text = output();
-      if (std::regex_search(text, match, kReady)) url_ = match[1];
-      if (url_.empty() && process_->Poll()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    process_.WaitFor("autotuner-sim ready", std::chrono::seconds(60));
+    std::smatch match;
+    const std::string text = process_.output();
+    if (std::regex_search(text, match, kReady)) url_ = match[1];
   }
-  ~SimServer() {
-    if (!status_) process_->Stop(std::chrono::seconds(5));
-  }
-  SimServer(const SimServer&) = delete;
-  SimServer& operator=(const SimServer&) = delete;
 
   const std::string& url() const { return url_; }  // empty: it never became ready
-  std::string output() const {
-    std::lock_guard lock(mutex_);
-    return output_;
-  }
+  std::string output() const { return process_.output(); }
   // The exit code once it has exited, or nothing.
-  std::optional<int> ExitCode(std::chrono::milliseconds timeout) {
-    if (!status_) status_ = process_->Wait(timeout);
-    if (!status_) return std::nullopt;
-    return status_->AsShellCode();
-  }
+  std::optional<int> ExitCode(std::chrono::milliseconds timeout) { return process_.Wait(timeout); }
 
  private:
-  std::optional<Process> process_;
-  mutable std::mutex mutex_;
-  std::string output_;
+  static std::vector<std::string> Argv(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {kBinDir + "/autotuner-sim"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    for (const char* arg : {"--host", "127.0.0.1", "--port", "0", "--sim-startup-scale", "0.05"})
+      argv.push_back(arg);
+    return argv;
+  }
+  testing::ChildProcess process_;
   std::string url_;
-  std::optional<ExitStatus> status_;
-  std::jthread reader_;
 };
 
 // GET `url` + `path` (plain HTTP/1.1); the body, or empty on any failure.
