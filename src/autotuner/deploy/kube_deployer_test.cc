@@ -380,6 +380,16 @@ TEST(KubeConfigTest, InClusterServiceAccount) {
   EXPECT_EQ(config->namespace_, "autotuner");
 }
 
+TEST(KubeDeployerTest, RuntimeImageTagReplacesTheDefaultImagesTag) {
+  EXPECT_EQ(EngineImage("vllm/vllm-openai:latest", "v0.10.1"), "vllm/vllm-openai:v0.10.1");
+  EXPECT_EQ(EngineImage("vllm/vllm-openai:latest", ""), "vllm/vllm-openai:latest");
+  EXPECT_EQ(EngineImage("localhost:5000/sglang", "v0.5.2"),
+            "localhost:5000/sglang:v0.5.2");  // a port is no tag
+  EXPECT_EQ(EngineImage("lmsysorg/sglang@sha256:0123abcd", "v0.5.2"), "lmsysorg/sglang:v0.5.2");
+  EXPECT_EQ(EngineImage("vllm/vllm-openai:latest", "registry.example.com/vllm:patched"),
+            "registry.example.com/vllm:patched");
+}
+
 TEST(KubeDeployerTest, NamesAndLabelsAreValidForKubernetes) {
   DeploySpec spec = Spec();
   spec.task_name = "A_Very.Long task name that goes on and on and on and on forever";
