@@ -1,15 +1,19 @@
 #pragma once
 
 // Benchmark landscapes for the optimizer: finite grids with a known optimum, each configuration's outcome
-// precomputed. Analytic test functions (on grids) and synthetic "engine-like" response surfaces with
-// categorical, ordinal, integer dimensions, out-of-memory regions and hard-SLO regions. The engine models
-// are plausible shapes, not measurements; simulator-produced landscapes replace them once the simulator's
-// virtual-time model exists.
+// precomputed. Analytic test functions (on grids), synthetic "engine-like" response surfaces with
+// categorical, ordinal, integer dimensions, out-of-memory regions and hard-SLO regions (plausible shapes,
+// not measurements), and response surfaces of the simulator's virtual-time model: sweeps of real SGLang
+// flags written by bench/sim_landscape_gen.cc to bench/data/sim-*.json, scored here as a study scores them.
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <numbers>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -228,10 +232,58 @@ inline double PolicyTpot(const Json& p) {
 }
 inline double PolicyTail(const Json& p) { return p == "random" ? 1.25 : p == "lpm" ? 1.05 : 1.0; }
 
+// A sweep file of sim_landscape_gen; the benchmark cannot run without its committed inputs, so a missing
+// or broken file ends the program.
+inline Json ReadSweep(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto parsed = ParseJson(text.str(), path);
+  if (!in || !parsed) {
+    std::fprintf(stderr, "cannot read %s%s\n", path.c_str(),
+                 parsed ? "" : (": " + parsed.error().message).c_str());
+    std::exit(1);
+  }
+  return *parsed;
+}
+
+// A simulator-swept landscape: every point's metrics scored against `slo` and `objective` exactly as a
+// study scores an experiment; points that failed to start (out of memory, ...) keep their reason.
+inline Landscape FromSweep(std::string name, std::string description, const Json& sweep, const task::Slo& slo,
+                           task::Objective objective) {
+  std::vector<task::Dimension> dims;
+  for (const auto& d : sweep.at("dimensions"))
+    dims.push_back(Choice(d.at("name").get<std::string>(), d.at("values").get<std::vector<Json>>()));
+  const auto names = sweep.at("metrics").get<std::vector<std::string>>();
+  const Json& points = sweep.at("points");
+  return Build(std::move(name), std::move(description), dims, [&](const Json& v) {
+    size_t index = 0, stride = 1;
+    for (const auto& d : dims) {
+      index +=
+          static_cast<size_t>(std::find(d.values.begin(), d.values.end(), v.at(d.name)) - d.values.begin()) *
+          stride;
+      stride *= d.values.size();
+    }
+    const Json& point = points.at(index);
+    if (point.is_string()) {
+      return Outcome::Infeasible(ParseInfeasibleReason(point.get<std::string>()).value());
+    }
+    Metrics m;
+    for (size_t i = 0; i < names.size(); ++i) m[names[i]] = point.at(i).get<double>();
+    const task::Objective objectives[] = {objective};
+    return ScoreOutcome(m, slo, objectives).value();
+  });
+}
+
 }  // namespace detail
 
-// The benchmark suite. Built once; the largest grid has 15625 configurations.
-inline std::vector<Landscape> MakeLandscapes() {
+#ifndef AUTOTUNER_BENCH_DATA_DIR
+#define AUTOTUNER_BENCH_DATA_DIR "bench/data"
+#endif
+
+// The benchmark suite. Built once; the largest grid has 15625 configurations. `data_dir` holds the
+// simulator sweeps.
+inline std::vector<Landscape> MakeLandscapes(const std::string& data_dir = AUTOTUNER_BENCH_DATA_DIR) {
   using namespace detail;
   std::vector<Landscape> out;
 
@@ -340,6 +392,46 @@ inline std::vector<Landscape> MakeLandscapes() {
                 c.concurrency = 160;
                 return EngineOutcome(c, slo, task::Objective::kMinimizeLatency);
               }));
+  }
+  // Simulator sweeps (bench/data/, regenerate with sim_landscape_gen). Llama-3.1-8B: tp 1 gives the most
+  // throughput per GPU but the longest latencies, tp 4 the shortest; mem-fraction-static 0.98 leaves no room
+  // for CUDA graphs (out of memory).
+  const Json llama8b = ReadSweep(data_dir + "/sim-sglang-llama8b.json");
+  const std::string llama8b_grid =
+      "tp · mem-fraction-static · max-running-requests · chunked-prefill-size · enable-mixed-chunk";
+  out.push_back(
+      FromSweep("sim-sglang-throughput",
+                "simulated SGLang, Llama-3.1-8B, 4 H100s, D(1024,256) c=256, maximise throughput per "
+                "GPU: " +
+                    llama8b_grid + ", OOM region",
+                llama8b, task::Slo{}, task::Objective::kMaximizeThroughput));
+  {
+    // A latency SLO the throughput optimum (tp 1, p90 e2e ~12 s) breaks: the best feasible configurations
+    // trade throughput for latency.
+    task::Slo slo;
+    slo.steepness = 0.1;
+    slo.ttft["mean"] = {1.5, 0.5, false, 0.5};
+    slo.latency["p90"] = {6.0, 2.0, true, 0.25};
+    out.push_back(FromSweep("sim-sglang-throughput-slo",
+                            "simulated SGLang, Llama-3.1-8B, 4 H100s, D(1024,256) c=256, maximise throughput "
+                            "per GPU under a hard p90 e2e SLO and a soft mean TTFT SLO: " +
+                                llama8b_grid,
+                            llama8b, slo, task::Objective::kMaximizeThroughput));
+  }
+  {
+    // Llama-3.1-70B fits two GPUs only with mem-fraction-static 0.85–0.93; hard p90 e2e and TTFT SLOs cut
+    // away the configurations whose running-request cap queues most of the load.
+    task::Slo slo;
+    slo.steepness = 0.1;
+    slo.latency["p90"] = {15.0, 1.0, true, 0.3};
+    slo.ttft["p90"] = {6.0, 1.0, true, 0.5};
+    out.push_back(FromSweep(
+        "sim-sglang-latency-slo",
+        "simulated SGLang, Llama-3.1-70B, 4 H100s, D(1024,256) c=64, minimise mean e2e latency under hard "
+        "p90 "
+        "e2e and TTFT SLOs: tp · mem-fraction-static · max-running-requests · chunked-prefill-size · "
+        "enable-mixed-chunk, OOM regions",
+        ReadSweep(data_dir + "/sim-sglang-llama70b.json"), slo, task::Objective::kMinimizeLatency));
   }
   return out;
 }

@@ -8,10 +8,15 @@ landscapes exported by `opt_landscapes_bench --export`, writes per-seed experime
 product never uses Python.
 
   /usr/bin/python3 bench/opt_tpe_baseline.py bench/data/opt_landscapes.json out.json [--seeds 20] [--cap 300]
+      [--only NAME,NAME...]
+
+--only runs the named landscapes and keeps the other entries of an existing output file (rerunning one
+landscape need not redo the rest).
 """
 
 import argparse
 import json
+import os
 import sys
 
 import optuna
@@ -63,11 +68,18 @@ def main():
     parser.add_argument("output")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--cap", type=int, default=300)
+    parser.add_argument("--only", default="", help="comma-separated landscape names")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with open(args.landscapes) as f:
         landscapes = json.load(f)["landscapes"]
     results = {}
+    if args.only:
+        only = set(args.only.split(","))
+        landscapes = [l for l in landscapes if l["name"] in only]
+        if os.path.exists(args.output):
+            with open(args.output) as f:
+                results = json.load(f)
     for landscape in landscapes:
         counts = [experiments_to_target(landscape, seed, args.cap) for seed in range(1, args.seeds + 1)]
         results[landscape["name"]] = {"cap": args.cap, "experiments": counts}
