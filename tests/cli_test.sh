@@ -94,6 +94,21 @@ expect_rc 2 "export with a bad format" "$bin" export nope --db "$tmp/empty.db" -
 expect_rc 2 "invalid task --json" "$bin" validate --json "$tmp/bad.yaml"
 expect_in "$tmp/out" '"path": "optimization.strategy"' "json errors carry paths"
 
+# run: bad input exits 2 with a message naming what is wrong, and stores nothing.
+expect_rc 2 "run without a task" "$bin" run --db "$tmp/run.db"
+expect_in "$tmp/err" "give a TASK_FILE or --resume" "run without a task says what to give"
+expect_rc 2 "run of a missing file" "$bin" run "$tmp/missing.yaml" --db "$tmp/run.db"
+expect_in "$tmp/err" "missing.yaml: cannot open" "missing file named"
+expect_rc 2 "run of an invalid task" "$bin" run "$tmp/bad.yaml" --db "$tmp/run.db"
+expect_in "$tmp/err" "optimization.strategy" "invalid task errors listed"
+expect_rc 2 "run --resume of an unknown task" "$bin" run --resume nope --db "$tmp/run.db"
+expect_in "$tmp/err" "no task named or numbered 'nope'" "unknown task for --resume"
+expect_rc 2 "run with a file and --resume" "$bin" run "$src/examples/quickstart.yaml" --resume x --db "$tmp/run.db"
+expect_rc 0 "nothing stored by bad runs" "$bin" tasks --json --db "$tmp/run.db"
+expect_in "$tmp/out" "[]" "no task stored by bad runs"
+expect_rc 0 "run --help" "$bin" run --help
+expect_in "$tmp/out" "--resume" "run --help shows --resume"
+
 if [ "$failures" -gt 0 ]; then
   echo "$failures failure(s)"
   exit 1
