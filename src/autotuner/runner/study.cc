@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -176,6 +177,14 @@ class Study {
     }
     gpu_pool_ = std::make_unique<deploy::GpuPool>(ids);
     Log(std::nullopt, "info", "GPU pool: " + std::to_string(ids.size()) + " GPU(s)");
+    const bool cluster_mode = task_.deployment_mode == task::DeploymentMode::kKubernetes ||
+                              task_.deployment_mode == task::DeploymentMode::kOme;
+    if (cluster_mode && std::getenv("KUBERNETES_SERVICE_HOST") == nullptr) {
+      // The load must never cross a port-forward; engines are reached by their cluster DNS names.
+      Log(std::nullopt, "warn",
+          "autotuner is not running inside the cluster: benchmarks reach engines by their cluster DNS names, "
+          "which resolve only in the cluster; run autotuner there (deploy/kubernetes/)");
+    }
 
     // A quantized checkpoint changes what the quantization settings may do (read once: it may read files).
     offline_quantization_ = deploy::DetectOfflineQuantization(task_.model.id_or_path);
@@ -498,7 +507,7 @@ class Study {
     deploy::DeploySpec spec;
     spec.task_name = task_name_;
     spec.experiment = task_name_ + "/" + std::to_string(slot.number);
-    spec.image = task_.runtime_image_tag.empty() ? runtime_->image : task_.runtime_image_tag;
+    spec.image = deploy::EngineImage(runtime_->image, task_.runtime_image_tag);
     spec.gpu_ids = gpus->ids();
     spec.runtime = runtime_;
     spec.model = task_.model.id_or_path;
@@ -762,17 +771,8 @@ DefaultDeployerFactory(const std::string& state_dir) {
       case task::DeploymentMode::kOme: {
         auto config = deploy::KubeConfig::Discover();
         if (!config.ok()) return std::move(config).error();
-        deploy::KubeDeployerOptions options;
-        options.mode = task.deployment_mode == task::DeploymentMode::kOme
-                           ? deploy::KubeDeployerOptions::Mode::kOme
-                           : deploy::KubeDeployerOptions::Mode::kKubernetes;
-        options.owner = owner;
-        if (!task.model.ns.empty()) options.ns = task.model.ns;
-        options.storage = task.storage;
-        options.base_model = task.clusterbasemodel_config;
-        options.serving_runtime = task.clusterservingruntime_config;
-        return std::unique_ptr<deploy::Deployer>(
-            std::make_unique<deploy::KubeDeployer>(options, deploy::MakeHttpsTransport(*config)));
+        return std::unique_ptr<deploy::Deployer>(std::make_unique<deploy::KubeDeployer>(
+            deploy::KubeDeployerOptionsForTask(task, owner), deploy::MakeHttpsTransport(*config)));
       }
     }
     return MakeError(ErrorCode::kUnsupported, "unknown deployment mode");
