@@ -441,7 +441,6 @@ TEST_F(StudyTest, ManagerStartsCancelsAndRefusesDoubleStarts) {
   EXPECT_EQ(store_->GetTask(other)->status, "cancelled");
 }
 
-
 TEST_F(StudyTest, BayesianStudiesAreWarmStartedByEarlierOnesOfTheSameSetup) {
   Json spec = BaseTask();
   spec["optimization"]["strategy"] = "bayesian";

@@ -393,6 +393,17 @@ class Server {
       if (!g.pending.empty()) {
         out.clear();
         std::swap(out, g.pending);
+        if (drop && g.finished) {
+          // The whole rest of the stream is already here (a slow writer fell behind the engine): keep the
+          // first half of its events, so the drop still comes mid-stream and never after [DONE].
+          std::vector<size_t> ends;
+          for (size_t at = out.find("\n\n"); at != std::string::npos; at = out.find("\n\n", at + 2)) {
+            ends.push_back(at + 2);
+          }
+          const size_t keep = ends.size() < 2 ? 0 : std::max<size_t>(ends.size() / 2, 1);
+          out.resize(keep == 0 ? 0 : ends[keep - 1]);
+          if (out.empty()) co_return false;
+        }
         const auto chunk = http::make_chunk(net::buffer(out));
         const auto [ec, n] = co_await net::async_write(stream, chunk, kAwait);
         if (ec) co_return false;
