@@ -4,6 +4,7 @@
 #include <string>
 
 #include "autotuner/core/result.h"
+#include "autotuner/runner/study.h"
 #include "autotuner/store/store.h"
 #include "autotuner/task/parse.h"
 
@@ -29,6 +30,11 @@ std::string DataDir();
 std::string DefaultWebRoot();
 // Simulated runtimes launch `autotuner-sim`: the copy built next to this binary goes first on PATH.
 void PreferSiblingBinaries();
+// What `run` and `serve` give their studies: the default deployers (engine records under DataDir()) and load
+// generator, over the given store, event bus and runtimes; `gpu_ids` as --gpus gives them.
+runner::RunnerEnvironment CliRunnerEnvironment(store::Store* store, runner::EventBus* events,
+                                               const task::RuntimeCatalog* catalog,
+                                               const std::string& gpu_ids);
 // A stored task by id (all digits) or name.
 Result<store::TaskRecord> FindTask(store::Store& s, const std::string& key);
 // Prints a task file's warnings, and its errors with file:line:column when it is invalid (then returns

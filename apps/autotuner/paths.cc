@@ -1,4 +1,4 @@
-// Where the CLI finds its data directory, the built web UI and the simulator binary.
+// Where the CLI finds its data directory, the built web UI and the simulator binary, and how its studies run.
 
 #include <cstdlib>
 #include <filesystem>
@@ -32,6 +32,19 @@ void PreferSiblingBinaries() {
   const char* path = std::getenv("PATH");
   const std::string value = self.parent_path().string() + (path != nullptr ? ":" + std::string(path) : "");
   ::setenv("PATH", value.c_str(), 1);
+}
+
+runner::RunnerEnvironment CliRunnerEnvironment(store::Store* store, runner::EventBus* events,
+                                               const task::RuntimeCatalog* catalog,
+                                               const std::string& gpu_ids) {
+  runner::RunnerEnvironment env;
+  env.store = store;
+  env.events = events;
+  env.catalog = catalog;
+  env.make_deployer = runner::DefaultDeployerFactory(DataDir());
+  env.make_load_generator = runner::DefaultLoadGeneratorFactory();
+  env.gpu_ids = gpu_ids;
+  return env;
 }
 
 }  // namespace autotuner::app

@@ -16,7 +16,6 @@
 #include <thread>
 
 #include "autotuner/core/json.h"
-#include "autotuner/deploy/mapping.h"
 #include "autotuner/deploy/offline_quant.h"
 #include "autotuner/runner/event_bus.h"
 #include "autotuner/runner/results.h"
@@ -255,21 +254,14 @@ class ProgressPrinter {
 
 // The best configuration as a command line: the engine's own command for simulated runtimes too.
 std::string BestCommandLine(const task::Task& task, const Json& parameters,
-                            const task::RuntimeDefinition& runtime) {
-  deploy::MappingInput input;
-  input.task = &task;
-  input.runtime = &runtime;
-  input.assignment = parameters;
-  input.gpu_type = task.hardware ? task.hardware->gpu_type : "";
-  input.offline_quantization = deploy::DetectOfflineQuantization(task.model.id_or_path);
-  const auto mapped = deploy::MapCandidate(input);
+                            const task::RuntimeDefinition& runtime,
+                            const std::optional<deploy::OfflineQuantization>& offline_quantization) {
+  const auto mapped = runner::MapTaskCandidate(task, runtime, parameters, offline_quantization);
   if (mapped.pruned()) return "";
-  const std::string served =
-      task.benchmark.model_name.empty() ? task.model.id_or_path : task.benchmark.model_name;
   std::string out;
-  for (const auto& arg :
-       deploy::BuildEngineArgv(runtime, task.model.id_or_path, served, *mapped.plan, "0.0.0.0", 8000,
-                               mapped.plan->config_file.empty() ? "" : "extra_options.yaml")) {
+  for (const auto& arg : deploy::BuildEngineArgv(
+           runtime, task.model.id_or_path, runner::ServedModelName(task), *mapped.plan, "0.0.0.0", 8000,
+           mapped.plan->config_file.empty() ? "" : "extra_options.yaml")) {
     if (!out.empty()) out += ' ';
     out += arg.find_first_of(" \"'$") == std::string::npos ? arg : "'" + arg + "'";
   }
@@ -383,13 +375,7 @@ int RunMain(const RunOptions& options) {
   }
 
   runner::EventBus bus;
-  runner::RunnerEnvironment env;
-  env.store = &store;
-  env.events = &bus;
-  env.catalog = &*catalog;
-  env.make_deployer = runner::DefaultDeployerFactory(DataDir());
-  env.make_load_generator = runner::DefaultLoadGeneratorFactory();
-  env.gpu_ids = options.gpus;
+  const runner::RunnerEnvironment env = CliRunnerEnvironment(&store, &bus, &*catalog, options.gpus);
 
   std::stop_source cancel;
   Result<runner::StudyResult> result = MakeError(ErrorCode::kInternal, "not run");
@@ -444,11 +430,13 @@ int RunMain(const RunOptions& options) {
               << DumpJson(best->parameters) << "\n";
     const task::RuntimeDefinition* runtime = catalog->Find(parsed.task->base_runtime);
     if (runtime != nullptr) {
-      std::cout << "Launch it with:\n  " << BestCommandLine(*parsed.task, best->parameters, *runtime) << "\n";
+      const auto offline = deploy::DetectOfflineQuantization(parsed.task->model.id_or_path);
+      std::cout << "Launch it with:\n  " << BestCommandLine(*parsed.task, best->parameters, *runtime, offline)
+                << "\n";
       if (runtime->simulated) {
         if (const auto* real = catalog->Find(runtime->engine); real != nullptr && !real->simulated) {
-          std::cout << "On the real engine:\n  " << BestCommandLine(*parsed.task, best->parameters, *real)
-                    << "\n";
+          std::cout << "On the real engine:\n  "
+                    << BestCommandLine(*parsed.task, best->parameters, *real, offline) << "\n";
         }
       }
     }

@@ -69,13 +69,7 @@ int Serve(ServeOptions options) {
   auto catalog = task::RuntimeCatalog::LoadDefault();
   if (!catalog.ok()) return Fail(catalog.error());
   runner::EventBus bus;
-  runner::RunnerEnvironment env;
-  env.store = store->get();
-  env.events = &bus;
-  env.catalog = &*catalog;
-  env.make_deployer = runner::DefaultDeployerFactory(DataDir());
-  env.make_load_generator = runner::DefaultLoadGeneratorFactory();
-  env.gpu_ids = options.gpus;
+  const runner::RunnerEnvironment env = CliRunnerEnvironment(store->get(), &bus, &*catalog, options.gpus);
   int exit_code = kExitSuccess;
   {
     runner::StudyManager manager(env);

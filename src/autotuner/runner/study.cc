@@ -221,6 +221,7 @@ class Study {
     if (!experiments.ok()) return std::move(experiments).error();
     for (auto& e : *experiments) {
       next_number_ = std::max(next_number_, e.number + 1);
+      Remember(e.number, e.id);
       if (!IsActive(e.status)) continue;
       const std::string message = "the study stopped while this experiment was " + e.status;
       store::ExperimentOutcome outcome;
@@ -387,13 +388,7 @@ class Study {
   }
 
   deploy::MappingOutcome Map(const Json& values) const {
-    deploy::MappingInput input;
-    input.task = &task_;
-    input.runtime = runtime_;
-    input.assignment = values;
-    input.gpu_type = task_.hardware ? task_.hardware->gpu_type : "";
-    input.offline_quantization = offline_quantization_;
-    return deploy::MapCandidate(input);
+    return MapTaskCandidate(task_, *runtime_, values, offline_quantization_);
   }
 
   // Stores the candidate as an experiment and starts it on its own thread; a candidate the engine or GPU
@@ -404,6 +399,7 @@ class Study {
     if (mapped.pruned()) {
       auto e = store_.CreateExperiment(task_id_, number, candidate.values, "pruned");
       if (!e.ok()) return std::move(e).error();
+      Remember(number, e->id);
       store::ExperimentOutcome outcome;
       outcome.status = "pruned";
       outcome.feasible = false;
@@ -419,6 +415,7 @@ class Study {
     }
     auto e = store_.CreateExperiment(task_id_, number, candidate.values, "pending");
     if (!e.ok()) return std::move(e).error();
+    Remember(number, e->id);
     PublishFinished(e->id, "experiment_created");
     Log(number, "info", ExperimentPrefix(number) + " Status: PENDING " + DumpJson(candidate.values));
     {
@@ -511,8 +508,7 @@ class Study {
     spec.gpu_ids = gpus->ids();
     spec.runtime = runtime_;
     spec.model = task_.model.id_or_path;
-    spec.served_model_name =
-        task_.benchmark.model_name.empty() ? task_.model.id_or_path : task_.benchmark.model_name;
+    spec.served_model_name = ServedModelName(task_);
     spec.plan = plan;
     const int64_t number = slot.number;
     spec.on_log_line = [this, number](std::string_view line) { Log(number, "engine", std::string(line)); };
@@ -683,7 +679,7 @@ class Study {
     std::optional<int64_t> experiment_id;
     if (number) {
       std::lock_guard lock(ids_mutex_);
-      experiment_id = ExperimentIdOf(*number);
+      if (auto it = ids_.find(*number); it != ids_.end()) experiment_id = it->second;
     }
     auto id = store_.AppendLog(task_id_, experiment_id, level, clean);
     if (!id.ok()) return;
@@ -695,14 +691,10 @@ class Study {
                     {"at", store::Now()}});
   }
 
-  // Experiment numbers → store ids, looked up once.
-  std::optional<int64_t> ExperimentIdOf(int64_t number) {
-    if (auto it = ids_.find(number); it != ids_.end()) return it->second;
-    auto experiments = store_.ListExperiments(task_id_);
-    if (!experiments.ok()) return std::nullopt;
-    for (const auto& e : *experiments) ids_[e.number] = e.id;
-    if (auto it = ids_.find(number); it != ids_.end()) return it->second;
-    return std::nullopt;
+  // Every experiment this study logs about was stored (or recovered) by it: its store id is known then.
+  void Remember(int64_t number, int64_t id) {
+    std::lock_guard lock(ids_mutex_);
+    ids_[number] = id;
   }
 
   void Publish(const std::string& type, Json data) {
@@ -736,6 +728,22 @@ class Study {
 };
 
 }  // namespace
+
+deploy::MappingOutcome MapTaskCandidate(
+    const task::Task& task, const task::RuntimeDefinition& runtime, const Json& assignment,
+    const std::optional<deploy::OfflineQuantization>& offline_quantization) {
+  deploy::MappingInput input;
+  input.task = &task;
+  input.runtime = &runtime;
+  input.assignment = assignment;
+  input.gpu_type = task.hardware ? task.hardware->gpu_type : "";
+  input.offline_quantization = offline_quantization;
+  return deploy::MapCandidate(input);
+}
+
+std::string ServedModelName(const task::Task& task) {
+  return task.benchmark.model_name.empty() ? task.model.id_or_path : task.benchmark.model_name;
+}
 
 std::string EngineOwner(const store::Store& store, int64_t task_id) {
   return store.InstanceId() + "-t" + std::to_string(task_id);

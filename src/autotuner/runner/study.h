@@ -21,6 +21,7 @@
 #include "autotuner/bench/load_generator.h"
 #include "autotuner/core/result.h"
 #include "autotuner/deploy/deployer.h"
+#include "autotuner/deploy/mapping.h"
 #include "autotuner/runner/event_bus.h"
 #include "autotuner/store/store.h"
 #include "autotuner/task/runtime_catalog.h"
@@ -67,6 +68,14 @@ struct StudyResult {
 // their engines removed, the optimizer restored from its checkpoint. Stop requests cancel: the running
 // experiments' engines are stopped and they and the task are marked `cancelled`.
 Result<StudyResult> RunStudy(const RunnerEnvironment& env, int64_t task_id, std::stop_token stop);
+
+// A candidate of `task` mapped onto `runtime` as a study maps it (the task's GPU type, the checkpoint's
+// offline quantization detected once by the caller).
+deploy::MappingOutcome MapTaskCandidate(
+    const task::Task& task, const task::RuntimeDefinition& runtime, const Json& assignment,
+    const std::optional<deploy::OfflineQuantization>& offline_quantization);
+// The name the engine serves the model under: benchmark.model_name, else the model id.
+std::string ServedModelName(const task::Task& task);
 
 // The owner label of the engines of one task (store instance id + task id), so cleaning up one task's
 // orphans never touches another's engines.
