@@ -43,6 +43,6 @@ client = run["stats"]["ttft"]["mean"]
 ct = run["stats"]["connect_time"]
 print(f"rep {sys.argv[6]}: {run['num_completed_requests']} ok / {run['num_error_requests']} errors; mean TTFT client "
       f"{client * 1e3:.2f} ms, engine {engine * 1e3:.2f} ms (n={c1 - c0}), difference {(client - engine) * 1e3:+.2f} ms; "
-      f"connect_time mean {ct['mean'] * 1e3:.2f} ms, max {ct['max'] * 1e3:.2f} ms (count {ct['count']})")
+      f"connect_time mean {ct['mean'] * 1e3:.2f} ms, max {ct['max'] * 1e3:.2f} ms")
 PY
 done
