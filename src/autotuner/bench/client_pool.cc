@@ -25,6 +25,9 @@ constexpr size_t kReadBufferSize = 256 * 1024;
 constexpr size_t kMaxBodyBytes = 16 * 1024 * 1024;  // a non-streaming response
 constexpr size_t kMaxErrorBodyBytes = 64 * 1024;    // an HTTP error's body: only its message is kept
 constexpr size_t kKeptBodyCapacity = 64 * 1024;     // larger body buffers are freed after their request
+// Connects in flight before a run: a burst of thousands overflows the server's listen queue, whose SYN
+// retries then take seconds.
+constexpr int64_t kMaxConnecting = 256;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -410,6 +413,10 @@ struct Shard {
   std::exception_ptr failure;
 };
 
+asio::awaitable<void> ConnectLane(Shard& shard, size_t first, size_t step) {
+  for (size_t p = first; p < shard.connections.size(); p += step) co_await shard.connections[p]->Preconnect();
+}
+
 }  // namespace
 
 struct ClientPool::Impl {
@@ -419,17 +426,18 @@ struct ClientPool::Impl {
   tcp::resolver::results_type endpoints;
   std::vector<std::unique_ptr<Shard>> shards;
 
-  // Spawns `body(shard, connection index)` for the first `count` connections, runs every shard on its own
-  // thread until they run out of work, calling `tick` meanwhile; aborts every stream when `stop` fires.
+  // Spawns `body(shard, position)` for the first `count` connections (connection c is shard c % threads's
+  // connection c / threads), runs every shard on its own thread until they run out of work, calling `tick`
+  // meanwhile; aborts every stream when `stop` fires.
   template <typename Body>
   bool RunAll(int64_t count, Body body, std::stop_token stop, const std::function<void()>& tick) {
     const auto num_threads = static_cast<int64_t>(shards.size());
     for (int64_t c = 0; c < count; ++c) {
       Shard& shard = *shards[static_cast<size_t>(c % num_threads)];
-      Connection& connection = *shard.connections[static_cast<size_t>(c / num_threads)];
-      asio::co_spawn(shard.io, body(shard, connection), [&shard](std::exception_ptr e) {
-        if (e && !shard.failure) shard.failure = e;
-      });
+      asio::co_spawn(shard.io, body(shard, static_cast<size_t>(c / num_threads)),
+                     [&shard](std::exception_ptr e) {
+                       if (e && !shard.failure) shard.failure = e;
+                     });
     }
     std::atomic<int64_t> running{num_threads};
     std::vector<std::jthread> threads;
@@ -473,7 +481,7 @@ ClientPool::ClientPool(const Target& target, const BenchSpec& spec, int64_t conn
 
 ClientPool::~ClientPool() = default;
 
-Result<std::vector<double>> ClientPool::Connect() {
+Result<std::vector<double>> ClientPool::Connect(std::stop_token stop, const std::function<void()>& tick) {
   {
     asio::io_context io;
     tcp::resolver resolver(io);
@@ -483,9 +491,13 @@ Result<std::vector<double>> ClientPool::Connect() {
       return MakeError(ErrorCode::kUnavailable, "cannot resolve " + impl_->target.host + ": " + ec.message());
     }
   }
+  // At most ~kMaxConnecting connects in flight, in lanes that each open every step-th connection of a shard.
+  const auto num_threads = static_cast<int64_t>(impl_->shards.size());
+  const int64_t lanes =
+      std::min(impl_->num_connections, num_threads * ((kMaxConnecting + num_threads - 1) / num_threads));
+  const auto step = static_cast<size_t>((lanes + num_threads - 1) / num_threads);
   impl_->RunAll(
-      impl_->num_connections, [](Shard&, Connection& connection) { return connection.Preconnect(); }, {},
-      nullptr);
+      lanes, [step](Shard& shard, size_t first) { return ConnectLane(shard, first, step); }, stop, tick);
   std::vector<double> times;
   for (auto& shard : impl_->shards) {
     times.insert(times.end(), shard->state.connect_times.begin(), shard->state.connect_times.end());
@@ -503,8 +515,10 @@ PhaseOutcome ClientPool::RunPhase(Phase& phase, std::stop_token stop, const std:
   PhaseOutcome outcome;
   outcome.stopped = impl_->RunAll(
       std::min(phase.workers, impl_->num_connections),
-      [&phase](Shard& shard, Connection& connection) { return Worker(shard.state, connection, phase); }, stop,
-      tick);
+      [&phase](Shard& shard, size_t position) {
+        return Worker(shard.state, *shard.connections[position], phase);
+      },
+      stop, tick);
   if (scraper) *samples = scraper->Finish();
   for (auto& shard : impl_->shards) {
     ThreadState& state = shard->state;

@@ -63,8 +63,9 @@ class ClientPool {
   ClientPool& operator=(const ClientPool&) = delete;
 
   // kUnavailable when the host does not resolve. A connection that fails to open is retried by its first
-  // request (which then fails as connect_failed). Returns the seconds each successful connect took.
-  Result<std::vector<double>> Connect();
+  // request (which then fails as connect_failed). Returns the seconds each successful connect took; `tick`
+  // as in RunPhase, and `stop` ends the connecting early.
+  Result<std::vector<double>> Connect(std::stop_token stop, const std::function<void()>& tick);
 
   // Runs `phase` to its end; `tick` is called on this thread about five times a second. With
   // `scrape_engine`, the engine's /metrics is sampled every `scrape_interval_s` into `samples`.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -119,6 +120,77 @@ Json RequestBody(const BenchSpec& spec, const RequestPlan& plan) {
   return body;
 }
 
+namespace {
+
+void ReportProgress(const ProgressCallback& progress, const BenchSpec& spec, size_t run_index, bool warmup,
+                    const Phase* phase) {
+  if (!progress) return;
+  Progress p;
+  p.run_index = run_index;
+  p.num_runs = spec.runs.size();
+  p.run = &spec.runs[run_index];
+  p.warming_up = warmup;
+  if (phase != nullptr) {
+    p.completed = phase->counters.completed.load();
+    p.errors = phase->counters.errors.load();
+    p.in_flight = phase->counters.in_flight.load();
+    p.output_tokens = phase->counters.output_tokens.load();
+    p.elapsed_s = std::chrono::duration<double>(Clock::now() - phase->start).count();
+  }
+  progress(p);
+}
+
+// One run: connections first, then the warm-up and measured phases on them. Nothing when stopped.
+Result<std::optional<RunResult>> RunOne(const BenchSpec& spec, const Target& target, size_t run_index,
+                                        const std::vector<PreparedRequest>& requests, std::stop_token stop,
+                                        const ProgressCallback& progress) {
+  const RunSpec& run = spec.runs[run_index];
+  const std::vector<double> arrivals = Arrivals(run, spec.seed + run_index);
+  const bool open_loop = run.load.request_rate > 0;
+  const int64_t workers = std::max<int64_t>(
+      1, open_loop && run.load.num_concurrency <= 0 ? kDefaultOpenLoopCap : run.load.num_concurrency);
+  const int64_t measured = open_loop
+                               ? std::min<int64_t>(run.max_requests, static_cast<int64_t>(arrivals.size()))
+                               : run.max_requests;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  ClientPool pool(target, spec, std::min(workers, std::max(measured, run.warmup_requests)),
+                  spec.num_threads > 0 ? spec.num_threads : static_cast<int64_t>(cores));
+  auto connect_times = pool.Connect(
+      stop, [&] { ReportProgress(progress, spec, run_index, run.warmup_requests > 0, nullptr); });
+  if (!connect_times.ok()) return std::move(connect_times).error();
+  if (stop.stop_requested()) return std::optional<RunResult>();
+  RunResult result;
+  for (const bool warmup : {true, false}) {
+    if (warmup && run.warmup_requests <= 0) continue;
+    Phase phase;
+    phase.requests = &requests;
+    phase.arrivals = warmup || !open_loop ? nullptr : &arrivals;
+    phase.total = warmup ? run.warmup_requests : measured;
+    phase.workers = std::min(workers, phase.total);
+    phase.start = Clock::now();
+    if (run.max_time_s > 0) {
+      phase.deadline = phase.start + ToDuration(run.max_time_s);
+      phase.stall_window = ToDuration(std::min(spec.request_timeout_s, run.max_time_s / 2));
+    }
+    std::vector<EngineSample> engine_samples;
+    PhaseOutcome outcome = pool.RunPhase(
+        phase, stop, [&] { ReportProgress(progress, spec, run_index, warmup, &phase); },
+        !warmup && spec.scrape_engine_metrics ? &engine_samples : nullptr);
+    if (outcome.stopped) return std::optional<RunResult>();
+    connect_times->insert(connect_times->end(), outcome.connect_times.begin(), outcome.connect_times.end());
+    if (warmup) continue;
+    result.requests = std::move(outcome.records);
+    std::sort(result.requests.begin(), result.requests.end(),
+              [](const RequestRecord& a, const RequestRecord& b) { return a.send_time < b.send_time; });
+    result.metrics = ComputeRunMetrics(run.load, result.requests, spec.thresholds, outcome.cancelled);
+    result.metrics.connect_time = ComputeStats(std::move(*connect_times));
+    result.engine_samples = std::move(engine_samples);
+  }
+  return std::optional<RunResult>(std::move(result));
+}
+
+}  // namespace
+
 Result<std::vector<RunResult>> HttpLoadGenerator::Run(const BenchSpec& spec, std::stop_token stop,
                                                       const ProgressCallback& progress) {
   auto target = ParseTarget(spec.api_base);
@@ -138,65 +210,13 @@ Result<std::vector<RunResult>> HttpLoadGenerator::Run(const BenchSpec& spec, std
       requests.push_back({RenderRequest(*target, path, DumpJson(RequestBody(spec, plan)), stream),
                           plan.input_tokens, plan.max_tokens});
     }
-    const std::vector<double> arrivals = Arrivals(run, spec.seed + run_index);
-    const bool open_loop = run.load.request_rate > 0;
-    const int64_t workers = std::max<int64_t>(
-        1, open_loop && run.load.num_concurrency <= 0 ? kDefaultOpenLoopCap : run.load.num_concurrency);
-    const int64_t measured = open_loop
-                                 ? std::min<int64_t>(run.max_requests, static_cast<int64_t>(arrivals.size()))
-                                 : run.max_requests;
-    // The pool's connections are opened before either phase's clock starts.
-    const int64_t connections = std::min(workers, std::max(measured, run.warmup_requests));
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    ClientPool pool(*target, spec, connections,
-                    spec.num_threads > 0 ? spec.num_threads : static_cast<int64_t>(cores));
-    auto connect_times = pool.Connect();
-    if (!connect_times.ok()) return std::move(connect_times).error();
-
-    RunResult result;
-    for (const bool warmup : {true, false}) {
-      if (warmup && run.warmup_requests <= 0) continue;
-      Phase phase;
-      phase.requests = &requests;
-      phase.arrivals = warmup || !open_loop ? nullptr : &arrivals;
-      phase.total = warmup ? run.warmup_requests : measured;
-      phase.workers = std::min(workers, phase.total);
-      phase.start = Clock::now();
-      if (run.max_time_s > 0) {
-        phase.deadline = phase.start + ToDuration(run.max_time_s);
-        phase.stall_window = ToDuration(std::min(spec.request_timeout_s, run.max_time_s / 2));
-      }
-      auto tick = [&] {
-        if (!progress) return;
-        Progress p;
-        p.run_index = run_index;
-        p.num_runs = spec.runs.size();
-        p.run = &run;
-        p.warming_up = warmup;
-        p.completed = phase.counters.completed.load();
-        p.errors = phase.counters.errors.load();
-        p.in_flight = phase.counters.in_flight.load();
-        p.output_tokens = phase.counters.output_tokens.load();
-        p.elapsed_s = std::chrono::duration<double>(Clock::now() - phase.start).count();
-        progress(p);
-      };
-      std::vector<EngineSample> engine_samples;
-      PhaseOutcome outcome =
-          pool.RunPhase(phase, stop, tick, !warmup && spec.scrape_engine_metrics ? &engine_samples : nullptr);
-      if (outcome.stopped) {
-        if (results.empty()) return MakeError(ErrorCode::kCancelled, "benchmark stopped");
-        return results;
-      }
-      connect_times->insert(connect_times->end(), outcome.connect_times.begin(), outcome.connect_times.end());
-      if (warmup) continue;
-      result.requests = std::move(outcome.records);
-      std::sort(result.requests.begin(), result.requests.end(),
-                [](const RequestRecord& a, const RequestRecord& b) { return a.send_time < b.send_time; });
-      result.metrics = ComputeRunMetrics(run.load, result.requests, spec.thresholds, outcome.cancelled);
-      result.metrics.connect_time = ComputeStats(std::move(*connect_times));
-      result.engine_samples = std::move(engine_samples);
+    auto result = RunOne(spec, *target, run_index, requests, stop, progress);
+    if (!result.ok()) return std::move(result).error();
+    if (!result->has_value()) {
+      if (results.empty()) return MakeError(ErrorCode::kCancelled, "benchmark stopped");
+      return results;
     }
-    results.push_back(std::move(result));
+    results.push_back(std::move(**result));
   }
   return results;
 }
