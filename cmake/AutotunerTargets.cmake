@@ -25,4 +25,11 @@ function(autotuner_add_tests)
     set_property(GLOBAL APPEND PROPERTY AUTOTUNER_TEST_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/${src})
   endforeach()
   set_property(GLOBAL APPEND PROPERTY AUTOTUNER_TEST_DEPS ${ARG_DEPS})
+  # The same tests as one area's own binary, built only on request (`--target autotuner_<area>_tests`): on a
+  # small shared machine a change to one area need not compile every area's tests. CTest runs the full binary.
+  get_filename_component(area ${CMAKE_CURRENT_SOURCE_DIR} NAME)
+  add_executable(autotuner_${area}_tests EXCLUDE_FROM_ALL ${ARG_SOURCES})
+  target_link_libraries(autotuner_${area}_tests PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_compile_definitions(autotuner_${area}_tests PRIVATE AUTOTUNER_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+  autotuner_target_options(autotuner_${area}_tests)
 endfunction()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every dependency autotuner needs (idempotent: only what is missing, one apt-get update), then
-# configures and builds the given CMake presets (default: release).
+# configures and builds the given CMake presets (default: only the release preset's `autotuner` and
+# `autotuner-sim`, all a first run needs; a named preset builds every target).
 #   scripts/setup.sh [release|debug]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,10 +52,16 @@ if [ ! -f web/dist/index.html ] || [ ! -f "$web_stamp" ] ||
   touch "$web_stamp"
 fi
 
+# Without arguments: only what the main job runs (the CLI and the simulator; the web bundle is above).
+# With presets (scripts/test.sh passes `debug`): every target of each, tests and benchmarks included.
 presets=("$@")
-[ ${#presets[@]} -gt 0 ] || presets=(release)
+targets=()
+if [ ${#presets[@]} -eq 0 ]; then
+  presets=(release)
+  targets=(--target autotuner autotuner-sim)
+fi
 for preset in "${presets[@]}"; do
-  echo "setup: building preset '$preset'"
+  echo "setup: building preset '$preset'${targets:+ (${targets[*]:1})}"
   cmake --preset "$preset" >/dev/null
-  cmake --build --preset "$preset"
+  cmake --build --preset "$preset" "${targets[@]}"
 done

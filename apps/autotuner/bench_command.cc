@@ -255,8 +255,8 @@ void RegisterBenchCommand(CLI::App& app, CommandContext& context) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--max-time-per-run", o->max_time_per_run,
                   "Seconds per run (0 = no limit); requests still in flight then are aborted and counted as "
-                  "cancelled, "
-                  "not as completed or errors")
+                  "cancelled, not as completed or errors, unless they received nothing for half the run "
+                  "(then a timeout: a stalled engine)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--max-requests-per-run", o->max_requests_per_run, "Counted requests per run")

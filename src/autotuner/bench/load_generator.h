@@ -68,10 +68,11 @@ struct Progress {
 };
 using ProgressCallback = std::function<void(const Progress&)>;
 
-// Deadline rule (documented for users): at a run's max_time no new request is sent and requests still in
-// flight are aborted; they are neither completed nor errors (reported as num_cancelled_requests), and the
-// run's duration ends at the last counted response. A stop request aborts the same way and returns the runs
-// finished so far with kCancelled when none finished.
+// Deadline rule (documented for users, docs/bench-metrics.md): at a run's max_time no new request is sent and
+// requests still in flight are aborted; they are neither completed nor errors (reported as
+// num_cancelled_requests) unless they received nothing for half the run (timeouts: a stalled engine), and
+// the run's duration ends at the last counted response. Connections are opened before the clock starts. A
+// stop request aborts the same way and returns the runs finished so far with kCancelled when none finished.
 class LoadGenerator {
  public:
   virtual ~LoadGenerator() = default;
@@ -79,8 +80,9 @@ class LoadGenerator {
                                              const ProgressCallback& progress) = 0;
 };
 
-// The streaming client: Asio/Beast, C++20 coroutines, one io_context per thread, one connection per
-// in-flight stream (kept alive between requests), request bytes rendered before the run.
+// The streaming client: Asio, C++20 coroutines, one io_context per thread, one connection per in-flight
+// stream (opened before the run, kept alive between requests), request bytes rendered before the run
+// (client_pool.h).
 class HttpLoadGenerator : public LoadGenerator {
  public:
   Result<std::vector<RunResult>> Run(const BenchSpec& spec, std::stop_token stop,

@@ -179,15 +179,77 @@ TEST_F(LoadGeneratorTest, TimeoutsAreErrorsAndTheDeadlineCancels) {
   ASSERT_TRUE(results.ok());
   EXPECT_EQ((*results)[0].metrics.error_codes_frequency.at("timeout"), 2);
 
-  spec.request_timeout_s = 60;
-  spec.runs[0].max_time_s = 0.3;
-  spec.runs[0].max_requests = 100;
+  // A stream still receiving tokens at the run's time limit is cancelled: neither completed nor an error.
+  TestServer slow(
+      [](const std::string&, const std::string&) { return Streamed(CompletionsSse(200, 200), 3, 20ms); });
+  spec = Spec(slow.url(), 2, 100, 200);
+  spec.runs[0].max_time_s = 0.5;
   const auto start = std::chrono::steady_clock::now();
   results = RunIt(spec);
   ASSERT_TRUE(results.ok());
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
-  EXPECT_EQ((*results)[0].metrics.num_requests, 0);  // in flight at the deadline: not counted
+  EXPECT_EQ((*results)[0].metrics.num_requests, 0);
   EXPECT_EQ((*results)[0].metrics.num_cancelled_requests, 2);
+}
+
+TEST_F(LoadGeneratorTest, ASilentEngineIsAnErrorNotCancelled) {
+  // Requests that received nothing for half the run when its time limit came are timeouts (issue 17: a
+  // stalled engine used to report error_rate 0).
+  TestServer server([](const std::string&, const std::string&) { return testing::Hang(); });
+  BenchSpec spec = Spec(server.url(), 2, 100);
+  spec.runs[0].max_time_s = 0.4;
+  auto results = RunIt(spec);
+  ASSERT_TRUE(results.ok());
+  const RunMetrics& m = (*results)[0].metrics;
+  EXPECT_EQ(m.num_cancelled_requests, 0);
+  EXPECT_EQ(m.error_codes_frequency.at("timeout"), 2);
+  EXPECT_DOUBLE_EQ(m.error_rate, 1.0);
+  EXPECT_NE((*results)[0].requests[0].error_message.find("stalled"), std::string::npos);
+}
+
+TEST_F(LoadGeneratorTest, OversizedResponsesAreCappedPerRequestErrors) {
+  std::atomic<int> n{0};
+  TestServer server([&](const std::string&, const std::string&) {
+    switch (n++ % 3) {
+      case 0:  // a 20 MB error body: only its start is kept
+        return testing::Whole(
+            JsonResponse(500, R"({"error":{"message":")" + std::string(20 << 20, 'x') + "\"}}"));
+      case 1:  // a 2 MB SSE line
+        return testing::Whole(SseHead() + Chunk("data: {\"a\":\"" + std::string(2 << 20, 'y')) + LastChunk());
+      default:  // a 2 MB `data:` run spread over lines
+        return testing::Whole(SseHead() + Chunk(std::string(40000, 'd').insert(0, "data: ") + "\n") +
+                              Chunk([] {
+                                std::string s;
+                                for (int i = 0; i < 60; ++i) s += "data: " + std::string(40000, 'd') + "\n";
+                                return s;
+                              }()) +
+                              LastChunk());
+    }
+  });
+  auto results = RunIt(Spec(server.url(), 1, 3));
+  ASSERT_TRUE(results.ok());
+  const RunResult& run = (*results)[0];
+  ASSERT_EQ(run.requests.size(), 3u);
+  EXPECT_EQ(run.requests[0].error, ErrorClass::kHttpStatus);
+  EXPECT_EQ(run.requests[0].error_code, 500);
+  EXPECT_LE(run.requests[0].error_message.size(), 300u);
+  EXPECT_EQ(run.requests[1].error, ErrorClass::kBrokenStream);
+  EXPECT_EQ(run.requests[1].error_message, "an SSE line over 1 MiB");
+  EXPECT_EQ(run.requests[2].error, ErrorClass::kBrokenStream);
+  EXPECT_EQ(run.requests[2].error_message, "an SSE event's data over 1 MiB");
+}
+
+TEST_F(LoadGeneratorTest, ConnectionsOpenBeforeTheRunAndAreReportedApart) {
+  TestServer server([](const std::string&, const std::string&) { return Streamed(CompletionsSse(3, 3), 9); });
+  auto results = RunIt(Spec(server.url(), 4, 12));
+  ASSERT_TRUE(results.ok());
+  const RunMetrics& m = (*results)[0].metrics;
+  EXPECT_EQ(m.num_completed_requests, 12);
+  EXPECT_EQ(m.connect_time.count, 4u);  // pooled to the concurrency, kept alive
+  EXPECT_GT(m.connect_time.max, 0);
+  EXPECT_EQ(RunMetricsToJson(m)["stats"]["connect_time"]["max"].get<double>(), m.connect_time.max);
+  // The first wave's clock starts after the connections are open: its first send is at ~0.
+  EXPECT_LT((*results)[0].requests[0].send_time, 0.05);
 }
 
 TEST_F(LoadGeneratorTest, WarmupRequestsAreSentButNotCounted) {

@@ -181,7 +181,8 @@ Json RunMetricsToJson(const RunMetrics& m) {
                        {"output_inference_speed", StatsToJson(m.output_inference_speed)},
                        {"num_input_tokens", StatsToJson(m.num_input_tokens)},
                        {"num_output_tokens", StatsToJson(m.num_output_tokens)},
-                       {"total_tokens", StatsToJson(m.total_tokens)}};
+                       {"total_tokens", StatsToJson(m.total_tokens)},
+                       {"connect_time", StatsToJson(m.connect_time)}};
   return json;
 }
 

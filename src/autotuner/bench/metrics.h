@@ -92,6 +92,9 @@ struct RunMetrics {
   double goodput = 0;                  // completed requests per second meeting the thresholds
   Stats ttft, tpot, e2e_latency, output_latency, output_inference_speed, num_input_tokens, num_output_tokens,
       total_tokens;
+  // Beyond genai-bench: seconds to open each TCP connection of the run (before its clock starts, or when a
+  // closed connection is reopened); not part of TTFT or e2e.
+  Stats connect_time;
 };
 
 // Metrics of one run from its counted requests (warm-up and cancelled requests already left out).

@@ -17,11 +17,15 @@ struct SseEvent {
 // Zero-copy in the common case: an event whose data line and terminating blank line arrive in one Feed is
 // handed out as a view into the caller's bytes; only the parts that span reads are copied (into buffers that
 // keep their capacity, so a long stream allocates nothing per event).
+// Every buffer is capped (kMaxEventBytes): past the cap the parser fails and ignores the rest of the stream.
 class SseParser {
  public:
+  static constexpr size_t kMaxEventBytes = 1024 * 1024;
+
   // Calls on_event(const SseEvent&) for each event completed by `bytes`.
   template <typename OnEvent>
   void Feed(std::string_view bytes, OnEvent&& on_event) {
+    if (failed_) return;
     const char* const p = bytes.data();
     const size_t n = bytes.size();
     size_t pos = 0;
@@ -35,12 +39,14 @@ class SseParser {
       size_t end = lf;
       if (const void* cr = std::memchr(p + pos, '\r', lf - pos)) end = static_cast<const char*>(cr) - p;
       if (end == n) {  // an unfinished line: keep it for the next read
+        if (!Fits(line_buf_.size() + (n - pos))) return;
         line_buf_.append(p + pos, n - pos);
         break;
       }
       std::string_view line(p + pos, end - pos);
       bool line_in_buf = false;
       if (!line_buf_.empty()) {
+        if (!Fits(line_buf_.size() + line.size())) return;
         line_buf_.append(line);
         line = line_buf_;
         line_in_buf = true;
@@ -54,6 +60,7 @@ class SseParser {
       }
       pos = end + 1;
       ProcessLine(line, line_in_buf, on_event);
+      if (failed_) return;
       line_buf_.clear();
     }
     // Data that points into `bytes` must survive until the blank line of a later read.
@@ -66,6 +73,10 @@ class SseParser {
 
   // Forgets any partial event (a new stream starts).
   void Reset();
+
+  // A line or an event's data went over kMaxEventBytes; error() says which.
+  bool failed() const { return failed_; }
+  const char* error() const { return error_; }
 
  private:
   static size_t FindLf(const char* p, size_t pos, size_t n) {
@@ -101,6 +112,12 @@ class SseParser {
   }
 
   void AddData(std::string_view value, bool value_in_line_buf);
+  bool Fits(size_t size, const char* what = "an SSE line over 1 MiB") {
+    if (size <= kMaxEventBytes) return true;
+    failed_ = true;
+    error_ = what;
+    return false;
+  }
 
   std::string line_buf_;  // a line split across reads
   std::string data_buf_;  // data that spans reads or lines
@@ -109,6 +126,8 @@ class SseParser {
   bool has_data_ = false;
   bool data_in_buf_ = false;
   bool skip_lf_ = false;  // the last read ended with CR: a leading LF belongs to it
+  bool failed_ = false;
+  const char* error_ = "";
 };
 
 }  // namespace autotuner::bench
