@@ -108,6 +108,8 @@ class TokenIndex {
   std::vector<Slot> slots_;
 };
 
+constexpr std::string_view kMetaspace = "\xE2\x96\x81";  // '▁'
+
 // Words longer than this are merged every time: long runs (whitespace, digits) rarely repeat exactly.
 constexpr size_t kMaxCachedWordBytes = 128;
 // The cache starts over when full, so memory stays bounded on endless distinct input.
@@ -127,6 +129,9 @@ struct BpeModel::Tables {
   std::vector<TokenId> char_ids;            // !byte_level: the token of each BMP character, -1 where none
   std::array<TokenId, 256> fallback_ids{};  // !byte_level: the <0xXX> tokens, -1 where none
   TokenId unk_id = -1;
+  // !byte_level: no token has a '▁' right after another character, so no merge crosses the start of a
+  // "▁word" and a long word (a SentencePiece line) can be merged piece by piece, through the cache.
+  bool split_at_metaspace = false;
   MergeTable merges{0};
   BpeOptions options;
   size_t size = 0;
@@ -154,9 +159,17 @@ Status BpeModel::IndexAlphabet(Tables& tables) {
     return {};
   }
   tables.char_ids.assign(0x10000, -1);
+  tables.split_at_metaspace = true;
   for (size_t id = 0; id < tables.bytes_of.size(); ++id) {
     const std::string& token = tables.bytes_of[id];
     if (!tables.is_token[id] || token.empty()) continue;
+    for (size_t at = token.find(kMetaspace, 1); at != std::string::npos;
+         at = token.find(kMetaspace, at + 1)) {
+      if (at < kMetaspace.size() ||
+          token.compare(at - kMetaspace.size(), kMetaspace.size(), kMetaspace) != 0) {
+        tables.split_at_metaspace = false;
+      }
+    }
     const Utf8Step step = StepUtf8(token, 0);
     if (step.valid && step.length == token.size() && step.code_point < 0x10000) {
       tables.char_ids[step.code_point] = static_cast<TokenId>(id);
@@ -232,6 +245,28 @@ Result<BpeModel> BpeModel::Create(std::vector<std::pair<std::string, TokenId>> v
   return BpeModel(std::move(tables));
 }
 
+namespace {
+
+// A long word of a SentencePiece vocabulary cut where no merge can cross (Tables::split_at_metaspace), each
+// piece encoded (and cached) on its own; false when it has no such cut.
+bool EncodeCutAtMetaspace(const BpeModel& model, std::string_view word, std::vector<TokenId>& out) {
+  // Cut before each '▁' that follows another character; false when there is no such place.
+  size_t start = 0;
+  for (size_t at = word.find(kMetaspace, 1); at != std::string_view::npos;
+       at = word.find(kMetaspace, at + kMetaspace.size())) {
+    if (at >= kMetaspace.size() && word.compare(at - kMetaspace.size(), kMetaspace.size(), kMetaspace) == 0) {
+      continue;
+    }
+    model.EncodeWord(word.substr(start, at - start), out);
+    start = at;
+  }
+  if (start == 0) return false;
+  model.EncodeWord(word.substr(start), out);
+  return true;
+}
+
+}  // namespace
+
 void BpeModel::InitialSymbols(std::string_view word, std::vector<TokenId>& out) const {
   const Tables& t = *tables_;
   if (t.options.byte_level) {
@@ -279,6 +314,7 @@ void BpeModel::EncodeWord(std::string_view word, std::vector<TokenId>& out) cons
     }
   }
   if (word.size() > kMaxCachedWordBytes) {
+    if (tables_->split_at_metaspace && EncodeCutAtMetaspace(*this, word, out)) return;
     Merge(word, out);
     return;
   }

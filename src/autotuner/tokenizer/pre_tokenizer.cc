@@ -77,6 +77,8 @@ void SplitByMatches(std::string_view piece, std::span<const MatchSpan> matches, 
 Result<PreTokenizer> PreTokenizer::Create(std::vector<PreTokenizerStep> steps) {
   PreTokenizer pre_tokenizer;
   for (PreTokenizerStep& config : steps) {
+    // A ByteLevel step that neither adds a space nor splits changes nothing (BPE reads the raw bytes).
+    if (config.kind == Kind::kByteLevel && !config.add_prefix_space && !config.use_regex) continue;
     Step step{std::move(config), {}};
     Result<Pattern> pattern = MakeError(ErrorCode::kInternal, "no pattern");
     switch (step.config.kind) {
@@ -171,6 +173,11 @@ void PreTokenizer::Split(std::string_view text, bool at_start, Scratch& scratch,
       }
     }
     std::swap(pieces, scratch.next);
+  }
+  if (words.empty()) {
+    std::swap(words, pieces);  // no copy (steps never make empty pieces)
+    if (!words.empty() && words.front().empty()) words.erase(words.begin());
+    return;
   }
   for (const std::string_view piece : pieces) {
     if (!piece.empty()) words.push_back(piece);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "autotuner/core/json.h"
 #include "autotuner/tokenizer/loader.h"
 #include "autotuner/tokenizer/test_support.h"
@@ -42,6 +44,23 @@ TEST(TokenizerSentencePiece, CharactersMergeAndFallBackToBytes) {
             "\xE2\x96\x81"
             "a");
   EXPECT_EQ(t.TokenToId("<0x0A>"), Byte(0x0A));
+}
+
+TEST(TokenizerSentencePiece, LongTextsAreCutOnlyWhereNoMergeCrosses) {
+  std::string text;
+  for (int i = 0; i < 50; ++i) text += "ab ";
+  // No token holds a '▁' after another character: a long line is merged word by word, with the same ids.
+  EXPECT_EQ(Load(test_support::SentencePieceJson()).Encode(text), [] {
+    Ids ids(50, kMetaAb);
+    ids.push_back(kMeta);
+    return ids;
+  }());
+  // "b▁" is a token (merged first): the line must be merged whole.
+  Json json = test_support::SentencePieceJson();
+  json["model"]["vocab"]["b\xE2\x96\x81"] = 270;
+  json["model"]["merges"].insert(json["model"]["merges"].begin(), Json::array({"b", "\xE2\x96\x81"}));
+  const Ids ids = Load(json).Encode(text);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), 270), 50) << DumpJson(Json(ids));
 }
 
 TEST(TokenizerSentencePiece, UnknownCharactersWithoutByteFallback) {

@@ -135,3 +135,10 @@ class Tokenizer {
 };
 
 }  // namespace autotuner::tokenizer
+
+// Loading (registry.h): LoadTokenizer(name_or_path) takes a shipped name (gpt2, llama3, llama3.1, gpt4o,
+// qwen2_5, qwen3, llama2, gemma3, deepseek_v3, gptoss), a tokenizer.json path, or a model directory with
+// tokenizer.json (+ tokenizer_config.json); LoadTokenizerFiles(path, name) loads files only (what a model
+// resolver calls with the directory it found). Both return Result<...> whose error names the file, the JSON
+// path and the unsupported component. Parsing a 33 MB file takes ~1 s: keep the tokenizer, it is
+// thread-safe. Prompts as engines count them: Encode(text, true), AddsBos(), TemplatePrefix().
