@@ -49,7 +49,7 @@ inline Json SentencePieceJson() {
   }
   int next = 259;
   for (const std::string& c : {meta, std::string("a"), std::string("b"), std::string("c"), std::string("H"),
-                              std::string("e"), std::string("y"), std::string("\xC3\xA9")}) {
+                               std::string("e"), std::string("y"), std::string("\xC3\xA9")}) {
     vocab[c] = next++;
   }
   vocab[meta + "a"] = 267;
