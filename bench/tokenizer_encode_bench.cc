@@ -1,5 +1,6 @@
-// Encoding speed of the exact tokenizers on English text, one thread. The text is the licence texts every
-// Debian system ships (/usr/share/common-licenses, ~290 KB of English prose).
+// Encoding speed of the exact tokenizers on English text, one thread (byte-level and SentencePiece-style).
+// The text is the licence texts every Debian system ships (/usr/share/common-licenses, ~290 KB of English
+// prose).
 //   build/release/bin/tokenizer_encode_bench
 // MB_per_s is 10^6 bytes of input per second.
 
@@ -80,6 +81,12 @@ void BM_Encode(benchmark::State& state, const std::string& name) {
 BENCHMARK_CAPTURE(BM_Encode, gpt2, std::string("gpt2"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Encode, llama3, std::string("llama3"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Encode, gpt4o, std::string("gpt4o"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Encode, qwen2_5, std::string("qwen2_5"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Encode, deepseek_v3, std::string("deepseek_v3"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Encode, gptoss, std::string("gptoss"))->Unit(benchmark::kMillisecond);
+// SentencePiece-style: a whole line is one BPE word (no pre-tokenizer split), so nothing is cached.
+BENCHMARK_CAPTURE(BM_Encode, llama2, std::string("llama2"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Encode, gemma3, std::string("gemma3"))->Unit(benchmark::kMillisecond);
 
 // First pass over the text with an empty word cache (a fresh tokenizer each iteration; loading is not timed).
 void BM_EncodeColdCache(benchmark::State& state, const std::string& name) {

@@ -11,7 +11,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev libboost1.81-dev nlohmann-json3-dev libsimdjson-dev
   libsqlitecpp-dev libsqlite3-dev libpq-dev
-  libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libpcre2-dev
+  libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libpcre2-dev libicu-dev
   libeigen3-dev libnlopt-cxx-dev
   podman runc postgresql
   chromium

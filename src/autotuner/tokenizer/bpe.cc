@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstdio>
 #include <functional>
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
+
+#include "autotuner/tokenizer/utf8.h"
 
 namespace autotuner::tokenizer {
 namespace {
@@ -105,6 +108,8 @@ class TokenIndex {
   std::vector<Slot> slots_;
 };
 
+constexpr std::string_view kMetaspace = "\xE2\x96\x81";  // '▁'
+
 // Words longer than this are merged every time: long runs (whitespace, digits) rarely repeat exactly.
 constexpr size_t kMaxCachedWordBytes = 128;
 // The cache starts over when full, so memory stays bounded on endless distinct input.
@@ -112,13 +117,23 @@ constexpr size_t kMaxCachedWords = size_t{1} << 17;
 
 }  // namespace
 
+bool TokenIdInRange(TokenId max_id, size_t token_count) {
+  return max_id <= kMaxTokenId && static_cast<size_t>(max_id) < std::max<size_t>(2 * token_count, 1024);
+}
+
 struct BpeModel::Tables {
   std::vector<std::string> bytes_of;  // by id; empty for ids that are not tokens
   std::vector<bool> is_token;
   TokenIndex index{0};
-  std::array<TokenId, 256> byte_ids{};
+  std::array<TokenId, 256> byte_ids{};      // byte_level: the token of each byte
+  std::vector<TokenId> char_ids;            // !byte_level: the token of each BMP character, -1 where none
+  std::array<TokenId, 256> fallback_ids{};  // !byte_level: the <0xXX> tokens, -1 where none
+  TokenId unk_id = -1;
+  // !byte_level: no token has a '▁' right after another character, so no merge crosses the start of a
+  // "▁word" and a long word (a SentencePiece line) can be merged piece by piece, through the cache.
+  bool split_at_metaspace = false;
   MergeTable merges{0};
-  bool ignore_merges = false;
+  BpeOptions options;
   size_t size = 0;
 
   std::optional<TokenId> Find(std::string_view bytes) const { return index.Find(bytes, bytes_of); }
@@ -129,6 +144,53 @@ struct BpeModel::WordCache {
   std::unordered_map<std::string, std::vector<TokenId>, StringHash, std::equal_to<>> words;
 };
 
+// Fills the tables that turn a word into its first symbols: bytes, or characters with their fallbacks.
+Status BpeModel::IndexAlphabet(Tables& tables) {
+  if (tables.options.byte_level) {
+    for (int b = 0; b < 256; ++b) {
+      const char byte = static_cast<char>(b);
+      const auto id = tables.Find(std::string_view(&byte, 1));
+      if (!id) {
+        return MakeError(ErrorCode::kUnsupported,
+                         "not a byte-level vocabulary: byte " + std::to_string(b) + " has no token");
+      }
+      tables.byte_ids[b] = *id;
+    }
+    return {};
+  }
+  tables.char_ids.assign(0x10000, -1);
+  tables.split_at_metaspace = true;
+  for (size_t id = 0; id < tables.bytes_of.size(); ++id) {
+    const std::string& token = tables.bytes_of[id];
+    if (!tables.is_token[id] || token.empty()) continue;
+    for (size_t at = token.find(kMetaspace, 1); at != std::string::npos;
+         at = token.find(kMetaspace, at + 1)) {
+      if (at < kMetaspace.size() ||
+          token.compare(at - kMetaspace.size(), kMetaspace.size(), kMetaspace) != 0) {
+        tables.split_at_metaspace = false;
+      }
+    }
+    const Utf8Step step = StepUtf8(token, 0);
+    if (step.valid && step.length == token.size() && step.code_point < 0x10000) {
+      tables.char_ids[step.code_point] = static_cast<TokenId>(id);
+    }
+  }
+  for (int b = 0; b < 256; ++b) {
+    char name[8];
+    std::snprintf(name, sizeof(name), "<0x%02X>", b);
+    tables.fallback_ids[b] = tables.Find(name).value_or(-1);
+  }
+  if (tables.options.unk_token) {
+    const auto unk = tables.Find(*tables.options.unk_token);
+    if (!unk) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "unk_token '" + *tables.options.unk_token + "' is not in the vocabulary");
+    }
+    tables.unk_id = *unk;
+  }
+  return {};
+}
+
 BpeModel::BpeModel(std::unique_ptr<Tables> tables)
     : tables_(std::move(tables)), cache_(std::make_unique<WordCache>()) {}
 BpeModel::BpeModel(BpeModel&&) noexcept = default;
@@ -137,13 +199,19 @@ BpeModel::~BpeModel() = default;
 
 Result<BpeModel> BpeModel::Create(std::vector<std::pair<std::string, TokenId>> vocab,
                                   const std::vector<std::pair<std::string, std::string>>& merges,
-                                  bool ignore_merges) {
+                                  const BpeOptions& options) {
   auto tables = std::make_unique<Tables>();
-  tables->ignore_merges = ignore_merges;
+  tables->options = options;
   TokenId max_id = -1;
   for (const auto& [bytes, id] : vocab) {
     if (id < 0) return MakeError(ErrorCode::kInvalidArgument, "negative token id " + std::to_string(id));
     max_id = std::max(max_id, id);
+  }
+  if (max_id >= 0 && !TokenIdInRange(max_id, vocab.size())) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "token id " + std::to_string(max_id) + " is out of range for a vocabulary of " +
+                         std::to_string(vocab.size()) + " tokens (ids must be below " +
+                         std::to_string(kMaxTokenId + 1) + " and twice the number of tokens)");
   }
   tables->bytes_of.resize(static_cast<size_t>(max_id + 1));
   tables->is_token.resize(static_cast<size_t>(max_id + 1));
@@ -160,15 +228,7 @@ Result<BpeModel> BpeModel::Create(std::vector<std::pair<std::string, TokenId>> v
     }
   }
   tables->size = vocab.size();
-  for (int b = 0; b < 256; ++b) {
-    const char byte = static_cast<char>(b);
-    const auto id = tables->Find(std::string_view(&byte, 1));
-    if (!id) {
-      return MakeError(ErrorCode::kUnsupported,
-                       "not a byte-level vocabulary: byte " + std::to_string(b) + " has no token");
-    }
-    tables->byte_ids[b] = *id;
-  }
+  if (Status status = IndexAlphabet(*tables); !status.ok()) return std::move(status).error();
   tables->merges = MergeTable(merges.size());
   std::string joined;
   for (size_t rank = 0; rank < merges.size(); ++rank) {
@@ -185,18 +245,76 @@ Result<BpeModel> BpeModel::Create(std::vector<std::pair<std::string, TokenId>> v
   return BpeModel(std::move(tables));
 }
 
+namespace {
+
+// A long word of a SentencePiece vocabulary cut where no merge can cross (Tables::split_at_metaspace), each
+// piece encoded (and cached) on its own; false when it has no such cut.
+bool EncodeCutAtMetaspace(const BpeModel& model, std::string_view word, std::vector<TokenId>& out) {
+  // Cut before each '▁' that follows another character; false when there is no such place.
+  size_t start = 0;
+  for (size_t at = word.find(kMetaspace, 1); at != std::string_view::npos;
+       at = word.find(kMetaspace, at + kMetaspace.size())) {
+    if (at >= kMetaspace.size() && word.compare(at - kMetaspace.size(), kMetaspace.size(), kMetaspace) == 0) {
+      continue;
+    }
+    model.EncodeWord(word.substr(start, at - start), out);
+    start = at;
+  }
+  if (start == 0) return false;
+  model.EncodeWord(word.substr(start), out);
+  return true;
+}
+
+}  // namespace
+
+void BpeModel::InitialSymbols(std::string_view word, std::vector<TokenId>& out) const {
+  const Tables& t = *tables_;
+  if (t.options.byte_level) {
+    for (const char c : word) out.push_back(t.byte_ids[static_cast<uint8_t>(c)]);
+    return;
+  }
+  bool previous_unknown = false;
+  for (size_t i = 0; i < word.size();) {
+    const Utf8Step step = StepUtf8(word, i);
+    const std::string_view character = word.substr(i, step.length);
+    i += step.length;
+    TokenId id = -1;
+    if (step.valid && step.code_point < 0x10000) {
+      id = t.char_ids[step.code_point];
+    } else if (const auto found = t.Find(character)) {
+      id = *found;
+    }
+    if (id >= 0) {
+      out.push_back(id);
+      previous_unknown = false;
+      continue;
+    }
+    if (t.options.byte_fallback && std::all_of(character.begin(), character.end(), [&](char c) {
+          return t.fallback_ids[static_cast<uint8_t>(c)] >= 0;
+        })) {
+      for (const char c : character) out.push_back(t.fallback_ids[static_cast<uint8_t>(c)]);
+      previous_unknown = false;
+      continue;
+    }
+    // Without an unk token an unknown character has no id and is dropped.
+    if (t.unk_id >= 0 && !(t.options.fuse_unk && previous_unknown)) out.push_back(t.unk_id);
+    previous_unknown = true;
+  }
+}
+
 void BpeModel::EncodeWord(std::string_view word, std::vector<TokenId>& out) const {
-  if (word.size() == 1) {
+  if (word.size() == 1 && tables_->options.byte_level) {
     out.push_back(tables_->byte_ids[static_cast<uint8_t>(word[0])]);
     return;
   }
-  if (tables_->ignore_merges) {
+  if (tables_->options.ignore_merges) {
     if (const auto id = tables_->Find(word)) {
       out.push_back(*id);
       return;
     }
   }
   if (word.size() > kMaxCachedWordBytes) {
+    if (tables_->split_at_metaspace && EncodeCutAtMetaspace(*this, word, out)) return;
     Merge(word, out);
     return;
   }
@@ -234,13 +352,14 @@ void BpeModel::Merge(std::string_view word, std::vector<TokenId>& out) const {
   };
   thread_local std::vector<Symbol> symbols;
   thread_local std::vector<Candidate> heap;
-  const int32_t n = static_cast<int32_t>(word.size());
+  thread_local std::vector<TokenId> initial;
+  initial.clear();
+  InitialSymbols(word, initial);
+  const auto n = static_cast<int32_t>(initial.size());
+  if (n == 0) return;
   symbols.clear();
   heap.clear();
-  for (int32_t i = 0; i < n; ++i) {
-    symbols.push_back(
-        {tables_->byte_ids[static_cast<uint8_t>(word[i])], i - 1, i + 1 < n ? i + 1 : -1, true});
-  }
+  for (int32_t i = 0; i < n; ++i) symbols.push_back({initial[i], i - 1, i + 1 < n ? i + 1 : -1, true});
   const auto consider = [&](int32_t pos) {
     const int32_t next = symbols[pos].next;
     if (next < 0) return;
@@ -275,5 +394,7 @@ const std::string* BpeModel::Bytes(TokenId id) const {
 }
 
 size_t BpeModel::size() const { return tables_->size; }
+
+bool BpeModel::byte_level() const { return tables_->options.byte_level; }
 
 }  // namespace autotuner::tokenizer

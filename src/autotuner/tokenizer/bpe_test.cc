@@ -14,8 +14,14 @@ using test_support::AddMerge;
 using test_support::ByteDefinition;
 using Ids = std::vector<TokenId>;
 
+BpeOptions Options(bool ignore_merges) {
+  BpeOptions options;
+  options.ignore_merges = ignore_merges;
+  return options;
+}
+
 BpeModel Model(const TokenizerDefinition& d, bool ignore_merges = false) {
-  auto model = BpeModel::Create(d.vocab, d.merges, ignore_merges);
+  auto model = BpeModel::Create(d.vocab, d.merges, Options(ignore_merges));
   if (!model.ok()) throw std::runtime_error(model.error().message);
   return std::move(model).value();
 }
@@ -109,23 +115,23 @@ TEST(TokenizerBpe, CachedResultsMatchAcrossThreads) {
 TEST(TokenizerBpe, RejectsVocabulariesItCannotEncodeWith) {
   TokenizerDefinition missing_byte = ByteDefinition();
   missing_byte.vocab.erase(missing_byte.vocab.begin() + 200);
-  auto model = BpeModel::Create(missing_byte.vocab, {}, false);
+  auto model = BpeModel::Create(missing_byte.vocab, {}, {});
   ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.error().code, ErrorCode::kUnsupported);
 
   TokenizerDefinition bad_merge = ByteDefinition();
   bad_merge.merges.emplace_back("a", "b");  // "ab" is not a token
-  model = BpeModel::Create(bad_merge.vocab, bad_merge.merges, false);
+  model = BpeModel::Create(bad_merge.vocab, bad_merge.merges, {});
   ASSERT_FALSE(model.ok());
   EXPECT_EQ(model.error().code, ErrorCode::kInvalidArgument);
 
   TokenizerDefinition twice = ByteDefinition();
   twice.vocab.emplace_back("ab", 'a');
-  EXPECT_FALSE(BpeModel::Create(twice.vocab, {}, false).ok());
+  EXPECT_FALSE(BpeModel::Create(twice.vocab, {}, {}).ok());
 
   TokenizerDefinition same_bytes = ByteDefinition();
   same_bytes.vocab.emplace_back("a", 300);
-  EXPECT_FALSE(BpeModel::Create(same_bytes.vocab, {}, false).ok());
+  EXPECT_FALSE(BpeModel::Create(same_bytes.vocab, {}, {}).ok());
 }
 
 TEST(TokenizerBpe, LooksUpTokens) {

@@ -1,183 +1,33 @@
 #include "autotuner/tokenizer/loader.h"
 
-#include <simdjson.h>
-
 #include <optional>
 #include <string>
 
 #include "autotuner/tokenizer/byte_level.h"
+#include "autotuner/tokenizer/json_reader.h"
 
 namespace autotuner::tokenizer {
 namespace {
 
-using simdjson::dom::array;
-using simdjson::dom::element;
-using simdjson::dom::object;
+using internal::array;
+using internal::element;
+using internal::object;
+using internal::Reader;
+using internal::TypeOf;
 
-// Reads one tokenizer file's JSON; every error names the file and the JSON path it concerns.
-class Reader {
- public:
-  explicit Reader(std::string_view source) : source_(source) {}
-
-  Error Fail(ErrorCode code, std::string_view path, std::string_view what) const {
-    return MakeError(code, std::string(source_) + ": " + std::string(path) + ": " + std::string(what),
-                     {{"source", source_}, {"path", path}});
-  }
-  Error Unsupported(std::string_view path, std::string_view what) const {
-    return Fail(ErrorCode::kUnsupported, path, what);
-  }
-  Error Invalid(std::string_view path, std::string_view what) const {
-    return Fail(ErrorCode::kInvalidArgument, path, what);
-  }
-
-  Result<element> Parse(std::string_view json) {
-    padded_ = simdjson::padded_string(json.data(), json.size());
-    element root;
-    if (const auto error = parser_.parse(padded_).get(root); error) {
-      return MakeError(ErrorCode::kParse,
-                       std::string(source_) + ": not valid JSON: " + simdjson::error_message(error),
-                       {{"source", source_}});
-    }
-    return root;
-  }
-
-  // The member `key` of an object; nothing when it is absent or null.
-  static std::optional<element> Member(element object_element, std::string_view key) {
-    element value;
-    if (object_element[key].get(value) != simdjson::SUCCESS || value.is_null()) return std::nullopt;
-    return value;
-  }
-
-  Result<std::string_view> String(element value, std::string_view path) const {
-    std::string_view s;
-    if (value.get_string().get(s) != simdjson::SUCCESS) return Invalid(path, "expected a string");
-    return s;
-  }
-  Result<std::string_view> StringMember(element object_element, std::string_view key,
-                                        std::string_view path) const {
-    const auto value = Member(object_element, key);
-    if (!value) return Invalid(path, "missing string '" + std::string(key) + "'");
-    return String(*value, std::string(path) + "." + std::string(key));
-  }
-  Result<bool> BoolMember(element object_element, std::string_view key, bool fallback,
-                          std::string_view path) const {
-    const auto value = Member(object_element, key);
-    if (!value) return fallback;
-    bool b = false;
-    if (value->get_bool().get(b) != simdjson::SUCCESS) {
-      return Invalid(std::string(path) + "." + std::string(key), "expected true or false");
-    }
-    return b;
-  }
-  Result<TokenId> Id(element value, std::string_view path) const {
-    int64_t id = 0;
-    if (value.get_int64().get(id) != simdjson::SUCCESS || id < 0 || id > INT32_MAX) {
-      return Invalid(path, "expected a token id (a non-negative integer)");
-    }
-    return static_cast<TokenId>(id);
-  }
-
- private:
-  std::string_view source_;
-  simdjson::dom::parser parser_;
-  simdjson::padded_string padded_;
-};
-
-// `lhs = value of expr`, or return its error.
-#define TOKENIZER_CONCAT_INNER(a, b) a##b
-#define TOKENIZER_CONCAT(a, b) TOKENIZER_CONCAT_INNER(a, b)
-#define ASSIGN_OR_RETURN(lhs, expr) ASSIGN_OR_RETURN_IMPL(TOKENIZER_CONCAT(result_, __LINE__), lhs, expr)
-#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)   \
-  auto tmp = (expr);                            \
-  if (!tmp.ok()) return std::move(tmp).error(); \
-  lhs = std::move(tmp).value()
-
-Result<std::string> TypeOf(const Reader& reader, element component, std::string_view path) {
-  const auto type = reader.StringMember(component, "type", path);
-  if (!type.ok()) return type.error();
-  return std::string(*type);
-}
-
-Status ParseNormalizer(const Reader& reader, element root) {
-  const auto normalizer = Reader::Member(root, "normalizer");
-  if (!normalizer) return {};
-  std::string type;
-  ASSIGN_OR_RETURN(type, TypeOf(reader, *normalizer, "normalizer"));
-  array list;
-  // An empty Sequence does nothing (DeepSeek ships one); any real normalization is not implemented.
-  if (type == "Sequence" && (*normalizer)["normalizers"].get_array().get(list) == simdjson::SUCCESS &&
-      list.size() == 0) {
-    return {};
-  }
-  return reader.Unsupported("normalizer", "normalizer " + type + " is not supported");
-}
-
-Result<SplitBehavior> ParseBehavior(const Reader& reader, std::string_view name, std::string_view path) {
-  if (name == "Isolated") return SplitBehavior::kIsolated;
-  if (name == "Removed") return SplitBehavior::kRemoved;
-  if (name == "MergedWithPrevious") return SplitBehavior::kMergedWithPrevious;
-  if (name == "MergedWithNext") return SplitBehavior::kMergedWithNext;
-  if (name == "Contiguous") return SplitBehavior::kContiguous;
-  return reader.Unsupported(path, "unknown split behavior " + std::string(name));
-}
-
-// Appends the pre-tokenizer (flattening Sequences) to `definition`; `byte_level_seen` tracks the ByteLevel
-// step, which must come last because the BPE works on the raw bytes it would map.
-Status ParsePreTokenizer(const Reader& reader, element component, const std::string& path,
-                         TokenizerDefinition& definition, bool& byte_level_seen) {
-  std::string type;
-  ASSIGN_OR_RETURN(type, TypeOf(reader, component, path));
-  if (byte_level_seen) return reader.Unsupported(path, type + " after the ByteLevel pre-tokenizer");
-  if (type == "Sequence") {
-    array list;
-    if (component["pretokenizers"].get_array().get(list) != simdjson::SUCCESS) {
-      return reader.Invalid(path, "Sequence needs a list 'pretokenizers'");
-    }
-    size_t i = 0;
-    for (const element item : list) {
-      const Status status = ParsePreTokenizer(
-          reader, item, path + ".pretokenizers[" + std::to_string(i++) + "]", definition, byte_level_seen);
-      if (!status.ok()) return status;
-    }
-    return {};
-  }
-  if (type == "Split") {
-    SplitRule rule;
-    const auto pattern = Reader::Member(component, "pattern");
-    if (!pattern) return reader.Invalid(path, "Split needs a 'pattern'");
-    if (const auto regex = Reader::Member(*pattern, "Regex")) {
-      std::string_view s;
-      ASSIGN_OR_RETURN(s, reader.String(*regex, path + ".pattern.Regex"));
-      rule.pattern = s;
-    } else if (const auto literal = Reader::Member(*pattern, "String")) {
-      std::string_view s;
-      ASSIGN_OR_RETURN(s, reader.String(*literal, path + ".pattern.String"));
-      rule.pattern = s;
-      rule.literal = true;
-    } else {
-      return reader.Invalid(path + ".pattern", "expected {\"Regex\": ...} or {\"String\": ...}");
-    }
-    std::string_view behavior;
-    ASSIGN_OR_RETURN(behavior, reader.StringMember(component, "behavior", path));
-    ASSIGN_OR_RETURN(rule.behavior, ParseBehavior(reader, behavior, path + ".behavior"));
-    ASSIGN_OR_RETURN(rule.invert, reader.BoolMember(component, "invert", false, path));
-    definition.splits.push_back(std::move(rule));
-    return {};
-  }
-  if (type == "ByteLevel") {
-    byte_level_seen = true;
-    ASSIGN_OR_RETURN(definition.add_prefix_space,
-                     reader.BoolMember(component, "add_prefix_space", true, path));
-    ASSIGN_OR_RETURN(definition.byte_level_regex, reader.BoolMember(component, "use_regex", true, path));
-    return {};
-  }
-  return reader.Unsupported(path, "pre-tokenizer " + type + " is not supported");
-}
+// Bounds on what one file may hold (real ones: ~262k tokens, ~515k merges, ~6k added tokens).
+constexpr size_t kMaxVocabEntries = size_t{kMaxTokenId} + 1;
+constexpr size_t kMaxMerges = size_t{1} << 23;
+constexpr size_t kMaxAddedTokens = size_t{1} << 20;
+constexpr size_t kMaxTokenBytes = size_t{1} << 16;
 
 // Reads the raw bytes of a vocabulary spelling; a spelling outside the byte-level alphabet is only allowed
 // for an added token (which is matched as text, never built by merges) and then yields nothing.
-Result<std::optional<std::string>> VocabBytes(const Reader& reader, std::string_view token,
+// A vocabulary that is not byte-level keeps its spellings as they are.
+Result<std::optional<std::string>> VocabBytes(const Reader& reader, std::string_view token, bool byte_level,
                                               const std::vector<AddedToken>& added, std::string_view path) {
+  if (token.size() > kMaxTokenBytes) return reader.Invalid(path, "a token longer than 64 KiB");
+  if (!byte_level) return std::optional<std::string>(std::string(token));
   if (auto bytes = ByteLevelToBytes(token)) return std::optional<std::string>(std::move(*bytes));
   for (const AddedToken& a : added) {
     if (a.content == token) return std::optional<std::string>();
@@ -190,14 +40,14 @@ Status ParseModel(const Reader& reader, element root, TokenizerDefinition& defin
   if (!model) return reader.Invalid("model", "missing");
   if (const auto type = Reader::Member(*model, "type")) {
     std::string_view name;
-    ASSIGN_OR_RETURN(name, reader.String(*type, "model.type"));
+    TOKENIZER_ASSIGN_OR_RETURN(name, reader.String(*type, "model.type"));
     if (name != "BPE")
       return reader.Unsupported("model.type", "model " + std::string(name) + " is not supported");
   }
   for (const std::string_view key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
     if (const auto affix = Reader::Member(*model, key)) {
       std::string_view s;
-      ASSIGN_OR_RETURN(s, reader.String(*affix, "model." + std::string(key)));
+      TOKENIZER_ASSIGN_OR_RETURN(s, reader.String(*affix, "model." + std::string(key)));
       if (!s.empty())
         return reader.Unsupported("model." + std::string(key), "sub-word affixes are not supported");
     }
@@ -208,18 +58,30 @@ Status ParseModel(const Reader& reader, element root, TokenizerDefinition& defin
       return reader.Unsupported("model.dropout", "BPE dropout (random merges) is not supported");
     }
   }
-  ASSIGN_OR_RETURN(definition.ignore_merges, reader.BoolMember(*model, "ignore_merges", false, "model"));
+  BpeOptions& options = definition.model;
+  TOKENIZER_ASSIGN_OR_RETURN(options.ignore_merges,
+                             reader.BoolMember(*model, "ignore_merges", false, "model"));
+  TOKENIZER_ASSIGN_OR_RETURN(options.byte_fallback,
+                             reader.BoolMember(*model, "byte_fallback", false, "model"));
+  TOKENIZER_ASSIGN_OR_RETURN(options.fuse_unk, reader.BoolMember(*model, "fuse_unk", false, "model"));
+  if (const auto unk = Reader::Member(*model, "unk_token")) {
+    std::string_view s;
+    TOKENIZER_ASSIGN_OR_RETURN(s, reader.String(*unk, "model.unk_token"));
+    options.unk_token = std::string(s);
+  }
 
   object vocab;
   if ((*model)["vocab"].get_object().get(vocab) != simdjson::SUCCESS) {
     return reader.Invalid("model.vocab", "expected an object of token → id");
   }
+  if (vocab.size() > kMaxVocabEntries) return reader.Invalid("model.vocab", "more than 4194304 tokens");
   definition.vocab.reserve(vocab.size());
   for (const auto field : vocab) {
     TokenId id = 0;
-    ASSIGN_OR_RETURN(id, reader.Id(field.value, "model.vocab"));
+    TOKENIZER_ASSIGN_OR_RETURN(id, reader.Id(field.value, "model.vocab"));
     std::optional<std::string> bytes;
-    ASSIGN_OR_RETURN(bytes, VocabBytes(reader, field.key, definition.added_tokens, "model.vocab"));
+    TOKENIZER_ASSIGN_OR_RETURN(
+        bytes, VocabBytes(reader, field.key, options.byte_level, definition.added_tokens, "model.vocab"));
     if (bytes) definition.vocab.emplace_back(std::move(*bytes), id);
   }
 
@@ -227,6 +89,7 @@ Status ParseModel(const Reader& reader, element root, TokenizerDefinition& defin
   if ((*model)["merges"].get_array().get(merges) != simdjson::SUCCESS) {
     return reader.Invalid("model.merges", "expected a list of merges");
   }
+  if (merges.size() > kMaxMerges) return reader.Invalid("model.merges", "more than 8388608 merges");
   definition.merges.reserve(merges.size());
   size_t index = 0;
   for (const element merge : merges) {
@@ -243,10 +106,14 @@ Status ParseModel(const Reader& reader, element root, TokenizerDefinition& defin
       left = text.substr(0, space);
       right = text.substr(space + 1);
     } else if (merge.get_array().get(pair) == simdjson::SUCCESS && pair.size() == 2) {
-      ASSIGN_OR_RETURN(left, reader.String(pair.at(0).value_unsafe(), path));
-      ASSIGN_OR_RETURN(right, reader.String(pair.at(1).value_unsafe(), path));
+      TOKENIZER_ASSIGN_OR_RETURN(left, reader.String(pair.at(0).value_unsafe(), path));
+      TOKENIZER_ASSIGN_OR_RETURN(right, reader.String(pair.at(1).value_unsafe(), path));
     } else {
       return reader.Invalid(path, "expected \"a b\" or [\"a\", \"b\"]");
+    }
+    if (!options.byte_level) {
+      definition.merges.emplace_back(std::string(left), std::string(right));
+      continue;
     }
     auto l = ByteLevelToBytes(left), r = ByteLevelToBytes(right);
     if (!l || !r) return reader.Unsupported(path, "merge of tokens not spelt in byte-level characters");
@@ -261,19 +128,23 @@ Status ParseAddedTokens(const Reader& reader, element root, TokenizerDefinition&
   array tokens;
   if (list->get_array().get(tokens) != simdjson::SUCCESS)
     return reader.Invalid("added_tokens", "expected a list");
+  if (tokens.size() > kMaxAddedTokens) return reader.Invalid("added_tokens", "more than 1048576 tokens");
   size_t index = 0;
   for (const element item : tokens) {
     const std::string path = "added_tokens[" + std::to_string(index++) + "]";
     AddedToken token;
     const auto id = Reader::Member(item, "id");
     if (!id) return reader.Invalid(path, "missing 'id'");
-    ASSIGN_OR_RETURN(token.id, reader.Id(*id, path + ".id"));
+    TOKENIZER_ASSIGN_OR_RETURN(token.id, reader.Id(*id, path + ".id"));
     std::string_view content;
-    ASSIGN_OR_RETURN(content, reader.StringMember(item, "content", path));
+    TOKENIZER_ASSIGN_OR_RETURN(content, reader.StringMember(item, "content", path));
+    if (content.size() > kMaxTokenBytes) return reader.Invalid(path, "a token longer than 64 KiB");
     token.content = content;
-    ASSIGN_OR_RETURN(token.special, reader.BoolMember(item, "special", false, path));
-    ASSIGN_OR_RETURN(token.lstrip, reader.BoolMember(item, "lstrip", false, path));
-    ASSIGN_OR_RETURN(token.rstrip, reader.BoolMember(item, "rstrip", false, path));
+    TOKENIZER_ASSIGN_OR_RETURN(token.normalized, reader.BoolMember(item, "normalized", false, path));
+    TOKENIZER_ASSIGN_OR_RETURN(token.single_word, reader.BoolMember(item, "single_word", false, path));
+    TOKENIZER_ASSIGN_OR_RETURN(token.special, reader.BoolMember(item, "special", false, path));
+    TOKENIZER_ASSIGN_OR_RETURN(token.lstrip, reader.BoolMember(item, "lstrip", false, path));
+    TOKENIZER_ASSIGN_OR_RETURN(token.rstrip, reader.BoolMember(item, "rstrip", false, path));
     definition.added_tokens.push_back(std::move(token));
   }
   return {};
@@ -297,7 +168,7 @@ Status ParseTemplate(const Reader& reader, element processor, const std::string&
     const auto special = Reader::Member(item, "SpecialToken");
     if (!special) return reader.Invalid(item_path, "expected {\"SpecialToken\": ...} or {\"Sequence\": ...}");
     std::string_view name;
-    ASSIGN_OR_RETURN(name, reader.StringMember(*special, "id", item_path + ".SpecialToken"));
+    TOKENIZER_ASSIGN_OR_RETURN(name, reader.StringMember(*special, "id", item_path + ".SpecialToken"));
     array ids;
     element entry;
     if (processor["special_tokens"][name].get(entry) != simdjson::SUCCESS ||
@@ -306,7 +177,7 @@ Status ParseTemplate(const Reader& reader, element processor, const std::string&
     }
     for (const element id_value : ids) {
       TokenId id = 0;
-      ASSIGN_OR_RETURN(id, reader.Id(id_value, path + ".special_tokens"));
+      TOKENIZER_ASSIGN_OR_RETURN(id, reader.Id(id_value, path + ".special_tokens"));
       (sequence_seen ? definition.template_suffix : definition.template_prefix).push_back(id);
     }
   }
@@ -314,12 +185,32 @@ Status ParseTemplate(const Reader& reader, element processor, const std::string&
   return {};
 }
 
+// Roberta/Bert processing: [cls] text [sep].
+Status ParseClsSep(const Reader& reader, element processor, const std::string& path,
+                   TokenizerDefinition& definition) {
+  for (const std::string_view key : {"cls", "sep"}) {
+    array pair;
+    element id;
+    if (processor[key].get_array().get(pair) != simdjson::SUCCESS || pair.size() != 2 ||
+        pair.at(1).get(id) != simdjson::SUCCESS) {
+      return reader.Invalid(path + "." + std::string(key), "expected [token, id]");
+    }
+    TokenId value = 0;
+    TOKENIZER_ASSIGN_OR_RETURN(value, reader.Id(id, path + "." + std::string(key)));
+    (key == "cls" ? definition.template_prefix : definition.template_suffix).push_back(value);
+  }
+  return {};
+}
+
 Status ParsePostProcessor(const Reader& reader, element processor, const std::string& path,
                           TokenizerDefinition& definition) {
   std::string type;
-  ASSIGN_OR_RETURN(type, TypeOf(reader, processor, path));
+  TOKENIZER_ASSIGN_OR_RETURN(type, TypeOf(reader, processor, path));
   if (type == "ByteLevel") return {};  // adjusts offsets only
   if (type == "TemplateProcessing") return ParseTemplate(reader, processor, path, definition);
+  if (type == "RobertaProcessing" || type == "BertProcessing") {
+    return ParseClsSep(reader, processor, path, definition);
+  }
   if (type == "Sequence") {
     array list;
     if (processor["processors"].get_array().get(list) != simdjson::SUCCESS) {
@@ -336,13 +227,27 @@ Status ParsePostProcessor(const Reader& reader, element processor, const std::st
   return reader.Unsupported(path, "post-processor " + type + " is not supported");
 }
 
-Status ParseDecoder(const Reader& reader, element root) {
-  const auto decoder = Reader::Member(root, "decoder");
-  if (!decoder)
-    return reader.Unsupported("decoder", "a tokenizer without the ByteLevel decoder is not supported");
-  std::string type;
-  ASSIGN_OR_RETURN(type, TypeOf(reader, *decoder, "decoder"));
-  if (type != "ByteLevel") return reader.Unsupported("decoder", "decoder " + type + " is not supported");
+// The ByteLevel pre-tokenizer decides how the vocabulary is spelt, so it is read before the model.
+Status ParsePipeline(const Reader& reader, element root, TokenizerDefinition& definition) {
+  if (const auto normalizer = Reader::Member(root, "normalizer")) {
+    if (Status s = internal::ParseNormalizer(reader, *normalizer, "normalizer", definition.normalizers);
+        !s.ok()) {
+      return s;
+    }
+  }
+  bool byte_level = false;
+  if (const auto pre = Reader::Member(root, "pre_tokenizer")) {
+    if (Status s =
+            internal::ParsePreTokenizer(reader, *pre, "pre_tokenizer", definition.pre_tokenizers, byte_level);
+        !s.ok()) {
+      return s;
+    }
+  }
+  definition.model.byte_level = byte_level;
+  definition.decoders.clear();
+  if (const auto decoder = Reader::Member(root, "decoder")) {
+    return internal::ParseDecoder(reader, *decoder, "decoder", definition.decoders);
+  }
   return {};
 }
 
@@ -351,28 +256,18 @@ Status ParseDecoder(const Reader& reader, element root) {
 Result<TokenizerDefinition> ParseHfTokenizerJson(std::string_view json, std::string_view source) {
   Reader reader(source);
   element root;
-  ASSIGN_OR_RETURN(root, reader.Parse(json));
+  TOKENIZER_ASSIGN_OR_RETURN(root, reader.Parse(json));
   if (!root.is_object()) return reader.Invalid("(root)", "expected an object");
   TokenizerDefinition definition;
-  if (Status s = ParseNormalizer(reader, root); !s.ok()) return std::move(s).error();
-  // Added tokens first: the vocabulary may spell them outside the byte-level alphabet.
+  if (Status s = ParsePipeline(reader, root, definition); !s.ok()) return std::move(s).error();
+  // Added tokens before the model: a byte-level vocabulary may spell them outside its alphabet.
   if (Status s = ParseAddedTokens(reader, root, definition); !s.ok()) return std::move(s).error();
   if (Status s = ParseModel(reader, root, definition); !s.ok()) return std::move(s).error();
-  bool byte_level_seen = false;
-  if (const auto pre = Reader::Member(root, "pre_tokenizer")) {
-    if (Status s = ParsePreTokenizer(reader, *pre, "pre_tokenizer", definition, byte_level_seen); !s.ok()) {
-      return std::move(s).error();
-    }
-  }
-  if (!byte_level_seen) {
-    return reader.Unsupported("pre_tokenizer", "not a byte-level tokenizer (no ByteLevel pre-tokenizer)");
-  }
   if (const auto post = Reader::Member(root, "post_processor")) {
     if (Status s = ParsePostProcessor(reader, *post, "post_processor", definition); !s.ok()) {
       return std::move(s).error();
     }
   }
-  if (Status s = ParseDecoder(reader, root); !s.ok()) return std::move(s).error();
   return definition;
 }
 
@@ -381,15 +276,17 @@ Result<TokenizerDefinition> ParseGpt2Files(std::string_view encoder_json, std::s
   const std::string encoder_source = std::string(source) + "/encoder.json";
   Reader reader(encoder_source);
   element root;
-  ASSIGN_OR_RETURN(root, reader.Parse(encoder_json));
+  TOKENIZER_ASSIGN_OR_RETURN(root, reader.Parse(encoder_json));
   object encoder;
   if (root.get_object().get(encoder) != simdjson::SUCCESS)
     return reader.Invalid("(root)", "expected token → id");
   TokenizerDefinition definition;
-  definition.byte_level_regex = true;
+  PreTokenizerStep byte_level;
+  byte_level.kind = PreTokenizerStep::Kind::kByteLevel;
+  definition.pre_tokenizers.push_back(byte_level);
   for (const auto field : encoder) {
     TokenId id = 0;
-    ASSIGN_OR_RETURN(id, reader.Id(field.value, field.key));
+    TOKENIZER_ASSIGN_OR_RETURN(id, reader.Id(field.value, field.key));
     auto bytes = ByteLevelToBytes(field.key);
     if (!bytes) return reader.Unsupported(field.key, "token is not spelt in byte-level characters");
     definition.vocab.emplace_back(std::move(*bytes), id);
@@ -419,10 +316,5 @@ Result<TokenizerDefinition> ParseGpt2Files(std::string_view encoder_json, std::s
   }
   return definition;
 }
-
-#undef ASSIGN_OR_RETURN_IMPL
-#undef ASSIGN_OR_RETURN
-#undef TOKENIZER_CONCAT
-#undef TOKENIZER_CONCAT_INNER
 
 }  // namespace autotuner::tokenizer

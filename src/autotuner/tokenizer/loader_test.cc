@@ -56,8 +56,10 @@ Result<TokenizerDefinition> Parse(const Json& json) {
 TEST(TokenizerLoader, ReadsEveryPartOfATokenizerJson) {
   auto definition = Parse(SmallTokenizerJson());
   ASSERT_TRUE(definition.ok()) << definition.error().message;
-  EXPECT_EQ(definition->splits.size(), 1u);
-  EXPECT_FALSE(definition->byte_level_regex);
+  ASSERT_EQ(definition->pre_tokenizers.size(), 2u);
+  EXPECT_EQ(definition->pre_tokenizers[0].kind, PreTokenizerStep::Kind::kSplit);
+  EXPECT_FALSE(definition->pre_tokenizers[1].use_regex);
+  EXPECT_TRUE(definition->model.byte_level);
   EXPECT_EQ(definition->template_prefix, (Ids{258}));
   EXPECT_TRUE(definition->template_suffix.empty());
   ASSERT_EQ(definition->added_tokens.size(), 2u);
@@ -70,35 +72,37 @@ TEST(TokenizerLoader, ReadsEveryPartOfATokenizerJson) {
 
 TEST(TokenizerLoader, NamesWhatItDoesNotSupport) {
   Json json = SmallTokenizerJson();
-  json["normalizer"] = {{"type", "NFC"}};
+  json["normalizer"] = {{"type", "Sequence"}, {"normalizers", Json::array({{{"type", "Precompiled"}}})}};
   auto result = Parse(json);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, ErrorCode::kUnsupported);
-  EXPECT_NE(result.error().message.find("NFC"), std::string::npos);
+  EXPECT_NE(result.error().message.find("normalizer.normalizers[0]: normalizer Precompiled"),
+            std::string::npos)
+      << result.error().message;
   EXPECT_NE(result.error().message.find("small.json"), std::string::npos);
 
   json = SmallTokenizerJson();
-  json["pre_tokenizer"] = {{"type", "Metaspace"}};
+  json["pre_tokenizer"] = {{"type", "UnicodeScripts"}};
   result = Parse(json);
   ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.error().message.find("Metaspace"), std::string::npos);
+  EXPECT_NE(result.error().message.find("UnicodeScripts"), std::string::npos);
 
   json = SmallTokenizerJson();
-  json["pre_tokenizer"]["pretokenizers"].erase(1);
+  json["pre_tokenizer"]["pretokenizers"].push_back({{"type", "Digits"}});
   result = Parse(json);
   ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.error().message.find("not a byte-level tokenizer"), std::string::npos);
+  EXPECT_NE(result.error().message.find("after the ByteLevel pre-tokenizer"), std::string::npos);
 
   json = SmallTokenizerJson();
   json["model"]["type"] = "WordPiece";
   EXPECT_EQ(Parse(json).error().code, ErrorCode::kUnsupported);
 
   json = SmallTokenizerJson();
-  json["decoder"] = {{"type", "Metaspace"}};
+  json["decoder"] = {{"type", "WordPiece"}};
   EXPECT_EQ(Parse(json).error().code, ErrorCode::kUnsupported);
 
   json = SmallTokenizerJson();
-  json["post_processor"] = {{"type", "BertProcessing"}};
+  json["post_processor"] = {{"type", "Whisper"}};
   EXPECT_EQ(Parse(json).error().code, ErrorCode::kUnsupported);
 }
 
@@ -131,7 +135,8 @@ TEST(TokenizerLoader, ReadsGpt2EncoderAndMerges) {
       "#version: 0.2\n" + BytesToByteLevel(" ") + " t\n" + BytesToByteLevel(" t") + " h\n";
   auto definition = ParseGpt2Files(DumpJson(encoder), merges, "gpt2dir");
   ASSERT_TRUE(definition.ok()) << definition.error().message;
-  EXPECT_TRUE(definition->byte_level_regex);
+  ASSERT_EQ(definition->pre_tokenizers.size(), 1u);
+  EXPECT_TRUE(definition->pre_tokenizers[0].use_regex);
   const Tokenizer t = test_support::Build(std::move(definition).value());
   EXPECT_EQ(t.Encode("a the"), (Ids{'a', 257, 'e'}));
   EXPECT_EQ(t.Encode("<|endoftext|>", true), (Ids{258}));

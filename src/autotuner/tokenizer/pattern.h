@@ -32,6 +32,10 @@ class Pattern {
   static Result<Pattern> Compile(std::string_view hf_regex);
   // Matches `text` literally (a Split pre-tokenizer's {"String": ...} pattern).
   static Result<Pattern> Literal(std::string_view text);
+  // A PCRE2 pattern as it is (the built-in pre-tokenizers' own patterns).
+  static Result<Pattern> CompilePcre2Pattern(std::string_view pcre2_pattern) {
+    return CompilePcre2(std::string(pcre2_pattern), pcre2_pattern);
+  }
 
   Pattern(Pattern&&) noexcept;
   Pattern& operator=(Pattern&&) noexcept;

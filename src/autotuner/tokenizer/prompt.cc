@@ -69,7 +69,14 @@ Result<PromptSynthesizer> PromptSynthesizer::Create(std::shared_ptr<const Tokeni
   PromptSynthesizer s(std::move(tokenizer), options);
   s.template_cost_ = s.Count("");
   const EncodeOptions plain;
-  const auto cost = [&](const std::string& text) { return s.tokenizer_->Encode(text, plain).size(); };
+  // A piece's tokens after a word, not on its own: SentencePiece tokenizers put a '▁' before each text, which
+  // would count once per piece.
+  const std::string context = "Yes";
+  const size_t context_cost = s.tokenizer_->Encode(context, plain).size();
+  const auto cost = [&](const std::string& text) {
+    const size_t with = s.tokenizer_->Encode(context + text, plain).size();
+    return with > context_cost ? with - context_cost : size_t{1};
+  };
   s.stop_cost_ = cost(".");
   s.comma_cost_ = cost(",");
   for (const std::string_view w : kWords) {
@@ -80,7 +87,7 @@ Result<PromptSynthesizer> PromptSynthesizer::Create(std::shared_ptr<const Tokeni
     word.capital = " " + word.first;
     word.lower_cost = cost(word.lower);
     word.capital_cost = cost(word.capital);
-    word.first_cost = cost(word.first);
+    word.first_cost = s.tokenizer_->Encode(word.first, plain).size();
     if (word.lower_cost == 1 && s.fillers_.size() < kMaxFillerWords) s.fillers_.push_back(word.lower);
     s.words_.push_back(std::move(word));
   }

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <map>
 
 #include "autotuner/core/json.h"
@@ -24,6 +25,7 @@ TEST(TokenizerReference, MatchesTheReferenceImplementations) {
   std::ifstream in(path);
   ASSERT_TRUE(in) << "cannot open " << path;
   std::map<std::string, int> records;
+  std::map<std::string, size_t> ids_compared;
   int failures = 0;
   const auto fail = [&](const std::string& what) {
     if (++failures <= 20) ADD_FAILURE() << what;
@@ -41,11 +43,13 @@ TEST(TokenizerReference, MatchesTheReferenceImplementations) {
         name + " line " + std::to_string(line_number) + " " + DumpJson(Json(text)).substr(0, 200);
 
     const Ids expected = record["ids"].get<Ids>();
+    ids_compared[name] += expected.size();
     const Ids ids =
         tokenizer->Encode(text, EncodeOptions{.parse_special_tokens = record["parse_special"].get<bool>()});
     if (ids != expected) fail(where + "\n  expected " + Show(expected) + "\n  got      " + Show(ids));
     if (record.contains("ids_special")) {
       const Ids expected_special = record["ids_special"].get<Ids>();
+      ids_compared[name] += expected_special.size();
       const Ids special = tokenizer->Encode(text, true);
       if (special != expected_special) {
         fail(where + " (special tokens)\n  expected " + Show(expected_special) + "\n  got      " +
@@ -57,13 +61,20 @@ TEST(TokenizerReference, MatchesTheReferenceImplementations) {
       fail(where +
            ": decoding differs: " + (decoded.ok() ? DumpJson(Json(*decoded)) : decoded.error().message));
     }
+    // Where the reference gets the text back (not across NFC, nor Llama-2's space after a special token).
     const auto round_trip = tokenizer->Decode(ids);
-    if (!round_trip.ok() || *round_trip != text) fail(where + ": decode(encode(text)) != text");
+    if (record["decoded"].get<std::string>() == text && (!round_trip.ok() || *round_trip != text)) {
+      fail(where + ": decode(encode(text)) != text");
+    }
   }
   EXPECT_EQ(failures, 0);
   // The corpus has at least 300 lines and every tokenizer was compared on all of it.
-  for (const std::string name : {"gpt2", "llama3", "llama3.1", "gpt4o"})
+  for (const std::string name : {"gpt2", "llama3", "llama3.1", "gpt4o", "qwen2_5", "qwen3", "llama2",
+                                 "gemma3", "deepseek_v3", "gptoss"}) {
     EXPECT_GE(records[name], 300) << name;
+    std::cout << "reference " << name << ": " << records[name] << " texts, " << ids_compared[name]
+              << " ids compared\n";
+  }
 }
 
 }  // namespace

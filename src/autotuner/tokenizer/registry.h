@@ -25,8 +25,12 @@ std::span<const NamedTokenizer> NamedTokenizers();
 // and tests find it wherever they run.
 std::filesystem::path TokenizerDataDir();
 
-// Loads a tokenizer file: a tokenizer.json, or a directory holding tokenizer.json or encoder.json +
-// vocab.bpe. Missing or unreadable files are kNotFound / kIo; a directory with neither is kInvalidArgument.
+// Loads a tokenizer file: a tokenizer.json (exactly as that file says), or a model directory holding
+// tokenizer.json (+ tokenizer_config.json, read when present: special tokens and, for Llama/Gemma classes,
+// whether a BOS is added, as engines do) or encoder.json + vocab.bpe. Missing or unreadable files are
+// kNotFound / kIo; a directory with neither, a file over 256 MiB or out-of-range content is
+// kInvalidArgument; a component this tokenizer does not implement is kUnsupported. Every message names the
+// file (and the JSON path of what is wrong).
 Result<Tokenizer> LoadTokenizerFiles(const std::filesystem::path& path, std::string name);
 
 // A known name (gpt2, llama3, ...) loads its files under `data_dir` (kNotFound, saying to run setup, when

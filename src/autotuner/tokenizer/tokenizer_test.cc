@@ -62,10 +62,19 @@ TEST(TokenizerEncode, TemplateIdsMustExist) {
   EXPECT_FALSE(Tokenizer::Create(std::move(d), "t").ok());
 }
 
+PreTokenizerStep SplitOn(std::string pattern, bool literal, SplitBehavior behavior, bool invert) {
+  PreTokenizerStep step;
+  step.split.pattern = std::move(pattern);
+  step.split.literal = literal;
+  step.split.behavior = behavior;
+  step.split.invert = invert;
+  return step;
+}
+
 TEST(TokenizerEncode, MergesStayInsideWords) {
   TokenizerDefinition d = ByteDefinition();
   const TokenId ab = AddMerge(d, "a", "b");
-  d.splits.push_back({" ", true, SplitBehavior::kIsolated, false});
+  d.pre_tokenizers.push_back(SplitOn(" ", true, SplitBehavior::kIsolated, false));
   const Tokenizer t = Build(std::move(d));
   EXPECT_EQ(t.Encode("ab ab"), (Ids{ab, ' ', ab}));
 }
@@ -77,7 +86,7 @@ TEST(TokenizerEncode, InvalidUtf8BecomesReplacementCharacters) {
 
 Words Split(SplitBehavior behavior, bool invert, std::string pattern, bool literal, std::string_view text) {
   TokenizerDefinition d = ByteDefinition();
-  d.splits.push_back({std::move(pattern), literal, behavior, invert});
+  d.pre_tokenizers.push_back(SplitOn(std::move(pattern), literal, behavior, invert));
   return Build(std::move(d)).PreTokenize(text);
 }
 
@@ -96,15 +105,17 @@ TEST(TokenizerPreTokenize, SplitBehaviorsFollowHuggingFace) {
 
 TEST(TokenizerPreTokenize, RulesApplyInOrderToEachPiece) {
   TokenizerDefinition d = ByteDefinition();
-  d.splits.push_back({R"(\p{N}{1,3})", false, SplitBehavior::kIsolated, false});
-  d.splits.push_back({" ", true, SplitBehavior::kRemoved, false});
+  d.pre_tokenizers.push_back(SplitOn(R"(\p{N}{1,3})", false, SplitBehavior::kIsolated, false));
+  d.pre_tokenizers.push_back(SplitOn(" ", true, SplitBehavior::kRemoved, false));
   EXPECT_EQ(Build(std::move(d)).PreTokenize("ab 12345 c"), (Words{"ab", "123", "45", "c"}));
 }
 
 TEST(TokenizerPreTokenize, ByteLevelPrefixSpaceAndGpt2Regex) {
   TokenizerDefinition d = ByteDefinition();
-  d.add_prefix_space = true;
-  d.byte_level_regex = true;
+  PreTokenizerStep byte_level;
+  byte_level.kind = PreTokenizerStep::Kind::kByteLevel;
+  byte_level.add_prefix_space = true;
+  d.pre_tokenizers.push_back(byte_level);
   EXPECT_EQ(Build(std::move(d)).PreTokenize("Hello world's  x"),
             (Words{" Hello", " world", "'s", " ", " x"}));
 }

