@@ -6,6 +6,7 @@
 #include <thread>
 #include <utility>
 
+#include "autotuner/api/attachment.h"
 #include "autotuner/api/presets.h"
 #include "autotuner/core/version.h"
 #include "autotuner/deploy/gpu_pool.h"
@@ -628,8 +629,7 @@ HttpResponse Api::ExportTask(const HttpRequest& request, const Params& params) {
   } else {
     response.body = DumpJson(runner::ResultsJson(*task, *experiments), 2) + "\n";
   }
-  response.headers.emplace_back("Content-Disposition",
-                                "attachment; filename=\"" + task->name + "_results." + format + "\"");
+  response.headers.emplace_back("Content-Disposition", AttachmentHeader(task->name + "_results." + format));
   return response;
 }
 
@@ -1080,7 +1080,7 @@ HttpResponse Api::ExportPreset(const HttpRequest&, const Params& params) {
   if (!preset.ok()) return HttpResponse::FromError(preset.error());
   HttpResponse response = HttpResponse::FromJson(
       {{"name", preset->name}, {"description", preset->description}, {"parameters", preset->parameters}});
-  response.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + preset->name + ".json\"");
+  response.headers.emplace_back("Content-Disposition", AttachmentHeader(preset->name + ".json"));
   return response;
 }
 

@@ -13,6 +13,8 @@
 
 #include "autotuner/bench/metrics.h"
 #include "autotuner/bench/plan.h"
+#include "autotuner/core/duration.h"
+#include "autotuner/core/guard.h"
 #include "autotuner/deploy/docker_deployer.h"
 #include "autotuner/deploy/gpu_pool.h"
 #include "autotuner/deploy/kube_client.h"
@@ -22,12 +24,25 @@
 #include "autotuner/deploy/offline_quant.h"
 #include "autotuner/opt/score.h"
 #include "autotuner/opt/strategy.h"
+#include "autotuner/runner/fenced_store.h"
 #include "autotuner/runner/results.h"
 #include "autotuner/task/parse.h"
 #include "autotuner/task/search_space.h"
 
 namespace autotuner::runner {
 namespace {
+
+// Requests the study's stop when a scope ends, so experiment threads are stopped before they are joined
+// (a study that fails half-way must not wait for its experiments to run to their end).
+struct HaltOnExit {
+  std::stop_source& halt;
+  ~HaltOnExit() { halt.request_stop(); }
+};
+
+// The task is driven by a live runner (another process, or this one): its lease is fresh.
+bool LeaseIsLive(const store::TaskRecord& task, double ttl_s) {
+  return !task.lease_owner.empty() && task.lease_heartbeat && store::Now() - *task.lease_heartbeat < ttl_s;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -105,7 +120,11 @@ std::optional<opt::Outcome> OutcomeOf(const store::ExperimentRecord& e, const ta
 class Study {
  public:
   Study(const RunnerEnvironment& env, int64_t task_id, std::stop_token stop)
-      : env_(env), store_(*env.store), task_id_(task_id), stop_(std::move(stop)) {}
+      : env_(env),
+        fenced_(*env.store, task_id, [this] { halt_.request_stop(); }),
+        store_(fenced_),
+        task_id_(task_id),
+        stop_(std::move(stop)) {}
 
   Result<StudyResult> Run() {
     auto record = store_.GetTask(task_id_);
@@ -123,7 +142,18 @@ class Study {
                                                  record->lease_owner + " (its lease is still fresh)");
     }
     holder_ = holder;
-    auto result = Drive(*record);
+    fenced_.Bind(holder_);
+    std::stop_callback forward(stop_, [this] { halt_.request_stop(); });
+    stop_ = halt_.get_token();
+    Result<StudyResult> result = MakeError(ErrorCode::kInternal, "not run");
+    // A bug or resource failure (bad_alloc, a throwing library) ends the study as failed instead of the
+    // process; the experiments' engines are stopped by their owners' destructors.
+    try {
+      result = Drive(*record);
+    } catch (...) {
+      result = MakeError(ErrorCode::kInternal, "internal error: " + DescribeCurrentException());
+    }
+    halt_.request_stop();
     if (!result.ok()) {
       Log(std::nullopt, "error", "study failed: " + result.error().message);
       (void)SetTaskStatus("failed", result.error().message);
@@ -261,7 +291,7 @@ class Study {
       const bool is_pending = std::find(pending.begin(), pending.end(), *candidate) != pending.end();
       const auto outcome = OutcomeOf(e, task_);
       if (!outcome) continue;
-      if (!outcome->feasible() && outcome->reason() == opt::InfeasibleReason::kInterrupted) {
+      if (!outcome->feasible() && !opt::SaysSomethingAboutTheConfiguration(outcome->reason())) {
         // Forgotten, so the configuration may run again; only a pending one has anything to forget.
         if (is_pending && strategy_->Observe(*candidate, *outcome).ok()) ++replayed;
         continue;
@@ -312,6 +342,7 @@ class Study {
     const size_t parallel =
         static_cast<size_t>(std::max<int64_t>(task_.optimization.parallel_experiments, 1));
     std::vector<std::unique_ptr<Slot>> slots;
+    const HaltOnExit stop_experiments{halt_};  // destroyed before `slots`: stop, then join
     auto last_heartbeat = Clock::now();
     bool proposing = true;
     while (true) {
@@ -344,7 +375,10 @@ class Study {
         });
       }
       if (Clock::now() - last_heartbeat >= env_.heartbeat_interval) {
-        (void)store_.Heartbeat(task_id_, holder_);
+        // A lost lease (another runner took the task over) stops at once; so does a cancel asked for through
+        // the store (the API of another process).
+        if (!store_.Heartbeat(task_id_, holder_).ok() && fenced_.lease_lost()) return LeaseLost();
+        if (auto cancel = store_.CancelRequested(task_id_); cancel.ok() && *cancel) halt_.request_stop();
         last_heartbeat = Clock::now();
       }
       for (auto it = slots.begin(); it != slots.end();) {
@@ -385,6 +419,11 @@ class Study {
     if (!status.ok()) return std::move(status).error();
     PublishProgress(nullptr);
     return result;
+  }
+
+  Error LeaseLost() const {
+    return MakeError(ErrorCode::kConflict, "the lease on task '" + task_name_ +
+                                               "' was lost to another runner; stopped without writing more");
   }
 
   deploy::MappingOutcome Map(const Json& values) const {
@@ -429,7 +468,12 @@ class Study {
     slot->plan = std::move(*mapped.plan);
     Slot* raw = slot.get();
     slot->thread = std::jthread([this, raw] {
-      ExperimentEnd end = Execute(*raw);
+      ExperimentEnd end;
+      try {
+        end = Execute(*raw);
+      } catch (...) {
+        end = Failed(opt::InfeasibleReason::kInternal, "internal error: " + DescribeCurrentException());
+      }
       std::lock_guard lock(mutex_);
       raw->end = std::move(end);
       done_cv_.notify_all();
@@ -468,8 +512,7 @@ class Study {
   ExperimentEnd Execute(Slot& slot) {
     const double timeout_s =
         task_.optimization.timeout_per_iteration > 0 ? task_.optimization.timeout_per_iteration : 3600;
-    const auto deadline =
-        Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+    const auto deadline = Clock::now() + SaturatingSeconds(timeout_s);
     // One stop for this experiment: the study's cancel or the deadline.
     std::stop_source stop;
     std::atomic<bool> timed_out = false;
@@ -702,6 +745,8 @@ class Study {
   }
 
   const RunnerEnvironment& env_;
+  std::stop_source halt_;  // the study's one stop: the caller's, a lost lease, a cancel request, a failure
+  FencedStore fenced_;     // every write about this task checks the lease
   store::Store& store_;
   int64_t task_id_;
   std::stop_token stop_;
@@ -767,7 +812,10 @@ DefaultDeployerFactory(const std::string& state_dir) {
         options.owner = owner;
         options.state_dir = state_dir + "/engines";
         options.stop_grace = std::chrono::seconds(3);
-        return std::unique_ptr<deploy::Deployer>(std::make_unique<deploy::LocalDeployer>(options));
+        auto local = std::make_unique<deploy::LocalDeployer>(options);
+        // Engines of an autotuner that died with their guard (the guard normally takes them down at once).
+        (void)local->SweepDeadHolders();
+        return std::unique_ptr<deploy::Deployer>(std::move(local));
       }
       case task::DeploymentMode::kDocker: {
         deploy::DockerDeployerOptions options;
@@ -831,7 +879,12 @@ Status StudyManager::Start(int64_t task_id) {
   auto entry = std::make_unique<Running>();
   Running* raw = entry.get();
   entry->thread = std::jthread([this, task_id, raw](std::stop_token stop) {
-    auto result = RunStudy(env_, task_id, stop);
+    Result<StudyResult> result = MakeError(ErrorCode::kInternal, "not run");
+    try {
+      result = RunStudy(env_, task_id, stop);
+    } catch (...) {
+      result = MakeError(ErrorCode::kInternal, "internal error: " + DescribeCurrentException());
+    }
     if (!result.ok() && env_.events != nullptr) {
       env_.events->Publish(task_id, "error", result.error().ToJson());
     }
@@ -857,6 +910,10 @@ Status StudyManager::Cancel(int64_t task_id) {
   if (task->status != "pending" && task->status != "running") {
     return MakeError(ErrorCode::kConflict, "task '" + task->name + "' is " + task->status + ", not running");
   }
+  // Driven by another process (`autotuner run`, another server): ask it through the store; its runner sees
+  // the request at its next heartbeat and stops as cancelled.
+  if (task->status == "running" && LeaseIsLive(*task, env_.lease_ttl_s))
+    return env_.store->RequestCancel(task_id);
   auto stored = env_.store->SetTaskStatus(task_id, "cancelled", "cancelled");
   if (!stored.ok()) return stored;
   if (env_.events != nullptr) {

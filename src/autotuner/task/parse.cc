@@ -8,6 +8,7 @@
 
 #include "autotuner/core/strings.h"
 #include "autotuner/task/defaults.h"
+#include "autotuner/task/limits.h"
 #include "autotuner/task/vocabulary.h"
 
 namespace autotuner::task {
@@ -236,34 +237,38 @@ class Parser {
   }
 
   // An integer >= min_value ("a positive integer" when min_value is 1).
-  std::optional<int64_t> IntegerValue(const Json& v, const std::string& path, int64_t min_value) {
+  std::optional<int64_t> IntegerValue(const Json& v, const std::string& path, int64_t min_value,
+                                      int64_t max_value = limits::kNoMax) {
     const auto i = AsInteger(v);
     const std::string want = min_value == 1   ? "a positive integer"
                              : min_value == 0 ? "a non-negative integer"
                                               : "an integer";
-    if (!i || *i < min_value) {
-      Fail(path, "must be " + want + ", got " + Describe(v));
+    if (!i || *i < min_value || *i > max_value) {
+      Fail(path, "must be " + want +
+                     (max_value != limits::kNoMax ? " up to " + std::to_string(max_value) : "") + ", got " +
+                     Describe(v));
       return std::nullopt;
     }
     return i;
   }
 
   std::optional<int64_t> Integer(const Json& obj, std::string_view key, const std::string& path,
-                                 int64_t min_value) {
+                                 int64_t min_value, int64_t max_value = limits::kNoMax) {
     const Json* v = Field(obj, key);
     if (v == nullptr) return std::nullopt;
-    return IntegerValue(*v, path, min_value);
+    return IntegerValue(*v, path, min_value, max_value);
   }
 
   // A finite number; `positive` requires > 0, otherwise >= 0.
-  std::optional<double> Number(const Json& obj, std::string_view key, const std::string& path,
-                               bool positive) {
+  std::optional<double> Number(const Json& obj, std::string_view key, const std::string& path, bool positive,
+                               double max_value = limits::kNoMaxNumber) {
     const Json* v = Field(obj, key);
     if (v == nullptr) return std::nullopt;
     const auto d = AsNumber(*v);
-    if (!d || !std::isfinite(*d) || (positive ? *d <= 0 : *d < 0)) {
-      Fail(path, std::string("must be a ") + (positive ? "positive" : "non-negative") + " number, got " +
-                     Describe(*v));
+    if (!d || !std::isfinite(*d) || (positive ? *d <= 0 : *d < 0) || *d > max_value) {
+      Fail(path, std::string("must be a ") + (positive ? "positive" : "non-negative") + " number" +
+                     (max_value != limits::kNoMaxNumber ? " up to " + limits::Format(max_value) : "") +
+                     ", got " + Describe(*v));
       return std::nullopt;
     }
     return d;
@@ -301,8 +306,10 @@ class Parser {
     return out;
   }
 
-  auto PositiveIntReader() {
-    return [this](const Json& v, const std::string& path) { return IntegerValue(v, path, 1); };
+  auto PositiveIntReader(int64_t max_value) {
+    return [this, max_value](const Json& v, const std::string& path) {
+      return IntegerValue(v, path, 1, max_value);
+    };
   }
 
   auto ChoiceReader(Keys choices) {
@@ -413,7 +420,7 @@ class Parser {
         hardware.gpu_type = std::string(*it);
       }
     }
-    hardware.num_gpus = Integer(*hw, "num_gpus", "hardware.num_gpus", 1).value_or(0);
+    hardware.num_gpus = Integer(*hw, "num_gpus", "hardware.num_gpus", 1, limits::kMaxGpus).value_or(0);
     task.hardware = hardware;
   }
 
@@ -424,7 +431,7 @@ class Parser {
     const auto read = [&](std::string_view key) -> std::vector<int64_t> {
       const Json* v = Field(*pc, key);
       if (v == nullptr) return {};
-      return ScalarOrList<int64_t>(*v, JoinPath("parallel_config", key), PositiveIntReader());
+      return ScalarOrList<int64_t>(*v, JoinPath("parallel_config", key), PositiveIntReader(limits::kMaxGpus));
     };
     task.parallel.tp = read("tp");
     task.parallel.pp = read("pp");
@@ -879,14 +886,17 @@ class Parser {
       }
     }
     o.max_iterations =
-        Integer(*opt, "max_iterations", "optimization.max_iterations", 1).value_or(o.max_iterations);
+        Integer(*opt, "max_iterations", "optimization.max_iterations", 1, limits::kMaxIterations)
+            .value_or(o.max_iterations);
     o.timeout_per_iteration =
-        Number(*opt, "timeout_per_iteration", "optimization.timeout_per_iteration", true)
+        Number(*opt, "timeout_per_iteration", "optimization.timeout_per_iteration", true, limits::kMaxSeconds)
             .value_or(o.timeout_per_iteration);
     o.n_initial_random =
-        Integer(*opt, "n_initial_random", "optimization.n_initial_random", 0).value_or(o.n_initial_random);
+        Integer(*opt, "n_initial_random", "optimization.n_initial_random", 0, limits::kMaxIterations)
+            .value_or(o.n_initial_random);
     o.seed = Integer(*opt, "seed", "optimization.seed", 0).value_or(o.seed);
-    o.parallel_experiments = Integer(*opt, "parallel_experiments", "optimization.parallel_experiments", 1)
+    o.parallel_experiments = Integer(*opt, "parallel_experiments", "optimization.parallel_experiments", 1,
+                                     limits::kMaxParallelExperiments)
                                  .value_or(o.parallel_experiments);
   }
 
@@ -932,7 +942,8 @@ class Parser {
       }
       if (const Json* v = Field(*bench, "traffic_scenarios")) scenarios = *v;
       if (const Json* v = Field(*bench, "num_concurrency")) {
-        b.num_concurrency = ScalarOrList<int64_t>(*v, "benchmark.num_concurrency", PositiveIntReader());
+        b.num_concurrency = ScalarOrList<int64_t>(*v, "benchmark.num_concurrency",
+                                                  PositiveIntReader(limits::kMaxConcurrency));
       }
       if (const Json* v = Field(*bench, "request_rate")) {
         b.request_rate = ScalarOrList<double>(
@@ -942,19 +953,20 @@ class Parser {
                 return std::numeric_limits<double>::infinity();
               }
               const auto d = AsNumber(item);
-              if (!d || *d <= 0) {
-                Fail(p, "must be a positive number of requests per second or \"inf\", got " + Describe(item));
+              if (!d || !(*d > 0) || *d > limits::kMaxRequestRate) {
+                Fail(p, "must be a positive number of requests per second up to " +
+                            limits::Format(limits::kMaxRequestRate) + " or \"inf\", got " + Describe(item));
                 return std::nullopt;
               }
               return d;
             });
       }
-      b.max_time_per_iteration =
-          Number(*bench, "max_time_per_iteration", "benchmark.max_time_per_iteration", true)
-              .value_or(b.max_time_per_iteration);
-      b.max_requests_per_iteration =
-          Integer(*bench, "max_requests_per_iteration", "benchmark.max_requests_per_iteration", 1)
-              .value_or(b.max_requests_per_iteration);
+      b.max_time_per_iteration = Number(*bench, "max_time_per_iteration", "benchmark.max_time_per_iteration",
+                                        true, limits::kMaxSeconds)
+                                     .value_or(b.max_time_per_iteration);
+      b.max_requests_per_iteration = Integer(*bench, "max_requests_per_iteration",
+                                             "benchmark.max_requests_per_iteration", 1, limits::kMaxRequests)
+                                         .value_or(b.max_requests_per_iteration);
       if (const Json* v = Object(*bench, "additional_params", "benchmark.additional_params"))
         b.additional_params = *v;
       if (const Json* ds = Object(*bench, "dataset", "benchmark.dataset")) {
@@ -1022,7 +1034,8 @@ class Parser {
     task.slo.latency = ParseSloMetric(*slo, "latency");
     task.slo.ttft = ParseSloMetric(*slo, "ttft");
     task.slo.tpot = ParseSloMetric(*slo, "tpot");
-    task.slo.steepness = Number(*slo, "steepness", "slo.steepness", true).value_or(task.slo.steepness);
+    task.slo.steepness =
+        Number(*slo, "steepness", "slo.steepness", true, limits::kMaxWeight).value_or(task.slo.steepness);
   }
 
   // Either one entry {threshold, ...} checked against the mean, or entries by statistic {p90: {...}, ...}.
@@ -1061,13 +1074,13 @@ class Parser {
 
   std::optional<SloEntry> ParseSloEntry(const Json& e, const std::string& path) {
     SloEntry entry;
-    const auto threshold = Number(e, "threshold", JoinPath(path, "threshold"), true);
+    const auto threshold = Number(e, "threshold", JoinPath(path, "threshold"), true, limits::kMaxSloSeconds);
     if (!threshold && !Field(e, "threshold")) Fail(JoinPath(path, "threshold"), "is required");
-    entry.weight = Number(e, "weight", JoinPath(path, "weight"), false)
+    entry.weight = Number(e, "weight", JoinPath(path, "weight"), false, limits::kMaxWeight)
                        .value_or(DefaultFor("slo.*.weight").get<double>());
     entry.hard_fail =
         Bool(e, "hard_fail", JoinPath(path, "hard_fail")).value_or(DefaultFor("slo.*.hard_fail").get<bool>());
-    entry.fail_ratio = Number(e, "fail_ratio", JoinPath(path, "fail_ratio"), false)
+    entry.fail_ratio = Number(e, "fail_ratio", JoinPath(path, "fail_ratio"), false, 1.0)
                            .value_or(DefaultFor("slo.*.fail_ratio").get<double>());
     if (!threshold) return std::nullopt;
     entry.threshold = *threshold;
