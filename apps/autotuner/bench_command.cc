@@ -22,6 +22,7 @@
 #include "autotuner/bench/report.h"
 #include "autotuner/core/json.h"
 #include "autotuner/deploy/kube_bench_job.h"
+#include "autotuner/task/limits.h"
 #include "autotuner/task/scenario.h"
 #include "commands.h"
 
@@ -112,9 +113,10 @@ Result<bench::BenchSpec> BuildSpec(const BenchOptions& o) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != rate.size() || !(value > 0)) {
+    if (used != rate.size() || !(value > 0) || value > task::limits::kMaxRequestRate) {
       return MakeError(ErrorCode::kInvalidArgument,
-                       "--request-rate " + rate + ": expected a positive number or inf");
+                       "--request-rate " + rate + ": expected a positive number up to " +
+                           std::to_string(static_cast<int64_t>(task::limits::kMaxRequestRate)) + " or inf");
     }
     plan.request_rate.push_back(value);
   }
@@ -248,7 +250,7 @@ void RegisterBenchCommand(CLI::App& app, CommandContext& context) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--num-concurrency", o->num_concurrency,
                   "Closed-loop concurrency, repeatable (with --request-rate: the in-flight cap)")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(int64_t{1}, task::limits::kMaxConcurrency))
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--request-rate", o->request_rate,
                   "Open-loop arrival rate in requests/s, repeatable; inf = closed loop")
@@ -257,13 +259,13 @@ void RegisterBenchCommand(CLI::App& app, CommandContext& context) {
                   "Seconds per run (0 = no limit); requests still in flight then are aborted and counted as "
                   "cancelled, not as completed or errors, unless they received nothing for half the run "
                   "(then a timeout: a stalled engine)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0.0, task::limits::kMaxSeconds))
       ->capture_default_str();
   cmd->add_option("--max-requests-per-run", o->max_requests_per_run, "Counted requests per run")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(int64_t{1}, task::limits::kMaxRequests))
       ->capture_default_str();
   cmd->add_option("--warmup-requests", o->warmup_requests, "Requests sent before each run and not counted")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(int64_t{0}, task::limits::kMaxRequests))
       ->capture_default_str();
   auto* dataset = cmd->add_option("--dataset", o->dataset, "JSONL or CSV file of prompts");
   cmd->add_option("--prompt-column", o->prompt_column, "Dataset column holding the prompt")
@@ -281,6 +283,7 @@ void RegisterBenchCommand(CLI::App& app, CommandContext& context) {
       ->capture_default_str();
   cmd->add_option("--request-timeout", o->request_timeout, "Per-request timeout (s)")
       ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(0.0, task::limits::kMaxSeconds))
       ->capture_default_str();
   cmd->add_option("--num-threads", o->num_threads, "Client io threads (0 = one per core)")
       ->check(CLI::NonNegativeNumber);

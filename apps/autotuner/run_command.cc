@@ -12,6 +12,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -27,6 +28,7 @@
 
 #ifdef AUTOTUNER_HAS_SERVE
 #include "autotuner/api/server.h"
+#include "ui_server.h"
 #endif
 
 namespace autotuner::app {
@@ -43,7 +45,8 @@ struct RunOptions {
   std::string gpus;
   bool quiet = false;
   bool ui = false;
-  int ui_port = 8080;
+  std::optional<int> ui_port;  // none: the first free of 8080–8090
+  bool no_auth = false;
 };
 
 int Fail(const Error& error) {
@@ -384,23 +387,16 @@ int RunMain(const RunOptions& options) {
 #ifdef AUTOTUNER_HAS_SERVE
     // The web UI for the duration of the study, on loopback.
     RunStudyControl control(task_id, cancel);
-    std::unique_ptr<api::Server> server;
+    // A busy port must not cost the study: it runs on without the UI.
+    std::optional<UiServer> ui;
     if (options.ui) {
-      api::ServerOptions server_options;
-      server_options.port = options.ui_port;
-      server_options.web_root = DefaultWebRoot();
-      server_options.gpu_ids = options.gpus;
-      server = std::make_unique<api::Server>(server_options, &store, &bus, &control, &*catalog);
-      // A busy port must not cost the study: it runs on without the UI.
-      if (auto started = server->Start(); !started.ok()) {
-        std::cerr << "autotuner: web UI not started (" << started.error().message
-                  << "); the study runs without it (--ui PORT picks another port)\n";
-        server.reset();
-      } else {
-        std::cout << "Web UI: " << server->url() << "/#/tasks/" << task_id
-                  << (server_options.web_root.empty() ? "  (API only: web/dist is not built)" : "")
-                  << std::endl;
-      }
+      UiServerRequest request;
+      request.options.web_root = DefaultWebRoot();
+      request.options.gpu_ids = options.gpus;
+      request.port = options.ui_port;
+      request.no_auth = options.no_auth;
+      request.fragment = "/tasks/" + std::to_string(task_id);
+      ui = StartUiServer(std::move(request), &store, &bus, &control, &*catalog);
     }
 #endif
     ProgressPrinter printer(bus, task_id, options.quiet);
@@ -476,15 +472,20 @@ void RegisterRunCommand(CLI::App& app, CommandContext& context) {
   cmd->add_option("--gpus", options->gpus, "GPU ids to use, e.g. 0,1 (default: all that nvidia-smi lists)");
   cmd->add_flag("--quiet", options->quiet, "Only print results, not the study's log lines");
 #ifdef AUTOTUNER_HAS_SERVE
-  auto* ui = cmd->add_option("--ui", options->ui_port,
-                             "Serve the web UI and API on 127.0.0.1:PORT (default 8080) while the study runs")
-                 ->expected(0, 1)
-                 ->default_str("8080");
+  auto* ui = cmd->add_option("--ui",
+                             "Serve the web UI and API on 127.0.0.1:PORT while the study runs (default: "
+                             "the first free of 8080-8090, else any free port)")
+                 ->expected(0, 1);
   ui->check(CLI::Range(0, 65535));
+  cmd->add_flag("--no-auth", options->no_auth,
+                "With --ui: serve without a token (by default one is generated and printed in the URL)");
 #endif
   cmd->callback([options, &context, cmd] {
 #ifdef AUTOTUNER_HAS_SERVE
     options->ui = cmd->count("--ui") > 0;
+    // `--ui` alone: no port (the first free of a range); `--ui PORT`: that port.
+    const auto& port = cmd->get_option("--ui")->results();
+    if (options->ui && !port.empty() && !port.front().empty()) options->ui_port = std::stoi(port.front());
 #else
     (void)cmd;
 #endif

@@ -9,6 +9,7 @@
 
 #include "autotuner/api/server.h"
 #include "autotuner/api/study_control.h"
+#include "autotuner/api/ui_access.h"
 #include "autotuner/core/error.h"
 #include "autotuner/core/log.h"
 #include "autotuner/runner/event_bus.h"
@@ -26,6 +27,7 @@ struct ServeOptions {
   std::string db;
   std::string web_root;
   std::string token;
+  bool no_auth = false;
   bool insecure = false;
   std::string cors_origin;
   std::string gpus;
@@ -40,6 +42,20 @@ int Fail(const Error& error) {
 int Serve(ServeOptions options) {
   if (options.token.empty()) {
     if (const char* env = std::getenv("AUTOTUNER_TOKEN"); env != nullptr) options.token = env;
+  }
+  if (options.no_auth && !options.token.empty())
+    return Fail(MakeError(ErrorCode::kInvalidArgument,
+                          "--no-auth and a token (--token, AUTOTUNER_TOKEN) exclude each other"));
+  if (options.no_auth && !api::IsLoopback(options.host) && !options.insecure)
+    return Fail(MakeError(ErrorCode::kInvalidArgument,
+                          "--no-auth is for loopback binds only (--host 127.0.0.1); on " + options.host +
+                              " anyone who can reach the port could run engines (--insecure overrides)"));
+  // SPEC §6: no token given → one per start, so other local users and web pages cannot drive the server.
+  const bool generated = options.token.empty() && !options.no_auth;
+  if (generated) {
+    auto token = api::GenerateToken();
+    if (!token.ok()) return Fail(token.error());
+    options.token = *token;
   }
   api::ServerOptions server_options;
   server_options.host = options.host;
@@ -76,10 +92,19 @@ int Serve(ServeOptions options) {
     api::StudyManagerControl control(&manager);
     api::Server server(server_options, store->get(), &bus, &control, &*catalog);
     if (Status started = server.Start(); !started.ok()) return Fail(started.error());
+    api::TokenFile token_file;
+    if (generated) {
+      auto written = api::WriteTokenFile(server.port(), options.token);
+      if (!written.ok()) return Fail(written.error());
+      token_file = api::TokenFile(*written);
+    }
     const int resumed = manager.ResumeInterrupted();
-    std::cout << "autotuner serve: " << server.url() << " (store " << (*store)->Describe() << ")"
-              << (options.token.empty() ? "" : ", token required")
+    // A given token is the user's secret and is not echoed; a generated one is printed once, in the URL.
+    std::cout << "autotuner serve: " << api::UiUrl(server.url(), generated ? options.token : "", "/tasks")
+              << " (store " << (*store)->Describe() << ")"
+              << (options.token.empty() ? ", no auth (--no-auth)" : ", token required")
               << (server_options.web_root.empty() ? ", API only (no --web-root)" : "") << "\n";
+    if (generated) std::cout << "Token file (this user only): " << token_file.path() << "\n";
     if (resumed > 0) std::cout << "Resumed " << resumed << " interrupted task(s).\n";
     std::cout.flush();
     int signal_number = 0;
@@ -104,7 +129,10 @@ void RegisterServeCommand(CLI::App& app, CommandContext& context) {
   cmd->add_option("--db", options->db, "Store URL (sqlite path or postgresql://...; default AUTOTUNER_DB)");
   cmd->add_option("--web-root", options->web_root,
                   "Directory of the built web UI (default: AUTOTUNER_WEB_ROOT, else the built web/dist)");
-  cmd->add_option("--token", options->token, "Require this bearer token on /api (default: AUTOTUNER_TOKEN)");
+  cmd->add_option("--token", options->token,
+                  "Require this bearer token on /api (default: AUTOTUNER_TOKEN, else a generated one)");
+  cmd->add_flag("--no-auth", options->no_auth,
+                "Serve without a token (loopback only); by default a token is generated at each start");
   cmd->add_flag("--insecure", options->insecure, "Allow a non-loopback bind without a token");
   cmd->add_option("--cors-origin", options->cors_origin,
                   "Allow this origin (or *) cross-origin; off by default");

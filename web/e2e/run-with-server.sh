@@ -46,7 +46,7 @@ if [ -n "${E2E_MOCK:-}" ]; then
   node "$here/mock-server.mjs" --host 127.0.0.1 --port "$port" --web-root "$web/dist" >"$server_log" 2>&1 &
 else
   # The simulator binary (autotuner-sim) sits next to autotuner; runtimes are found from the repository.
-  PATH="$bin_dir:$PATH" "$bin_dir/autotuner" serve --host 127.0.0.1 --port "$port" --db "$tmp/e2e.db" --web-root "$web/dist" \
+  PATH="$bin_dir:$PATH" "$bin_dir/autotuner" serve --no-auth --host 127.0.0.1 --port "$port" --db "$tmp/e2e.db" --web-root "$web/dist" \
     >"$server_log" 2>&1 &
 fi
 server_pid=$!

@@ -4,6 +4,7 @@
 
 #include "autotuner/api/api.h"
 #include "autotuner/api/api_internal.h"
+#include "autotuner/api/attachment.h"
 #include "autotuner/api/presets.h"
 
 namespace autotuner::api {
@@ -220,7 +221,7 @@ HttpResponse Api::ExportPreset(const HttpRequest&, const Params& params) {
   if (!preset.ok()) return HttpResponse::FromError(preset.error());
   HttpResponse response = HttpResponse::FromJson(
       {{"name", preset->name}, {"description", preset->description}, {"parameters", preset->parameters}});
-  response.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + preset->name + ".json\"");
+  response.headers.emplace_back("Content-Disposition", AttachmentHeader(preset->name + ".json"));
   return response;
 }
 

@@ -5,6 +5,7 @@
 
 #include "autotuner/api/api.h"
 #include "autotuner/api/api_internal.h"
+#include "autotuner/api/attachment.h"
 #include "autotuner/runner/results.h"
 #include "autotuner/task/parse.h"
 
@@ -334,8 +335,7 @@ HttpResponse Api::ExportTask(const HttpRequest& request, const Params& params) {
   } else {
     response.body = DumpJson(runner::ResultsJson(*task, *experiments), 2) + "\n";
   }
-  response.headers.emplace_back("Content-Disposition",
-                                "attachment; filename=\"" + task->name + "_results." + format + "\"");
+  response.headers.emplace_back("Content-Disposition", AttachmentHeader(task->name + "_results." + format));
   return response;
 }
 

@@ -3,7 +3,7 @@
 
 #include "autotuner/api/server.h"
 
-#include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -14,6 +14,9 @@
 #include <stop_token>
 #include <thread>
 
+#include "autotuner/api/http_server.h"
+#include "autotuner/api/request_policy.h"
+#include "autotuner/core/guard.h"
 #include "autotuner/core/json.h"
 #include "autotuner/core/log.h"
 
@@ -22,26 +25,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kCookieName = "autotuner_token";
 // Extra pool threads beyond the stream limit, so plain requests never queue behind open streams.
 constexpr size_t kRequestThreads = 32;
 // Wrong logins tolerated per client address and window before further attempts are refused (token guessing).
 constexpr int kMaxFailedLogins = 10;
 constexpr auto kLoginWindow = std::chrono::minutes(1);
+// Pending connections the kernel queues; Debian's libcpp-httplib listens with a backlog of 5.
+constexpr int kListenBacklog = 1024;
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
 bool IsApiPath(std::string_view path) { return path == "/api" || StartsWith(path, "/api/"); }
-
-// Compares without an early exit, so response time does not reveal how much of a guessed token matched.
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size() || b.empty()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
 
 std::string StatusText(int status) {
   switch (status) {
@@ -59,22 +55,13 @@ std::string StatusText(int status) {
       return "URI too long";
     case 416:
       return "range not satisfiable";
+    case 411:
+      return "length required";
+    case 415:
+      return "unsupported media type";
     default:
       return "HTTP " + std::to_string(status);
   }
-}
-
-std::string CookieValue(const std::string& header, std::string_view name) {
-  std::istringstream in(header);
-  std::string part;
-  while (std::getline(in, part, ';')) {
-    const size_t start = part.find_first_not_of(' ');
-    if (start == std::string::npos) continue;
-    part = part.substr(start);
-    if (StartsWith(part, name) && part.size() > name.size() && part[name.size()] == '=')
-      return part.substr(name.size() + 1);
-  }
-  return "";
 }
 
 void SetResponse(httplib::Response& res, const HttpResponse& response) {
@@ -109,10 +96,6 @@ std::string MimeType(const fs::path& path) {
 
 }  // namespace
 
-bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || StartsWith(host, "127.");
-}
-
 Status CheckBindSecurity(const ServerOptions& options) {
   if (IsLoopback(options.host) || !options.token.empty() || options.insecure) return {};
   return MakeError(
@@ -133,12 +116,13 @@ struct Server::Impl {
 
   ServerOptions options;
   Api api;
-  httplib::Server http;
+  GuardedHttpServer http{ConnectionLimits{options.request_deadline, options.max_connections_per_client}};
   std::thread thread;
   std::stop_source stop;
   std::jthread warmer;  // fills the task-summary cache after start-up
   int port = 0;
-  fs::path web_root;  // canonical
+  int listen_fd = -1;  // httplib owns it
+  fs::path web_root;   // canonical
   bool started = false;
 
   struct FailedLogins {
@@ -152,11 +136,64 @@ struct Server::Impl {
   size_t open_streams = 0;
   std::map<std::string, size_t> streams_per_client;
 
-  bool Authorized(const httplib::Request& req) const {
-    if (options.token.empty()) return true;
-    const std::string auth = req.get_header_value("Authorization");
-    if (StartsWith(auth, "Bearer ") && ConstantTimeEquals(auth.substr(7), options.token)) return true;
-    return ConstantTimeEquals(CookieValue(req.get_header_value("Cookie"), kCookieName), options.token);
+  static RequestFacts Facts(const httplib::Request& req) {
+    RequestFacts facts;
+    facts.method = req.method;
+    facts.host = req.get_header_value("Host");
+    facts.origin = req.get_header_value("Origin");
+    facts.content_type = req.get_header_value("Content-Type");
+    facts.authorization = req.get_header_value("Authorization");
+    facts.cookie = req.get_header_value("Cookie");
+    facts.has_body = !req.body.empty();
+    return facts;
+  }
+
+  PolicyOptions Policy() const { return {options.host, options.token, options.cors_origin}; }
+
+  // Wrong tokens (logins, bearer headers, ?token= links) per client address share one limit: false when the
+  // address is locked out for the rest of its window.
+  bool UnderFailureLimit(const std::string& client) const {
+    std::lock_guard lock(login_mutex);
+    auto it = failed_logins.find(client);
+    if (it == failed_logins.end()) return true;
+    if (std::chrono::steady_clock::now() - it->second.since > kLoginWindow) {
+      failed_logins.erase(it);
+      return true;
+    }
+    return it->second.count < kMaxFailedLogins;
+  }
+
+  void CountFailure(const std::string& client) const {
+    std::lock_guard lock(login_mutex);
+    const auto now = std::chrono::steady_clock::now();
+    FailedLogins& failed = failed_logins[client];
+    if (now - failed.since > kLoginWindow) failed = {0, now};
+    ++failed.count;
+  }
+
+  static void SetAuthCookie(httplib::Response& res, const std::string& token) {
+    // HttpOnly: scripts cannot read it; SameSite=Strict: other sites cannot make the browser send it.
+    res.set_header("Set-Cookie",
+                   std::string(kAuthCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict");
+  }
+
+  // `/?token=T#/tasks`, the URL `serve` prints: the token becomes the cookie and leaves the address bar
+  // (and the history) by a redirect; the browser keeps the #fragment across it.
+  bool SwapTokenForCookie(const httplib::Request& req, httplib::Response& res) const {
+    if (options.token.empty() || !req.has_param("token")) return false;
+    if (!UnderFailureLimit(req.remote_addr)) {
+      SetError(res, 429, ErrorCode::kResourceExhausted, "too many wrong tokens: try again in a minute");
+      return true;
+    }
+    if (ConstantTimeEquals(req.get_param_value("token"), options.token)) {
+      SetAuthCookie(res, options.token);
+    } else {
+      CountFailure(req.remote_addr);
+    }
+    res.status = 303;
+    res.set_header("Location", req.path.empty() ? "/" : req.path);
+    res.set_header("Cache-Control", "no-store");
+    return true;
   }
 
   void AddCors(const httplib::Request& req, httplib::Response& res) const {
@@ -181,29 +218,20 @@ struct Server::Impl {
     }
     if (options.token.empty())
       return SetResponse(res, HttpResponse::FromJson({{"ok", true}, {"auth_required", false}}));
-    {
-      std::lock_guard lock(login_mutex);
-      const auto now = std::chrono::steady_clock::now();
-      FailedLogins& failed = failed_logins[req.remote_addr];
-      if (now - failed.since > kLoginWindow) failed = {0, now};
-      if (failed.count >= kMaxFailedLogins)
-        return SetError(res, 429, ErrorCode::kResourceExhausted,
-                        "too many wrong logins: try again in a minute");
-      if (!ConstantTimeEquals((*body)["token"].get<std::string>(), options.token)) {
-        ++failed.count;
-        return SetError(res, 401, ErrorCode::kUnauthenticated, "wrong token");
-      }
-      failed_logins.erase(req.remote_addr);
+    if (!UnderFailureLimit(req.remote_addr))
+      return SetError(res, 429, ErrorCode::kResourceExhausted,
+                      "too many wrong logins: try again in a minute");
+    if (!ConstantTimeEquals((*body)["token"].get<std::string>(), options.token)) {
+      CountFailure(req.remote_addr);
+      return SetError(res, 401, ErrorCode::kUnauthenticated, "wrong token");
     }
-    // HttpOnly: scripts cannot read it; SameSite=Strict: other sites cannot make the browser send it.
-    res.set_header("Set-Cookie",
-                   std::string(kCookieName) + "=" + options.token + "; Path=/; HttpOnly; SameSite=Strict");
+    SetAuthCookie(res, options.token);
     SetResponse(res, HttpResponse::FromJson({{"ok", true}, {"auth_required", true}}));
   }
 
   void Logout(httplib::Response& res) const {
     res.set_header("Set-Cookie",
-                   std::string(kCookieName) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+                   std::string(kAuthCookie) + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     SetResponse(res, HttpResponse::FromJson({{"ok", true}}));
   }
 
@@ -242,45 +270,66 @@ struct Server::Impl {
     res.set_chunked_content_provider(
         "text/event-stream",
         [next, first, token](size_t, httplib::DataSink& sink) {
-          if (*first) {
-            // Sent at once so the client sees the stream open; tells EventSource how soon to reconnect.
-            *first = false;
-            static const std::string kHello = ": connected\nretry: 2000\n\n";
-            return sink.write(kHello.data(), kHello.size());
-          }
-          while (true) {
-            if (token.stop_requested()) {
-              sink.done();
-              return true;
-            }
-            std::optional<std::string> chunk = (*next)(token);
-            if (!chunk) {
-              sink.done();
-              return true;
-            }
-            // Never a zero-length write: httplib takes it as the end of the stream.
-            if (chunk->empty()) {
-              if (!sink.is_writable()) return false;
-              continue;
-            }
-            return sink.write(chunk->data(), chunk->size());
+          // Runs on httplib's pool thread, outside its exception handler: a throw here would terminate.
+          try {
+            return WriteStreamChunk(*next, *first, token, sink);
+          } catch (...) {
+            spdlog::error("event stream ended by an internal error: {}", DescribeCurrentException());
+            return false;
           }
         },
         [this, client = req.remote_addr](bool) { ReleaseStream(client); });
+  }
+
+  static bool WriteStreamChunk(StreamNext& next, bool& first, const std::stop_token& token,
+                               httplib::DataSink& sink) {
+    if (first) {
+      // Sent at once so the client sees the stream open; tells EventSource how soon to reconnect.
+      first = false;
+      static const std::string kHello = ": connected\nretry: 2000\n\n";
+      return sink.write(kHello.data(), kHello.size());
+    }
+    while (true) {
+      if (token.stop_requested()) {
+        sink.done();
+        return true;
+      }
+      std::optional<std::string> chunk = next(token);
+      if (!chunk) {
+        sink.done();
+        return true;
+      }
+      // Never a zero-length write: httplib takes it as the end of the stream.
+      if (chunk->empty()) {
+        if (!sink.is_writable()) return false;
+        continue;
+      }
+      return sink.write(chunk->data(), chunk->size());
+    }
   }
 
   void ServeApi(const httplib::Request& req, httplib::Response& res) {
     if (req.body.size() > options.max_body_bytes)
       return SetError(res, 413, ErrorCode::kResourceExhausted,
                       "request body over " + std::to_string(options.max_body_bytes) + " bytes");
-    if (req.path == "/api/auth/login") {
+    const RequestFacts facts = Facts(req);
+    const bool login = req.path == "/api/auth/login";
+    const Credential credential =
+        options.token.empty() ? Credential::kNone : Authenticate(facts, options.token);
+    if (credential == Credential::kBearer || credential == Credential::kWrongBearer) {
+      if (!UnderFailureLimit(req.remote_addr))
+        return SetError(res, 429, ErrorCode::kResourceExhausted,
+                        "too many wrong tokens: try again in a minute");
+      if (credential == Credential::kWrongBearer) CountFailure(req.remote_addr);
+    }
+    const bool is_public = login || Api::IsPublic(req.method, req.path);
+    if (auto refusal = CheckApiRequest(facts, Policy(), credential, is_public)) {
+      if (refusal->status == 401) res.set_header("WWW-Authenticate", "Bearer");
+      return SetError(res, refusal->status, refusal->code, refusal->message);
+    }
+    if (login) {
       if (req.method != "POST") return SetError(res, 405, ErrorCode::kInvalidArgument, "use POST");
       return Login(req, res);
-    }
-    if (!Api::IsPublic(req.method, req.path) && !Authorized(req)) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      return SetError(res, 401, ErrorCode::kUnauthenticated,
-                      "authentication required: Authorization: Bearer <token> or POST /api/auth/login");
     }
     if (req.path == "/api/auth/logout") {
       if (req.method != "POST") return SetError(res, 405, ErrorCode::kInvalidArgument, "use POST");
@@ -345,6 +394,8 @@ struct Server::Impl {
   }
 
   void Dispatch(const httplib::Request& req, httplib::Response& res) {
+    if (auto refusal = CheckHost(Facts(req), Policy()))
+      return SetError(res, refusal->status, refusal->code, refusal->message);
     AddCors(req, res);
     if (req.method == "OPTIONS") {
       res.status = options.cors_origin.empty() ? 405 : 204;
@@ -352,6 +403,7 @@ struct Server::Impl {
       return;
     }
     if (IsApiPath(req.path)) return ServeApi(req, res);
+    if ((req.method == "GET" || req.method == "HEAD") && SwapTokenForCookie(req, res)) return;
     ServeStatic(req, res);
   }
 };
@@ -383,6 +435,21 @@ Status Server::Start() {
   s.http.set_write_timeout(s.options.write_timeout);
   s.http.set_keep_alive_timeout(5);
   s.http.set_tcp_nodelay(true);
+  // httplib's default options add SO_REUSEPORT, which lets a second server bind the same port and take a
+  // share of its connections. SO_REUSEADDR alone only allows rebinding over TIME_WAIT; a busy port fails.
+  s.http.set_socket_options([&s](socket_t fd) {
+    const int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    s.listen_fd = fd;
+  });
+  // Before the body is read: a chunked body would be buffered whole before the size limit applies.
+  s.http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!req.has_header("Transfer-Encoding")) return httplib::Server::HandlerResponse::Unhandled;
+    res.set_header("Connection", "close");
+    SetError(res, 411, ErrorCode::kInvalidArgument,
+             "send the request body with a Content-Length (Transfer-Encoding is not accepted)");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   const auto handler = [&s](const httplib::Request& req, httplib::Response& res) { s.Dispatch(req, res); };
   s.http.Get(".*", handler);
   s.http.Post(".*", handler);
@@ -418,12 +485,26 @@ Status Server::Start() {
                        "cannot bind " + s.options.host + ":" + std::to_string(s.options.port) + " (in use?)");
     s.port = s.options.port;
   }
-  s.thread = std::thread([&s] { s.http.listen_after_bind(); });
+  // Called again on a listening socket, listen() only raises the backlog.
+  if (s.listen_fd >= 0) ::listen(s.listen_fd, kListenBacklog);
+  s.thread = std::thread([&s] {
+    try {
+      s.http.listen_after_bind();
+    } catch (...) {
+      spdlog::error("the API server stopped: {}", DescribeCurrentException());
+    }
+  });
   // stop() is a no-op until the listen loop runs; wait for it so Stop() right after Start() cannot hang.
   for (int i = 0; i < 500 && !s.http.is_running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   s.started = true;
-  s.warmer = std::jthread([&s](std::stop_token stop) { s.api.WarmSummaries(stop); });
+  s.warmer = std::jthread([&s](std::stop_token stop) {
+    try {
+      s.api.WarmSummaries(stop);
+    } catch (...) {
+      spdlog::error("task summaries not prefetched: {}", DescribeCurrentException());
+    }
+  });
   return {};
 }
 

@@ -30,6 +30,10 @@ struct ServerOptions {
   std::chrono::milliseconds heartbeat_interval = std::chrono::seconds(10);
   std::chrono::seconds read_timeout = std::chrono::seconds(10);
   std::chrono::seconds write_timeout = std::chrono::seconds(10);
+  // Slow clients: a request (headers and body) must arrive within this from its first byte, and one address
+  // holds at most this many connections (above max_streams_per_client, so its streams still fit).
+  std::chrono::milliseconds request_deadline = std::chrono::seconds(30);
+  size_t max_connections_per_client = 160;
   std::string gpu_ids;       // override for /api/gpus
   bool seed_presets = true;  // add the shipped parameter presets to the store at start
 };

@@ -84,6 +84,12 @@ Result<Json> ParseJson(std::string_view text, std::string_view source) {
                      std::string(source) + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column) +
                          ": invalid JSON: " + what,
                      {{"source", source}, {"line", pos.line}, {"column", pos.column}});
+  } catch (const Json::exception& e) {
+    // Not a syntax error but a value nlohmann cannot hold, e.g. out_of_range.406 for 1e400.
+    std::string what = e.what();
+    if (const size_t bracket = what.find("] "); bracket != std::string::npos) what = what.substr(bracket + 2);
+    return MakeError(ErrorCode::kParse, std::string(source) + ": invalid JSON: " + what,
+                     {{"source", source}});
   }
 }
 

@@ -33,6 +33,17 @@ TEST(JsonTest, ParseErrorNamesSourceLineAndColumn) {
   EXPECT_NE(parsed.error().message.find("task.json:3:8"), std::string::npos) << parsed.error().message;
 }
 
+// 1e400 is valid syntax that nlohmann cannot hold: it throws out_of_range, not parse_error.
+TEST(JsonTest, NumberOutOfRangeIsAParseErrorNotAnException) {
+  for (const char* text : {R"({"error": {"code": 1e400}})", "[-1e400]", "1e400"}) {
+    auto parsed = ParseJson(text, "body");
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kParse);
+    EXPECT_NE(parsed.error().message.find("body: invalid JSON"), std::string::npos) << parsed.error().message;
+    EXPECT_NE(parsed.error().message.find("1e400"), std::string::npos) << parsed.error().message;
+  }
+}
+
 TEST(JsonTest, ParseValid) {
   auto parsed = ParseJson(R"({"x": [1, 2.5, "s"]})");
   ASSERT_TRUE(parsed.ok());

@@ -70,6 +70,41 @@ ExitStatus FromWaitStatus(int status) {
   return out;
 }
 
+// The guard, in a forked child of a possibly multithreaded process: async-signal-safe calls only.
+[[noreturn]] void RunGuard(int lifeline, timespec grace) {
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);  // only SIGKILL ends it: the group's SIGTERM is for the engine
+  ::setpgid(0, 0);
+  // Holding no other descriptor: a copy of another guard's pipe would keep that guard from seeing EOF.
+  if (lifeline > 0) syscall(SYS_close_range, 0u, static_cast<unsigned>(lifeline - 1), 0u);
+  syscall(SYS_close_range, static_cast<unsigned>(lifeline + 1), ~0u, 0u);
+  char byte;
+  while (true) {
+    const ssize_t n = ::read(lifeline, &byte, 1);
+    if (n == 0 || (n < 0 && errno != EINTR)) break;
+  }
+  ::kill(0, SIGTERM);
+  while (::nanosleep(&grace, &grace) != 0 && errno == EINTR) {
+  }
+  ::kill(0, SIGKILL);  // the guard too
+  ::_exit(0);
+}
+
+// Forks the guard and returns its pid (the new group's id) and our end of its pipe.
+Result<std::pair<pid_t, UniqueFd>> StartGuard(std::chrono::milliseconds grace) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return MakeError(ErrorCode::kIo, "pipe: " + Errno(errno));
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  const timespec wait{static_cast<time_t>(grace.count() / 1000),
+                      static_cast<long>(grace.count() % 1000) * 1000000};
+  const pid_t guard = ::fork();
+  if (guard < 0) return MakeError(ErrorCode::kIo, "fork: " + Errno(errno));
+  if (guard == 0) RunGuard(read_end.get(), wait);
+  ::setpgid(guard, guard);  // also here, so the group exists before the engine joins it
+  return std::make_pair(guard, std::move(write_end));
+}
+
 }  // namespace
 
 UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
@@ -100,7 +135,22 @@ Result<Process> Process::Spawn(const ProcessOptions& options) {
   // A group of its own (pgid = child pid), default signal handling, nothing inherited but the pipe.
   short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
   posix_spawnattr_setflags(&setup.attr, flags);
-  posix_spawnattr_setpgroup(&setup.attr, 0);
+  pid_t guard = -1;
+  UniqueFd lifeline;
+  if (options.guard) {
+    auto started = StartGuard(options.guard_grace);
+    if (!started.ok()) return std::move(started).error();
+    guard = started->first;
+    lifeline = std::move(started->second);
+  }
+  // Reaps the guard when the engine cannot be started.
+  const auto drop_guard = [&] {
+    if (guard <= 0) return;
+    ::kill(guard, SIGKILL);
+    while (::waitpid(guard, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  };
+  posix_spawnattr_setpgroup(&setup.attr, guard > 0 ? guard : 0);
   sigset_t all, none;
   sigfillset(&all);
   sigemptyset(&none);
@@ -110,7 +160,10 @@ Result<Process> Process::Spawn(const ProcessOptions& options) {
   UniqueFd read_end, write_end;
   if (options.capture_output) {
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return MakeError(ErrorCode::kIo, "pipe: " + Errno(errno));
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+      drop_guard();
+      return MakeError(ErrorCode::kIo, "pipe: " + Errno(errno));
+    }
     read_end.Reset(fds[0]);
     write_end.Reset(fds[1]);
     posix_spawn_file_actions_adddup2(&setup.actions, write_end.get(), STDOUT_FILENO);
@@ -129,6 +182,7 @@ Result<Process> Process::Spawn(const ProcessOptions& options) {
   const int rc =
       posix_spawnp(&pid, argv[0].c_str(), &setup.actions, &setup.attr, argv_ptrs.data(), env_ptrs.data());
   if (rc != 0) {
+    drop_guard();
     const ErrorCode code = (rc == ENOENT || rc == EACCES) ? ErrorCode::kNotFound : ErrorCode::kIo;
     return MakeError(code, "cannot start '" + argv[0] + "': " + Errno(rc), {{"program", argv[0]}});
   }
@@ -139,13 +193,23 @@ Result<Process> Process::Spawn(const ProcessOptions& options) {
     ::kill(-pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
+    drop_guard();
     return MakeError(ErrorCode::kIo, "pidfd_open: " + Errno(err));
   }
-  return Process(pid, std::move(pidfd), std::move(read_end));
+  Process process(pid, std::move(pidfd), std::move(read_end));
+  if (guard > 0) {
+    process.pgid_ = guard;
+    process.guard_pid_ = guard;
+    process.lifeline_ = std::move(lifeline);
+  }
+  return process;
 }
 
 Process::Process(Process&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
+      pgid_(std::exchange(other.pgid_, -1)),
+      guard_pid_(std::exchange(other.guard_pid_, -1)),
+      lifeline_(std::move(other.lifeline_)),
       pidfd_(std::move(other.pidfd_)),
       output_(std::move(other.output_)),
       status_(other.status_) {}
@@ -153,17 +217,31 @@ Process::Process(Process&& other) noexcept
 Process& Process::operator=(Process&& other) noexcept {
   if (this != &other) {
     if (pid_ > 0 && !status_) Stop(std::chrono::milliseconds(0));
-    pid_ = other.pid_;
+    ReleaseGuard();
+    pid_ = std::exchange(other.pid_, -1);
+    pgid_ = std::exchange(other.pgid_, -1);
+    guard_pid_ = std::exchange(other.guard_pid_, -1);
+    lifeline_ = std::move(other.lifeline_);
     pidfd_ = std::move(other.pidfd_);
     output_ = std::move(other.output_);
     status_ = other.status_;
-    other.pid_ = -1;
   }
   return *this;
 }
 
 Process::~Process() {
   if (pid_ > 0 && !status_) Stop(std::chrono::milliseconds(0));
+  ReleaseGuard();
+}
+
+void Process::ReleaseGuard() {
+  if (guard_pid_ <= 0) return;
+  // The guard (alive or a zombie until reaped here) keeps the group id reserved, so this reaches only ours.
+  ::kill(-pgid_, SIGKILL);
+  while (::waitpid(guard_pid_, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  guard_pid_ = -1;
+  lifeline_.Reset();
 }
 
 bool Process::Exited(std::chrono::milliseconds timeout) const {
@@ -194,19 +272,24 @@ std::optional<ExitStatus> Process::Wait(std::chrono::milliseconds timeout) {
 
 Status Process::SignalGroup(int sig) {
   if (pid_ <= 0 || status_) return MakeError(ErrorCode::kConflict, "the process has already ended");
-  if (::kill(-pid_, sig) != 0 && errno != ESRCH) return MakeError(ErrorCode::kIo, "kill: " + Errno(errno));
+  if (::kill(-pgid_, sig) != 0 && errno != ESRCH) return MakeError(ErrorCode::kIo, "kill: " + Errno(errno));
   return {};
 }
 
 ExitStatus Process::Stop(std::chrono::milliseconds grace) {
-  if (status_) return *status_;
+  if (status_) {
+    ReleaseGuard();  // the engine ended by itself: its workers may not have
+    return *status_;
+  }
   // The leader is not reaped until the group has been killed, so the group id cannot have been reused.
   if (!Exited(std::chrono::milliseconds(0))) {
-    ::kill(-pid_, SIGTERM);
+    ::kill(-pgid_, SIGTERM);
     Exited(grace);
   }
-  ::kill(-pid_, SIGKILL);
-  return Reap();
+  ::kill(-pgid_, SIGKILL);
+  const ExitStatus status = Reap();
+  ReleaseGuard();
+  return status;
 }
 
 void LineSplitter::Feed(std::string_view bytes) {

@@ -43,6 +43,11 @@ struct ProcessOptions {
   std::vector<std::string> unset_env;      // remove these variables
   std::string working_dir;                 // empty: the caller's
   bool capture_output = true;              // stdout and stderr into one pipe (output_fd)
+  // A guard: a small forked process leads the child's process group and, when this process's end of a pipe
+  // closes (this process exited, even by SIGKILL), sends the group SIGTERM, waits `guard_grace` and sends
+  // SIGKILL. Engines and their workers (grandchildren) then never outlive autotuner.
+  bool guard = false;
+  std::chrono::milliseconds guard_grace = std::chrono::seconds(10);
 };
 
 // How a process ended: exit code, or the signal that killed it.
@@ -68,6 +73,8 @@ class Process {
   ~Process();
 
   pid_t pid() const { return pid_; }
+  // The process group: the guard's pid when guarded, else pid().
+  pid_t pgid() const { return pgid_; }
   int pidfd() const { return pidfd_.get(); }
   // Read end of the merged stdout/stderr pipe, or -1 when output is not captured.
   int output_fd() const { return output_.get(); }
@@ -83,12 +90,17 @@ class Process {
 
  private:
   Process(pid_t pid, UniqueFd pidfd, UniqueFd output)
-      : pid_(pid), pidfd_(std::move(pidfd)), output_(std::move(output)) {}
+      : pid_(pid), pgid_(pid), pidfd_(std::move(pidfd)), output_(std::move(output)) {}
   // True when the leader has exited (without reaping it, so its pid and group id stay reserved).
   bool Exited(std::chrono::milliseconds timeout) const;
   ExitStatus Reap();
+  // Kills what is left of a guarded group (the guard too) and reaps the guard.
+  void ReleaseGuard();
 
   pid_t pid_ = -1;
+  pid_t pgid_ = -1;
+  pid_t guard_pid_ = -1;  // the group's leader when guarded
+  UniqueFd lifeline_;     // our end of the guard's pipe
   UniqueFd pidfd_;
   UniqueFd output_;
   std::optional<ExitStatus> status_;

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -117,6 +120,73 @@ TEST(ProcessTest, StopEscalatesToSigkillAfterGrace) {
   EXPECT_EQ(status.signal, SIGKILL);
   EXPECT_GE(elapsed, milliseconds(250));
   EXPECT_LT(elapsed, milliseconds(5000));
+}
+
+// Gone, or a zombie that nobody reaps yet (the parent of an orphan may be a container's init).
+bool GoneWithin(pid_t pid, milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    std::getline(stat, text);
+    if (!stat || text.find(") Z") != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+}
+
+// `kill -9` of autotuner must not leave the engine and its workers holding GPUs: a stand-in for autotuner
+// (a forked child) spawns a guarded engine with a background worker, reports both pids and is SIGKILLed.
+TEST(ProcessTest, GuardedGroupDiesWithItsOwnerEvenAfterSigkill) {
+  int report[2];
+  ASSERT_EQ(::pipe(report), 0);
+  const pid_t owner = ::fork();
+  ASSERT_GE(owner, 0);
+  if (owner == 0) {
+    ProcessOptions options = Command({"sh", "-c", "sleep 60 & echo $!; wait"});
+    options.guard = true;
+    options.guard_grace = milliseconds(200);
+    auto p = Process::Spawn(options);
+    if (!p.ok()) ::_exit(1);
+    char buf[32];
+    const ssize_t n = ::read(p->output_fd(), buf, sizeof(buf));  // the worker's pid
+    const std::string line = std::to_string(p->pid()) + " " + std::string(buf, n > 0 ? n : 0);
+    (void)!::write(report[1], line.data(), line.size());
+    ::pause();  // until killed: no destructor runs
+  }
+  ::close(report[1]);
+  char buf[64] = {};
+  ASSERT_GT(::read(report[0], buf, sizeof(buf) - 1), 0);
+  ::close(report[0]);
+  pid_t engine = 0, worker = 0;
+  ASSERT_EQ(std::sscanf(buf, "%d %d", &engine, &worker), 2) << buf;
+  EXPECT_TRUE(Alive(engine));
+  EXPECT_TRUE(Alive(worker));
+  ::kill(owner, SIGKILL);
+  ::waitpid(owner, nullptr, 0);
+  EXPECT_TRUE(GoneWithin(engine, milliseconds(5000)));
+  EXPECT_TRUE(GoneWithin(worker, milliseconds(5000)));
+}
+
+// The engine exits by itself and leaves a worker: Stop() still takes the worker (and the guard).
+TEST(ProcessTest, GuardedProcessReportsItsOwnExitAndLeavesNothing) {
+  ProcessOptions options = Command({"sh", "-c", "sleep 60 >/dev/null 2>&1 & echo $!; exit 3"});
+  options.guard = true;
+  auto p = Process::Spawn(options);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_NE(p->pgid(), p->pid());
+  const auto lines = ReadAllLines(*p);
+  ASSERT_EQ(lines.size(), 1u);
+  const pid_t worker = std::stoi(lines[0]);
+  const auto status = p->Wait(milliseconds(5000));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->code, 3);
+  EXPECT_TRUE(Alive(worker));
+  EXPECT_TRUE(Alive(p->pgid()));  // the guard holds the group until its owner is done with it
+  const pid_t guard = p->pgid();
+  p->Stop(milliseconds(100));
+  EXPECT_TRUE(GoneWithin(worker, milliseconds(5000)));
+  EXPECT_FALSE(Alive(guard));  // reaped
 }
 
 TEST(ProcessTest, DestructorLeavesNothingRunning) {

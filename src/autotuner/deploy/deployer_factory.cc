@@ -17,7 +17,10 @@ DeployerFactory DefaultDeployerFactory(const std::string& state_dir) {
         options.owner = owner;
         options.state_dir = state_dir + "/engines";
         options.stop_grace = std::chrono::seconds(3);
-        return std::unique_ptr<Deployer>(std::make_unique<LocalDeployer>(options));
+        auto local = std::make_unique<LocalDeployer>(options);
+        // Engines of an autotuner that died with their guard (the guard normally takes them down at once).
+        (void)local->SweepDeadHolders();
+        return std::unique_ptr<Deployer>(std::move(local));
       }
       case task::DeploymentMode::kDocker: {
         DockerDeployerOptions options;

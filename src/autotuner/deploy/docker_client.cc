@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "autotuner/core/guard.h"
 #include "autotuner/core/process.h"
 
 namespace autotuner::deploy {
@@ -36,9 +37,7 @@ Error ApiError(const std::string& what, const httplib::Result& response) {
                      what + ": cannot reach the Docker API (" + httplib::to_string(response.error()) + ")");
   }
   std::string message = response->body;
-  if (auto body = ParseJson(response->body); body.ok() && body->is_object() && body->contains("message")) {
-    message = (*body)["message"].get<std::string>();
-  }
+  if (auto body = ParseJson(response->body); body.ok()) message = StringField(*body, "message", message);
   const ErrorCode code = response->status == 404   ? ErrorCode::kNotFound
                          : response->status == 409 ? ErrorCode::kConflict
                                                    : ErrorCode::kUnavailable;
@@ -85,8 +84,8 @@ Status DockerClient::PullImage(const std::string& image,
     auto message = ParseJson(line);
     if (!message.ok() || !message->is_object()) return;
     if (message->contains("error")) error = DumpJson((*message)["error"]);
-    std::string text = message->value("status", "");
-    if (message->contains("progress")) text += " " + (*message)["progress"].get<std::string>();
+    std::string text = StringField(*message, "status");
+    if (const std::string bar = StringField(*message, "progress"); !bar.empty()) text += " " + bar;
     if (!text.empty() && progress) progress(text);
   });
   auto client = Connect(endpoint_);
@@ -160,6 +159,7 @@ Result<std::vector<Json>> DockerClient::ListContainers(const std::string& label)
 }
 
 void DockerClient::LogStream::Cancel() {
+  std::lock_guard lock(mutex_);
   cancelled_ = true;
   if (cancel_) cancel_();
 }
@@ -169,8 +169,11 @@ Status DockerClient::FollowLogs(const std::string& id, const std::function<void(
   auto client = Connect(endpoint_);
   client->set_read_timeout(24 * 3600, 0);  // a quiet engine is not an error; Cancel ends the stream
   httplib::Client* raw = client.get();
-  handle.cancel_ = [raw] { raw->stop(); };
-  if (handle.cancelled_) return {};
+  {
+    std::lock_guard lock(handle.mutex_);
+    if (handle.cancelled_) return {};
+    handle.cancel_ = [raw] { raw->stop(); };
+  }
   LineSplitter out(sink), err(sink);
   DockerLogDemuxer demux(
       [&](int stream, std::string_view payload) { (stream == 2 ? err : out).Feed(payload); });
@@ -180,9 +183,12 @@ Status DockerClient::FollowLogs(const std::string& id, const std::function<void(
                     demux.Feed(std::string_view(data, n));
                     return !handle.cancelled_.load();
                   });
+  {
+    std::lock_guard lock(handle.mutex_);
+    handle.cancel_ = nullptr;
+  }
   out.Finish();
   err.Finish();
-  handle.cancel_ = nullptr;
   if (handle.cancelled_) return {};
   if (!Ok(r)) return ApiError("logs of " + id, r);
   return {};

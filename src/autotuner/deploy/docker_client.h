@@ -6,6 +6,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,9 @@ class DockerClient {
 
    private:
     friend class DockerClient;
+    // Set and cleared by the following thread, called by a cancelling one: under the mutex, so Cancel never
+    // reaches a client that FollowLogs has already destroyed.
+    std::mutex mutex_;
     std::function<void()> cancel_;
     std::atomic<bool> cancelled_{false};
   };

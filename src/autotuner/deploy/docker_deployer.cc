@@ -5,6 +5,7 @@
 #include <fstream>
 #include <thread>
 
+#include "autotuner/core/guard.h"
 #include "autotuner/deploy/http_probe.h"
 #include "autotuner/deploy/local_deployer.h"
 
@@ -28,9 +29,13 @@ class DockerDeployment final : public Deployment {
         base_url_("http://" + deployer->options().host + ":" + std::to_string(port)),
         scratch_(std::move(scratch)) {
     reader_ = std::jthread([this] {
-      const Status followed = deployer_->client().FollowLogs(
-          id_, [this](std::string_view l) { log_.Append(l); }, logs_);
-      if (!followed.ok()) log_.Append("[autotuner] log stream ended: " + followed.error().message);
+      try {
+        const Status followed = deployer_->client().FollowLogs(
+            id_, [this](std::string_view l) { log_.Append(l); }, logs_);
+        if (!followed.ok()) log_.Append("[autotuner] log stream ended: " + followed.error().message);
+      } catch (...) {
+        log_.Append("[autotuner] log stream ended by an internal error: " + DescribeCurrentException());
+      }
       log_.MarkDone();
     });
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "autotuner/core/guard.h"
 #include "autotuner/core/json.h"
 
 namespace autotuner::deploy {
@@ -14,7 +15,15 @@ void EngineLog::Append(std::string_view line) {
     lines_.emplace_back(line);
     if (lines_.size() > capacity_) lines_.pop_front();
   }
-  if (forward_) forward_(line);
+  if (!forward_) return;
+  // Called on log reader threads: a failing sink must not end the reader (or the process).
+  try {
+    forward_(line);
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    lines_.push_back("[autotuner] log line not forwarded: " + DescribeCurrentException());
+    if (lines_.size() > capacity_) lines_.pop_front();
+  }
 }
 
 void EngineLog::MarkDone() {

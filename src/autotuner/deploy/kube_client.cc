@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "autotuner/core/guard.h"
 #include "autotuner/core/process.h"
 #include "autotuner/task/document.h"
 
@@ -126,9 +127,7 @@ KindInfo Info(const std::string& kind) {
 
 Error ApiError(const std::string& what, const KubeResponse& r) {
   std::string message = r.body;
-  if (auto body = ParseJson(r.body); body.ok() && body->is_object() && body->contains("message")) {
-    message = (*body)["message"].get<std::string>();
-  }
+  if (auto body = ParseJson(r.body); body.ok()) message = StringField(*body, "message", message);
   const ErrorCode code = r.status == 404   ? ErrorCode::kNotFound
                          : r.status == 409 ? ErrorCode::kAlreadyExists
                          : r.status == 401 ? ErrorCode::kUnauthenticated

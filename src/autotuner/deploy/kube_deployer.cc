@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "autotuner/core/guard.h"
+
 namespace autotuner::deploy {
 namespace {
 
@@ -86,7 +88,14 @@ class KubeDeployment final : public Deployment {
         base_url_(std::move(base_url)),
         pod_selector_(std::move(pod_selector)),
         ns_(deployer->options().ns) {
-    reader_ = std::jthread([this](std::stop_token stop) { FollowLogs(stop); });
+    reader_ = std::jthread([this](std::stop_token stop) {
+      try {
+        FollowLogs(stop);
+      } catch (...) {
+        log_.Append("[autotuner] log stream ended by an internal error: " + DescribeCurrentException());
+        log_.MarkDone();
+      }
+    });
   }
 
   ~KubeDeployment() override { (void)Stop(); }

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "autotuner/core/guard.h"
 #include "autotuner/core/json.h"
 #include "autotuner/core/process.h"
 #include "autotuner/deploy/http_probe.h"
@@ -45,6 +46,44 @@ bool OwnedBy(int pid, const std::string& owner) {
   return false;
 }
 
+// Writes `text` to `path` through a temporary file and a rename, so a crash never leaves half a record.
+Status WriteAtomically(const std::string& path, const std::string& text) {
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) return MakeError(ErrorCode::kIo, "cannot write " + temp);
+  }
+  std::error_code ec;
+  fs::rename(temp, path, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "cannot rename " + temp + ": " + ec.message());
+  return {};
+}
+
+// Processes whose process group is `pgid`, read from /proc (zombies excluded).
+std::vector<int> GroupMembers(int pgid) {
+  std::vector<int> members;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string text;
+    if (!std::getline(in, text)) continue;
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(text.substr(close + 2));
+    std::string state, ppid, pgrp;
+    if (!(rest >> state >> ppid >> pgrp) || state == "Z") continue;
+    if (pgrp == std::to_string(pgid)) members.push_back(std::stoi(name));
+  }
+  return members;
+}
+
+// True when the process `pid` that started at clock tick `start` still runs (not a reused pid).
+bool Running(int pid, uint64_t start) { return pid > 0 && ProcessStartTime(pid) == start; }
+
 class LocalDeployment final : public Deployment {
  public:
   LocalDeployment(LocalDeployer* deployer, const LocalDeployerOptions& options, const DeploySpec& spec,
@@ -60,9 +99,13 @@ class LocalDeployment final : public Deployment {
         record_path_(std::move(record_path)),
         scratch_(std::move(scratch)) {
     reader_ = std::jthread([this](std::stop_token stop) {
-      (void)PumpLines(
-          process_.output_fd(), [this](std::string_view line) { log_.Append(line); },
-          [&stop] { return stop.stop_requested(); }, std::chrono::milliseconds(50));
+      try {
+        (void)PumpLines(
+            process_.output_fd(), [this](std::string_view line) { log_.Append(line); },
+            [&stop] { return stop.stop_requested(); }, std::chrono::milliseconds(50));
+      } catch (...) {
+        log_.Append("[autotuner] engine log reader failed: " + DescribeCurrentException());
+      }
       log_.MarkDone();
     });
   }
@@ -196,6 +239,8 @@ Result<std::unique_ptr<Deployment>> LocalDeployer::Deploy(const DeploySpec& spec
   }
 
   ProcessOptions process;
+  process.guard = true;  // the engine and its workers die with this process, even after kill -9
+  process.guard_grace = options_.stop_grace;
   process.argv = BuildEngineArgv(*spec.runtime, spec.model, spec.served_model_name, spec.plan, options_.host,
                                  *port, config_path);
   process.env[kOwnerEnv] = options_.owner;
@@ -217,20 +262,36 @@ Result<std::unique_ptr<Deployment>> LocalDeployer::Deploy(const DeploySpec& spec
   // The record outlives a crash of this process: CleanupOrphans finds the engine through it.
   const std::string record_path =
       (fs::path(options_.state_dir) / ("engine-" + std::to_string(child->pid()) + ".json")).string();
+  const int self = static_cast<int>(::getpid());
   const Json record = {{"owner", options_.owner},
                        {"pid", child->pid()},
+                       {"pgid", child->pgid()},
                        {"start_time", ProcessStartTime(child->pid()).value_or(0)},
+                       {"holder_pid", self},
+                       {"holder_start", ProcessStartTime(self).value_or(0)},
                        {"experiment", spec.experiment},
                        {"port", *port},
                        {"argv", process.argv}};
-  std::ofstream(record_path) << DumpJson(record) << "\n";
+  if (Status written = WriteAtomically(record_path, DumpJson(record) + "\n"); !written.ok()) {
+    ReleasePort(*port);
+    return written.error();
+  }
 
   const std::string base_url = "http://" + options_.host + ":" + std::to_string(*port);
   return std::unique_ptr<Deployment>(std::make_unique<LocalDeployment>(
       this, options_, spec, std::move(*child), *port, base_url, record_path, scratch));
 }
 
-Result<int> LocalDeployer::CleanupOrphans(const std::string& owner) {
+Result<int> LocalDeployer::CleanupOrphans(const std::string& owner) { return Sweep(&owner); }
+
+int LocalDeployer::SweepDeadHolders() {
+  auto removed = Sweep(nullptr);
+  return removed.ok() ? *removed : 0;
+}
+
+// `owner` set: that owner's engines (resume). Unset: engines whose autotuner process has died, whoever
+// owned them (a fresh start after a crash).
+Result<int> LocalDeployer::Sweep(const std::string* owner) {
   std::error_code ec;
   if (!fs::is_directory(options_.state_dir, ec)) return 0;
   int removed = 0;
@@ -241,25 +302,39 @@ Result<int> LocalDeployer::CleanupOrphans(const std::string& owner) {
     std::stringstream text;
     text << in.rdbuf();
     auto record = ParseJson(text.str(), entry.path().string());
-    if (!record.ok() || record->value("owner", "") != owner) continue;
-    const int pid = record->value("pid", 0);
-    const auto start = ProcessStartTime(pid);
-    // Only the very process we started (same start time, our owner in its environment) is touched.
-    if (pid > 0 && start && *start == record->value("start_time", uint64_t{0}) && OwnedBy(pid, owner)) {
-      ::kill(-pid, SIGTERM);
-      const auto until = Clock::now() + options_.stop_grace;
-      while (Clock::now() < until && ProcessStartTime(pid) == start) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      ::kill(-pid, SIGKILL);
-      ++removed;
-    }
+    if (!record.ok() || !record->is_object()) continue;
+    const std::string record_owner = StringField(*record, "owner");
+    const int holder = record->value("holder_pid", 0);
+    const bool holder_alive = holder > 0 && Running(holder, record->value("holder_start", uint64_t{0}));
+    if (owner != nullptr ? record_owner != *owner : holder_alive || holder <= 0) continue;
+    if (StopGroup(record->value("pgid", record->value("pid", 0)), record_owner)) ++removed;
     fs::remove(entry.path(), ec);
-    const std::string scratch_prefix = "scratch-" + SafeFileName(record->value("experiment", "")) + "-" +
+    const std::string scratch_prefix = "scratch-" + SafeFileName(StringField(*record, "experiment")) + "-" +
                                        std::to_string(record->value("port", 0));
     fs::remove_all(fs::path(options_.state_dir) / scratch_prefix, ec);
   }
   return removed;
+}
+
+// Stops what is left of an engine's process group: only processes that carry the owner in their
+// environment (a pid or group id may have been reused). The leader need not be alive.
+bool LocalDeployer::StopGroup(int pgid, const std::string& owner) const {
+  if (pgid <= 0) return false;
+  const auto ours = [&] {
+    std::vector<int> members;
+    for (int pid : GroupMembers(pgid))
+      if (OwnedBy(pid, owner)) members.push_back(pid);
+    return members;
+  };
+  std::vector<int> members = ours();
+  if (members.empty()) return false;
+  for (int pid : members) ::kill(pid, SIGTERM);
+  const auto until = Clock::now() + options_.stop_grace;
+  while (Clock::now() < until && !(members = ours()).empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (int pid : members) ::kill(pid, SIGKILL);
+  return true;
 }
 
 }  // namespace autotuner::deploy

@@ -28,12 +28,17 @@ class LocalDeployer final : public Deployer {
 
   Result<std::unique_ptr<Deployment>> Deploy(const DeploySpec& spec) override;
   Result<int> CleanupOrphans(const std::string& owner) override;
+  // Stops the engines of autotuner processes that have died (their records say which), whoever owned them;
+  // returns how many. Guards normally take such engines down at once; this covers a killed guard.
+  int SweepDeadHolders();
 
   // Called by deployments when they stop.
   void ReleasePort(int port);
 
  private:
   Result<int> ReservePort();
+  Result<int> Sweep(const std::string* owner);
+  bool StopGroup(int pgid, const std::string& owner) const;
 
   LocalDeployerOptions options_;
   std::mutex mutex_;

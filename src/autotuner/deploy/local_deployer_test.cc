@@ -169,21 +169,39 @@ TEST(LocalDeployerTest, MissingEngineBinaryIsDeployFailed) {
   EXPECT_EQ(deployment.error().details["error_class"], "deploy_failed");
 }
 
-TEST(LocalDeployerTest, RestartedDeployerRemovesItsOrphansAndNothingElse) {
-  TempDir dir;
-  const auto rt = FakeRuntime("exec sleep 60");
+// The number after "key": in an engine record.
+int RecordField(const std::string& text, const std::string& key) {
+  const size_t at = text.find("\"" + key + "\":");
+  return at == std::string::npos ? -1 : std::stoi(text.substr(at + key.size() + 3));
+}
+
+std::vector<std::string> Records(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (!e.path().filename().string().starts_with("engine-")) continue;
+    std::ifstream in(e.path());
+    out.emplace_back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  return out;
+}
+
+// A crashing autotuner (a forked child): deploys an engine of owner-a and one of owner-b and dies without
+// stopping them; with `kill_guards`, it first SIGKILLs the engines' guards (the worst case).
+void CrashAfterDeploying(const std::string& dir, const task::RuntimeDefinition& rt, bool kill_guards) {
   int pipe_fds[2];
   ASSERT_EQ(::pipe(pipe_fds), 0);
   const pid_t child = ::fork();
   if (child == 0) {
-    // A crashing autotuner: deploys two engines (its own and another owner's) and dies without stopping them.
     ::close(pipe_fds[0]);
-    LocalDeployerOptions mine = Options(dir.path());
-    LocalDeployerOptions theirs = Options(dir.path());
+    LocalDeployerOptions mine = Options(dir);
+    LocalDeployerOptions theirs = Options(dir);
     theirs.owner = "owner-b";
     LocalDeployer a(mine), b(theirs);
     auto da = a.Deploy(Spec(rt));
     auto db = b.Deploy(Spec(rt));
+    if (kill_guards) {
+      for (const auto& record : Records(dir)) ::kill(RecordField(record, "pgid"), SIGKILL);
+    }
     const char ok = (da.ok() && db.ok()) ? 'y' : 'n';
     (void)!::write(pipe_fds[1], &ok, 1);
     std::_Exit(0);
@@ -192,10 +210,37 @@ TEST(LocalDeployerTest, RestartedDeployerRemovesItsOrphansAndNothingElse) {
   char ok = 0;
   ASSERT_EQ(::read(pipe_fds[0], &ok, 1), 1);
   ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
+  ::waitpid(child, nullptr, 0);
   ASSERT_EQ(ok, 'y');
+}
 
+bool DiesWithin(pid_t pid, milliseconds timeout) {
+  for (auto until = Clock::now() + timeout; Alive(pid) && Clock::now() < until;)
+    std::this_thread::sleep_for(milliseconds(20));
+  return !Alive(pid);
+}
+
+// Before: after kill -9 of autotuner the engine kept its GPU until `--resume`.
+TEST(LocalDeployerTest, EnginesDieWithTheirAutotunerEvenAfterKill9) {
+  TempDir dir;
+  const auto rt = FakeRuntime("sleep 60 & exec sleep 60");
+  CrashAfterDeploying(dir.path(), rt, false);
+  const auto records = Records(dir.path());
+  ASSERT_EQ(records.size(), 2u);
+  for (const auto& record : records) {
+    EXPECT_TRUE(DiesWithin(RecordField(record, "pid"), milliseconds(5000))) << record;
+    EXPECT_NE(RecordField(record, "pgid"), RecordField(record, "pid")) << "the guard leads the group";
+  }
+  // The next start finds the records of a dead autotuner and removes them.
+  EXPECT_EQ(LocalDeployer(Options(dir.path())).SweepDeadHolders(), 0);  // nothing left to stop
+  EXPECT_TRUE(Records(dir.path()).empty());
+}
+
+TEST(LocalDeployerTest, RestartedDeployerRemovesItsOrphansAndNothingElse) {
+  TempDir dir;
+  const auto rt = FakeRuntime("exec sleep 60");
+  CrashAfterDeploying(dir.path(), rt, true);
+  if (HasFatalFailure()) return;
   // Which engine belongs to whom, from the records.
   pid_t pid_a = -1, pid_b = -1;
   for (const auto& e : fs::directory_iterator(dir.path())) {
@@ -218,11 +263,10 @@ TEST(LocalDeployerTest, RestartedDeployerRemovesItsOrphansAndNothingElse) {
   EXPECT_FALSE(Alive(pid_a));
   EXPECT_TRUE(Alive(pid_b));  // not ours: untouched
 
-  LocalDeployerOptions b_options = Options(dir.path());
-  b_options.owner = "owner-b";
-  EXPECT_EQ(*LocalDeployer(b_options).CleanupOrphans("owner-b"), 1);
-  for (int i = 0; i < 100 && Alive(pid_b); ++i) std::this_thread::sleep_for(milliseconds(20));
-  EXPECT_FALSE(Alive(pid_b));
+  // Any later start sweeps engines whose autotuner has died, whoever owned them; their leader need not live.
+  EXPECT_EQ(LocalDeployer(Options(dir.path())).SweepDeadHolders(), 1);
+  EXPECT_TRUE(DiesWithin(pid_b, milliseconds(2000)));
+  EXPECT_TRUE(Records(dir.path()).empty());
 }
 
 TEST(LocalDeployerTest, ConfigFileIsWrittenForTheEngine) {

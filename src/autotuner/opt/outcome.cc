@@ -8,7 +8,7 @@ namespace autotuner::opt {
 
 namespace {
 
-constexpr std::array<std::pair<InfeasibleReason, std::string_view>, 8> kReasonNames = {{
+constexpr std::array<std::pair<InfeasibleReason, std::string_view>, 9> kReasonNames = {{
     {InfeasibleReason::kOom, "oom"},
     {InfeasibleReason::kDeployFailed, "deploy_failed"},
     {InfeasibleReason::kSloViolation, "slo_violation"},
@@ -17,6 +17,7 @@ constexpr std::array<std::pair<InfeasibleReason, std::string_view>, 8> kReasonNa
     {InfeasibleReason::kBenchFailed, "bench_failed"},
     {InfeasibleReason::kInterrupted, "interrupted"},
     {InfeasibleReason::kPruned, "pruned"},
+    {InfeasibleReason::kInternal, "internal"},
 }};
 
 }  // namespace
@@ -26,6 +27,10 @@ std::string_view Name(InfeasibleReason reason) {
     if (r == reason) return name;
   }
   return "crashed";
+}
+
+bool SaysSomethingAboutTheConfiguration(InfeasibleReason reason) {
+  return reason != InfeasibleReason::kInterrupted && reason != InfeasibleReason::kInternal;
 }
 
 std::optional<InfeasibleReason> ParseInfeasibleReason(std::string_view name) {

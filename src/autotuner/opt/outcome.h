@@ -21,9 +21,13 @@ enum class InfeasibleReason {
   kBenchFailed,
   kInterrupted,  // the study stopped mid-experiment: says nothing about the configuration
   kPruned,       // rejected before deploy; learned, not counted against max_iterations
+  kInternal,     // a bug or resource failure of autotuner itself: says nothing about the configuration
 };
 
 std::string_view Name(InfeasibleReason reason);
+// False for reasons that say nothing about the configuration (interrupted, internal): the optimizer forgets
+// such outcomes and may propose the configuration again.
+bool SaysSomethingAboutTheConfiguration(InfeasibleReason reason);
 std::optional<InfeasibleReason> ParseInfeasibleReason(std::string_view name);
 
 // Result of one experiment as the optimizer sees it: scores (lower is better; the first objective is

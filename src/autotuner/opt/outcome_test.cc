@@ -23,10 +23,18 @@ TEST(OutcomeTest, ReasonNamesRoundTrip) {
   for (const auto r :
        {InfeasibleReason::kOom, InfeasibleReason::kDeployFailed, InfeasibleReason::kSloViolation,
         InfeasibleReason::kTimeout, InfeasibleReason::kCrashed, InfeasibleReason::kBenchFailed,
-        InfeasibleReason::kInterrupted, InfeasibleReason::kPruned}) {
+        InfeasibleReason::kInterrupted, InfeasibleReason::kPruned, InfeasibleReason::kInternal}) {
     EXPECT_EQ(ParseInfeasibleReason(Name(r)), r);
   }
   EXPECT_FALSE(ParseInfeasibleReason("bogus").has_value());
+}
+
+TEST(OutcomeTest, OnlyInterruptedAndInternalSayNothingAboutTheConfiguration) {
+  EXPECT_EQ(Name(InfeasibleReason::kInternal), "internal");
+  EXPECT_FALSE(SaysSomethingAboutTheConfiguration(InfeasibleReason::kInternal));
+  EXPECT_FALSE(SaysSomethingAboutTheConfiguration(InfeasibleReason::kInterrupted));
+  EXPECT_TRUE(SaysSomethingAboutTheConfiguration(InfeasibleReason::kOom));
+  EXPECT_TRUE(SaysSomethingAboutTheConfiguration(InfeasibleReason::kBenchFailed));
 }
 
 TEST(OutcomeTest, FromJsonRejectsMalformedInput) {

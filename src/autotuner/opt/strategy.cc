@@ -99,7 +99,7 @@ Status Strategy::Observe(const Candidate& candidate, const Outcome& outcome) {
                                [&](const Candidate& p) { return p.unit == canonical->unit; });
   const bool was_pending = it != pending_.end();
   if (was_pending) pending_.erase(it);
-  if (!outcome.feasible() && outcome.reason() == InfeasibleReason::kInterrupted) {
+  if (!outcome.feasible() && !SaysSomethingAboutTheConfiguration(outcome.reason())) {
     if (was_pending) Mark(canonical->unit, -1);
     return {};
   }
@@ -111,7 +111,7 @@ Status Strategy::Observe(const Candidate& candidate, const Outcome& outcome) {
 size_t Strategy::AddPriorObservations(std::span<const PriorObservation> prior) {
   size_t used = 0;
   for (const auto& p : prior) {
-    if (!p.outcome.feasible() && p.outcome.reason() == InfeasibleReason::kInterrupted) continue;
+    if (!p.outcome.feasible() && !SaysSomethingAboutTheConfiguration(p.outcome.reason())) continue;
     auto candidate = space_.Encode(p.values);
     if (!candidate) continue;
     prior_.push_back({std::move(candidate).value(), p.outcome});

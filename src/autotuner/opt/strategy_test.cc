@@ -163,6 +163,11 @@ TEST(StrategyTest, PrunedIsLearnedButNotCountedAndInterruptedIsForgotten) {
   ASSERT_TRUE(s->Observe(c2, Outcome::Infeasible(InfeasibleReason::kInterrupted)).ok());
   EXPECT_EQ(s->iterations(), 0u);
   EXPECT_EQ(s->observations().size(), 1u);
+  // An internal failure (autotuner's own bug) is forgotten too, not learned as infeasible.
+  auto c3 = s->Propose(1).at(0);
+  ASSERT_TRUE(s->Observe(c3, Outcome::Infeasible(InfeasibleReason::kInternal, "bad_alloc")).ok());
+  EXPECT_EQ(s->iterations(), 0u);
+  EXPECT_EQ(s->observations().size(), 1u);
 
   // Three real experiments fit the budget; the interrupted configuration comes back.
   std::set<std::string> seen;

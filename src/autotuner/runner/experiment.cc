@@ -13,6 +13,7 @@
 #include "autotuner/bench/load_generator.h"
 #include "autotuner/bench/metrics.h"
 #include "autotuner/bench/plan.h"
+#include "autotuner/core/duration.h"
 #include "autotuner/deploy/kube_deployer.h"
 #include "autotuner/opt/score.h"
 
@@ -77,8 +78,7 @@ class Experiment {
         timeout_s_(c_.task->optimization.timeout_per_iteration > 0
                        ? c_.task->optimization.timeout_per_iteration
                        : 3600),
-        deadline_(Clock::now() +
-                  std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s_))),
+        deadline_(Clock::now() + SaturatingSeconds(timeout_s_)),
         watchdog_(c_.stop, deadline_) {}
 
   ExperimentEnd Run() {

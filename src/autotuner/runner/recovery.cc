@@ -67,7 +67,7 @@ Result<size_t> RestoreOptimizer(const StudyParts& study,
     const bool is_pending = std::find(pending.begin(), pending.end(), *candidate) != pending.end();
     const auto outcome = OutcomeOf(e, *study.task);
     if (!outcome) continue;
-    if (!outcome->feasible() && outcome->reason() == opt::InfeasibleReason::kInterrupted) {
+    if (!outcome->feasible() && !opt::SaysSomethingAboutTheConfiguration(outcome->reason())) {
       // Forgotten, so the configuration may run again; only a pending one has anything to forget.
       if (is_pending && strategy.Observe(*candidate, *outcome).ok()) ++replayed;
       continue;

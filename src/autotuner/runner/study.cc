@@ -4,11 +4,13 @@
 #include <cstdlib>
 
 #include "autotuner/bench/plan.h"
+#include "autotuner/core/guard.h"
 #include "autotuner/deploy/gpu_pool.h"
 #include "autotuner/deploy/mapping.h"
 #include "autotuner/deploy/offline_quant.h"
 #include "autotuner/opt/strategy.h"
 #include "autotuner/runner/experiment.h"
+#include "autotuner/runner/fenced_store.h"
 #include "autotuner/runner/recovery.h"
 #include "autotuner/runner/results.h"
 #include "autotuner/runner/study_publisher.h"
@@ -17,6 +19,18 @@
 
 namespace autotuner::runner {
 namespace {
+
+// Requests the study's stop when a scope ends, so experiment threads are stopped before they are joined
+// (a study that fails half-way must not wait for its experiments to run to their end).
+struct HaltOnExit {
+  std::stop_source& halt;
+  ~HaltOnExit() { halt.request_stop(); }
+};
+
+// The task is driven by a live runner (another process, or this one): its lease is fresh.
+bool LeaseIsLive(const store::TaskRecord& task, double ttl_s) {
+  return !task.lease_owner.empty() && task.lease_heartbeat && store::Now() - *task.lease_heartbeat < ttl_s;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -37,10 +51,11 @@ class Study {
  public:
   Study(const RunnerEnvironment& env, int64_t task_id, std::stop_token stop)
       : env_(env),
-        store_(*env.store),
+        fenced_(*env.store, task_id, [this] { halt_.request_stop(); }),
+        store_(fenced_),
         task_id_(task_id),
         stop_(std::move(stop)),
-        publisher_(*env.store, env.events, task_id) {}
+        publisher_(fenced_, env.events, task_id) {}
 
   Result<StudyResult> Run() {
     auto record = store_.GetTask(task_id_);
@@ -50,7 +65,18 @@ class Study {
     auto leased = AcquireTaskLease(store_, *record, holder, env_.lease_ttl_s);
     if (!leased.ok()) return std::move(leased).error();
     holder_ = holder;
-    auto result = Drive(*record);
+    fenced_.Bind(holder_);
+    std::stop_callback forward(stop_, [this] { halt_.request_stop(); });
+    stop_ = halt_.get_token();
+    Result<StudyResult> result = MakeError(ErrorCode::kInternal, "not run");
+    // A bug or resource failure (bad_alloc, a throwing library) ends the study as failed instead of the
+    // process; the experiments' engines are stopped by their owners' destructors.
+    try {
+      result = Drive(*record);
+    } catch (...) {
+      result = MakeError(ErrorCode::kInternal, "internal error: " + DescribeCurrentException());
+    }
+    halt_.request_stop();
     if (!result.ok()) {
       publisher_.Log(std::nullopt, "error", "study failed: " + result.error().message);
       (void)publisher_.SetTaskStatus("failed", result.error().message);
@@ -147,6 +173,7 @@ class Study {
     const size_t parallel =
         static_cast<size_t>(std::max<int64_t>(task_.optimization.parallel_experiments, 1));
     std::vector<std::unique_ptr<Slot>> slots;
+    const HaltOnExit stop_experiments{halt_};  // destroyed before `slots`: stop, then join
     auto last_heartbeat = Clock::now();
     bool proposing = true;
     while (true) {
@@ -164,7 +191,10 @@ class Study {
         });
       }
       if (Clock::now() - last_heartbeat >= env_.heartbeat_interval) {
-        (void)store_.Heartbeat(task_id_, holder_);
+        // A lost lease (another runner took the task over) stops at once; so does a cancel asked for through
+        // the store (the API of another process).
+        if (!store_.Heartbeat(task_id_, holder_).ok() && fenced_.lease_lost()) return LeaseLost();
+        if (auto cancel = store_.CancelRequested(task_id_); cancel.ok() && *cancel) halt_.request_stop();
         last_heartbeat = Clock::now();
       }
       for (auto it = slots.begin(); it != slots.end();) {
@@ -234,6 +264,11 @@ class Study {
     return result;
   }
 
+  Error LeaseLost() const {
+    return MakeError(ErrorCode::kConflict, "the lease on task '" + task_name_ +
+                                               "' was lost to another runner; stopped without writing more");
+  }
+
   deploy::MappingOutcome Map(const Json& values) const {
     return MapTaskCandidate(task_, *runtime_, values, offline_quantization_);
   }
@@ -264,7 +299,12 @@ class Study {
     slot->thread = std::jthread([this, raw] {
       const ExperimentContext context{&env_,           &task_,          runtime_,    task_name_,
                                       deployer_.get(), gpu_pool_.get(), &publisher_, stop_};
-      ExperimentEnd end = RunExperiment(context, raw->run);
+      ExperimentEnd end;
+      try {
+        end = RunExperiment(context, raw->run);
+      } catch (...) {
+        end = Failed(opt::InfeasibleReason::kInternal, "internal error: " + DescribeCurrentException());
+      }
       std::lock_guard lock(mutex_);
       raw->end = std::move(end);
       done_cv_.notify_all();
@@ -311,6 +351,8 @@ class Study {
   }
 
   const RunnerEnvironment& env_;
+  std::stop_source halt_;  // the study's one stop: the caller's, a lost lease, a cancel request, a failure
+  FencedStore fenced_;     // every write about this task checks the lease
   store::Store& store_;
   int64_t task_id_;
   std::stop_token stop_;
@@ -402,7 +444,12 @@ Status StudyManager::Start(int64_t task_id) {
   auto entry = std::make_unique<Running>();
   Running* raw = entry.get();
   entry->thread = std::jthread([this, task_id, raw](std::stop_token stop) {
-    auto result = RunStudy(env_, task_id, stop);
+    Result<StudyResult> result = MakeError(ErrorCode::kInternal, "not run");
+    try {
+      result = RunStudy(env_, task_id, stop);
+    } catch (...) {
+      result = MakeError(ErrorCode::kInternal, "internal error: " + DescribeCurrentException());
+    }
     if (!result.ok() && env_.events != nullptr) {
       env_.events->Publish(task_id, "error", result.error().ToJson());
     }
@@ -428,6 +475,10 @@ Status StudyManager::Cancel(int64_t task_id) {
   if (task->status != "pending" && task->status != "running") {
     return MakeError(ErrorCode::kConflict, "task '" + task->name + "' is " + task->status + ", not running");
   }
+  // Driven by another process (`autotuner run`, another server): ask it through the store; its runner sees
+  // the request at its next heartbeat and stops as cancelled.
+  if (task->status == "running" && LeaseIsLive(*task, env_.lease_ttl_s))
+    return env_.store->RequestCancel(task_id);
   auto stored = env_.store->SetTaskStatus(task_id, "cancelled", "cancelled");
   if (!stored.ok()) return stored;
   if (env_.events != nullptr) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "autotuner/bench/metrics.h"
@@ -46,6 +47,7 @@ struct FakeWorld {
   std::string crash_at_mem;               // ... whose engine exits during the benchmark
   std::atomic<bool> block_bench = false;  // benchmarks run until stopped
   std::atomic<int> benchmarking = 0;
+  std::atomic<bool> throw_in_bench = false;  // the load generator throws (a bug, bad_alloc, 1e400)
 };
 
 class FakeDeployment final : public deploy::Deployment {
@@ -122,6 +124,7 @@ class FakeLoadGenerator final : public bench::LoadGenerator {
   explicit FakeLoadGenerator(FakeWorld& world) : world_(world) {}
   Result<std::vector<bench::RunResult>> Run(const bench::BenchSpec& spec, std::stop_token stop,
                                             const bench::ProgressCallback& progress) override {
+    if (world_.throw_in_bench) throw std::out_of_range("number overflow parsing '1e400'");
     ++world_.benchmarking;
     while (world_.block_bench && !stop.stop_requested()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -466,6 +469,68 @@ TEST_F(StudyTest, BayesianStudiesAreWarmStartedByEarlierOnesOfTheSameSetup) {
   EXPECT_EQ(warm_line(first), "");
   EXPECT_EQ(warm_line(second), "Warm start: 3 observation(s) of earlier studies");
   EXPECT_EQ(warm_line(third), "");
+}
+
+// Before: an exception on an experiment thread aborted the process (engine orphaned, task left running).
+TEST_F(StudyTest, AnExceptionOnAnExperimentThreadIsRecordedAsInternal) {
+  world_.throw_in_bench = true;
+  Json spec = BaseTask();
+  spec["optimization"]["max_iterations"] = 2;
+  const int64_t id = CreateTask(spec);
+  auto result = RunStudy(env_, id, {});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const auto experiments = Experiments(id);
+  ASSERT_FALSE(experiments.empty());
+  for (const auto& e : experiments) {
+    EXPECT_EQ(e.status, "failed");
+    EXPECT_EQ(e.error_class, "internal");
+    EXPECT_NE(e.error_message.find("1e400"), std::string::npos) << e.error_message;
+  }
+  EXPECT_EQ(world_.active, 0);  // every engine stopped
+  EXPECT_NE(store_->GetTask(id)->status, "running");
+  EXPECT_TRUE(store_->GetTask(id)->lease_owner.empty());  // lease released
+}
+
+// Split brain: the runner is paused past its lease and another takes the task over; the old one stops at its
+// next heartbeat and overwrites nothing.
+TEST_F(StudyTest, ALostLeaseStopsTheStudyWithoutWritingOverTheNewRunner) {
+  world_.block_bench = true;
+  const int64_t id = CreateTask(BaseTask());
+  std::jthread usurper([&] {
+    while (world_.benchmarking.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_TRUE(*store_->AcquireLease(id, "newhost:1:1", 0));
+  });
+  const auto start = Clock::now();
+  auto result = RunStudy(env_, id, {});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::kConflict);
+  EXPECT_NE(result.error().message.find("lease"), std::string::npos) << result.error().message;
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(world_.active, 0);
+  const auto task = store_->GetTask(id);
+  EXPECT_EQ(task->lease_owner, "newhost:1:1");
+  EXPECT_EQ(task->status, "running");  // the new runner's to decide, not overwritten with failed
+  const auto experiments = Experiments(id);
+  ASSERT_EQ(experiments.size(), 1u);
+  EXPECT_EQ(experiments[0].status, "benchmarking");  // not overwritten with cancelled
+}
+
+// Before: an API cancel of a study that `autotuner run` drives answered 202 and the study ran on.
+TEST_F(StudyTest, ACancelRequestedThroughTheStoreStopsTheStudy) {
+  world_.block_bench = true;
+  const int64_t id = CreateTask(BaseTask());
+  StudyManager other_process(env_);  // e.g. `autotuner serve`, which does not run this study
+  std::jthread canceller([&] {
+    while (world_.benchmarking.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_TRUE(other_process.Cancel(id).ok());
+  });
+  const auto start = Clock::now();
+  auto result = RunStudy(env_, id, {});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(result->status, "cancelled");
+  EXPECT_EQ(store_->GetTask(id)->status, "cancelled");
+  EXPECT_EQ(world_.active, 0);
 }
 
 }  // namespace

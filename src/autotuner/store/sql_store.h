@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,6 +36,9 @@ class SqlStore final : public Store {
   Result<bool> AcquireLease(int64_t task_id, const std::string& owner, double ttl_seconds) override;
   Status Heartbeat(int64_t task_id, const std::string& owner) override;
   Status ReleaseLease(int64_t task_id, const std::string& owner) override;
+  Status WithLease(int64_t task_id, const std::string& owner, const std::function<Status()>& write) override;
+  Status RequestCancel(int64_t task_id) override;
+  Result<bool> CancelRequested(int64_t task_id) override;
 
   Result<ExperimentRecord> CreateExperiment(int64_t task_id, int64_t number, const Json& parameters,
                                             const std::string& status) override;
@@ -63,6 +67,8 @@ class SqlStore final : public Store {
   SqlStore(std::unique_ptr<SqlConnection> connection, std::string description)
       : db_(std::move(connection)), description_(std::move(description)) {}
   Status Migrate();
+  // Runs `body` in a write transaction (ROLLBACK when it fails); the caller holds mutex_.
+  Status InTransaction(const std::function<Status()>& body);
   Result<std::vector<SqlRow>> Q(const std::string& sql, const std::vector<SqlValue>& params = {});
   // Runs a statement that must touch the row `id` of `what`; kNotFound otherwise.
   Status UpdateOne(const std::string& what, int64_t id, const std::string& sql,
@@ -70,7 +76,7 @@ class SqlStore final : public Store {
   Result<TaskRecord> TaskWhere(const std::string& where, const SqlValue& key);
   Result<ExperimentRecord> GetExperimentLocked(int64_t experiment_id);
 
-  std::mutex mutex_;
+  std::recursive_mutex mutex_;  // recursive: WithLease runs other calls inside its transaction
   std::unique_ptr<SqlConnection> db_;
   std::string description_;
   std::string instance_id_;

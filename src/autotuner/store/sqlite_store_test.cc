@@ -43,6 +43,45 @@ TEST(SqliteStoreTest, CreatesTheDirectoryAndTwoProcessesShareTheInstanceId) {
   std::filesystem::remove_all(dir);
 }
 
+// Upgrades lose nothing: testdata/schema_v1.db was made with the schema of commit ac935cf (the first
+// release's; testdata/schema_v1.sql is its text). Every later schema must open and migrate it in place.
+TEST(SqliteStoreTest, ADatabaseOfTheFirstReleaseOpensAndMigrates) {
+  const auto path =
+      std::filesystem::temp_directory_path() / ("autotuner-store-v1-" + std::to_string(::getpid()) + ".db");
+  std::filesystem::copy_file(std::string(AUTOTUNER_SOURCE_DIR) + "/src/autotuner/store/testdata/schema_v1.db",
+                             path, std::filesystem::copy_options::overwrite_existing);
+  {
+    auto store = OpenStore(path.string());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    Store& s = **store;
+    EXPECT_EQ(s.InstanceId(), "f1x7u7e0000000a1");
+    auto task = s.GetTaskByName("fixture-quickstart");
+    ASSERT_TRUE(task.ok()) << task.error().message;
+    EXPECT_EQ(task->status, "completed");
+    EXPECT_EQ(task->spec["optimization"]["max_iterations"], 2);
+    auto experiments = s.ListExperiments(task->id);
+    ASSERT_TRUE(experiments.ok());
+    ASSERT_EQ(experiments->size(), 2u);
+    EXPECT_EQ((*experiments)[0].score, 0.5);
+    EXPECT_EQ((*experiments)[1].error_class, "oom");
+    EXPECT_EQ((*experiments)[1].transitions.size(), 2u);
+    EXPECT_EQ(s.ListLogs(task->id, std::nullopt, 0, 10)->size(), 2u);
+    EXPECT_TRUE(s.LoadCheckpoint(task->id)->has_value());
+    EXPECT_EQ(s.ListPresets()->size(), 1u);
+    // What later schemas added works on the old rows.
+    auto running = s.GetTaskByName("fixture-running");
+    ASSERT_TRUE(running.ok());
+    EXPECT_FALSE(*s.CancelRequested(running->id));
+    ASSERT_TRUE(s.RequestCancel(running->id).ok());
+    EXPECT_TRUE(*s.CancelRequested(running->id));
+    EXPECT_TRUE(s.CreateExperiment(running->id, 1, Json::object()).ok());
+  }
+  auto reopened = OpenStore(path.string());  // already migrated: opens as is
+  ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+  EXPECT_EQ((*reopened)->ListExperiments((*reopened)->GetTaskByName("fixture-running")->id)->size(), 1u);
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
+}
+
 TEST(SqliteStoreTest, UnopenablePathIsAnError) {
   auto store = OpenStore("/proc/autotuner/cannot.db");
   ASSERT_FALSE(store.ok());

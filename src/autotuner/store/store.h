@@ -4,6 +4,7 @@
 // checkpoints, presets), behind one interface with SQLite and PostgreSQL implementations.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -120,6 +121,14 @@ class Store {
   virtual Result<bool> AcquireLease(int64_t task_id, const std::string& owner, double ttl_seconds) = 0;
   virtual Status Heartbeat(int64_t task_id, const std::string& owner) = 0;
   virtual Status ReleaseLease(int64_t task_id, const std::string& owner) = 0;
+  // Fencing: runs `write` (calls on this store) in one transaction that first checks `owner` still holds the
+  // task's lease; kConflict ("lease lost") without writing anything when another runner has taken it.
+  virtual Status WithLease(int64_t task_id, const std::string& owner,
+                           const std::function<Status()>& write) = 0;
+  // External cancel: an API cancel of a study that another process drives is recorded here; that process's
+  // runner sees it at its next heartbeat. A new lease holder starts with no request.
+  virtual Status RequestCancel(int64_t task_id) = 0;
+  virtual Result<bool> CancelRequested(int64_t task_id) = 0;
 
   // Experiments.
   virtual Result<ExperimentRecord> CreateExperiment(int64_t task_id, int64_t number, const Json& parameters,

@@ -1,5 +1,6 @@
 #include "autotuner/store/store_test_suite.h"
 
+#include <cstdlib>
 #include <thread>
 
 namespace autotuner::store::testing {
@@ -202,6 +203,70 @@ TEST_P(StoreTest, ClearAndDeleteRemoveEverythingOfATask) {
   EXPECT_EQ(store().GetTask(task).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store().ListExperiments(keep)->size(), 1u);  // other tasks untouched
   EXPECT_EQ(store().DeleteTask(task).error().code, ErrorCode::kNotFound);
+}
+
+// Split brain: a runner paused past its lease (VM pause, SIGSTOP) must not overwrite its successor's work.
+TEST_P(StoreTest, WritesAreFencedByTheLeaseOwner) {
+  const int64_t task = store().CreateTask("t", "", Spec("t"))->id;
+  ASSERT_TRUE(*store().AcquireLease(task, "runner-a", 30));
+  auto e = store().CreateExperiment(task, 1, Json::object());
+  ASSERT_TRUE(e.ok());
+  ASSERT_TRUE(
+      store()
+          .WithLease(task, "runner-a", [&] { return store().SetExperimentStatus(e->id, "deploying"); })
+          .ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));
+  ASSERT_TRUE(*store().AcquireLease(task, "runner-b", 0.05));  // a's heartbeat went stale
+  ExperimentOutcome outcome;
+  outcome.status = "success";
+  outcome.score = 1.0;
+  const Status fenced =
+      store().WithLease(task, "runner-a", [&] { return store().FinishExperiment(e->id, outcome); });
+  ASSERT_FALSE(fenced.ok());
+  EXPECT_EQ(fenced.error().code, ErrorCode::kConflict);
+  EXPECT_NE(fenced.error().message.find("lease"), std::string::npos) << fenced.error().message;
+  EXPECT_EQ(store().GetExperiment(e->id)->status, "deploying");  // nothing written
+  // A failing write inside the fence is rolled back as a whole.
+  const Status failed = store().WithLease(task, "runner-b", [&]() -> Status {
+    if (Status s = store().SetExperimentStatus(e->id, "benchmarking"); !s.ok()) return s;
+    return MakeError(ErrorCode::kIo, "disk full");
+  });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(store().GetExperiment(e->id)->status, "deploying");
+  EXPECT_TRUE(
+      store().WithLease(task, "runner-b", [&] { return store().FinishExperiment(e->id, outcome); }).ok());
+  EXPECT_EQ(store().GetExperiment(e->id)->status, "success");
+}
+
+TEST_P(StoreTest, CancelRequestsReachTheLeaseHolderAndEndWithIt) {
+  const int64_t task = store().CreateTask("t", "", Spec("t"))->id;
+  ASSERT_TRUE(*store().AcquireLease(task, "runner-a", 30));
+  EXPECT_FALSE(*store().CancelRequested(task));
+  ASSERT_TRUE(store().RequestCancel(task).ok());
+  EXPECT_TRUE(*store().CancelRequested(task));
+  EXPECT_TRUE(*store().AcquireLease(task, "runner-a", 30));  // the same holder still sees it
+  EXPECT_TRUE(*store().CancelRequested(task));
+  ASSERT_TRUE(store().ReleaseLease(task, "runner-a").ok());
+  EXPECT_TRUE(*store().AcquireLease(task, "runner-b", 30));  // a new run starts without it
+  EXPECT_FALSE(*store().CancelRequested(task));
+  EXPECT_EQ(store().RequestCancel(999999).error().code, ErrorCode::kNotFound);
+}
+
+// A failure half-way through a clear (failpoint after the first DELETE) changes nothing.
+TEST_P(StoreTest, ClearIsOneTransaction) {
+  const int64_t task = store().CreateTask("t", "", Spec("t"))->id;
+  ASSERT_TRUE(store().CreateExperiment(task, 1, Json::object()).ok());
+  ASSERT_TRUE(store().AppendLog(task, std::nullopt, "info", "kept").ok());
+  ASSERT_TRUE(store().SetTaskStatus(task, "completed").ok());
+  ::setenv("AUTOTUNER_FAILPOINT", "store.clear_task", 1);
+  const Status cleared = store().ClearTask(task);
+  ::unsetenv("AUTOTUNER_FAILPOINT");
+  ASSERT_FALSE(cleared.ok());
+  EXPECT_EQ(store().ListExperiments(task)->size(), 1u);
+  EXPECT_EQ(store().ListLogs(task, std::nullopt, 0, 10)->size(), 1u);
+  EXPECT_EQ(store().GetTask(task)->status, "completed");
+  ASSERT_TRUE(store().ClearTask(task).ok());  // and the store still works after the rollback
+  EXPECT_TRUE(store().ListExperiments(task)->empty());
 }
 
 TEST_P(StoreTest, PresetsCrud) {

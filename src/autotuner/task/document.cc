@@ -49,13 +49,24 @@ Json ResolvePlainScalar(const std::string& text) {
   return text;
 }
 
+// Values a YAML document may expand to. Without aliases a document has fewer values than bytes; aliases
+// (`*a`) repeat a subtree, and nested ones grow exponentially ("billion laughs": 463 bytes, 10^9 values).
+size_t MaxExpandedValues(size_t text_bytes) { return 2 * text_bytes + 10000; }
+
 class YamlConverter {
  public:
-  YamlConverter(std::string_view source, Document& doc) : source_(source), doc_(doc) {}
+  YamlConverter(std::string_view source, Document& doc, size_t max_values)
+      : source_(source), doc_(doc), values_left_(max_values) {}
 
   // `key_mark`: where a mapping entry's key stands, which is where a reader looks for the field.
   Result<Json> Convert(const YAML::Node& node, const std::string& path,
                        const YAML::Mark* key_mark = nullptr) {
+    if (values_left_ == 0) {
+      const YAML::Mark mark = node.Mark();
+      return ParseErrorAt(source_, mark.line + 1, mark.column + 1,
+                          "the document expands to too many values (YAML aliases repeating aliases?)");
+    }
+    --values_left_;
     if (!path.empty()) {
       const YAML::Mark mark = key_mark != nullptr ? *key_mark : node.Mark();
       if (mark.line >= 0) doc_.marks[path] = SourceMark{mark.line + 1, mark.column + 1};
@@ -104,6 +115,7 @@ class YamlConverter {
  private:
   std::string_view source_;
   Document& doc_;
+  size_t values_left_;
 };
 
 bool LooksLikeJson(std::string_view text) {
@@ -138,7 +150,7 @@ Result<Document> ParseDocument(std::string_view text, std::string_view source, D
   }
   try {
     const YAML::Node root = YAML::Load(std::string(text));
-    YamlConverter converter(source, doc);
+    YamlConverter converter(source, doc, MaxExpandedValues(text.size()));
     auto converted = converter.Convert(root, "");
     if (!converted.ok()) return std::move(converted).error();
     doc.value = std::move(*converted);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 
 namespace autotuner::task {
@@ -21,6 +22,30 @@ TEST(DocumentTest, YamlScalarsFollowTheCoreSchema) {
   EXPECT_TRUE(std::isinf(v["g"].get<double>()));
   EXPECT_EQ(v["h"], "3");
   EXPECT_EQ(v["i"], 1000.0);
+}
+
+// "Billion laughs": nine levels of ten aliases each expand 463 bytes to 10^9 values.
+TEST(DocumentTest, AliasExpansionIsCappedWithAClearError) {
+  std::string text = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
+  for (char level = 'b'; level <= 'i'; ++level) {
+    const std::string prev(1, static_cast<char>(level - 1));
+    text += std::string(1, level) + ": &" + level + " [";
+    for (int i = 0; i < 9; ++i) text += (i ? ",*" : "*") + prev;
+    text += "]\n";
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto doc = ParseDocument(text, "laughs.yaml");
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(doc.error().code, ErrorCode::kParse);
+  EXPECT_NE(doc.error().message.find("laughs.yaml:"), std::string::npos) << doc.error().message;
+  EXPECT_NE(doc.error().message.find("too many values"), std::string::npos) << doc.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(DocumentTest, ModestAliasUseStillWorks) {
+  auto doc = ParseDocument("base: &b {tp: [1, 2]}\nx: *b\ny: *b\n", "x.yaml");
+  ASSERT_TRUE(doc.ok()) << doc.error().message;
+  EXPECT_EQ(doc->value["y"]["tp"][1], 2);
 }
 
 TEST(DocumentTest, KeepsKeyOrderAndMarks) {

@@ -154,34 +154,38 @@ std::optional<bool> Parser::Bool(const Json& obj, std::string_view key, const st
 }
 
 // An integer >= min_value ("a positive integer" when min_value is 1).
-std::optional<int64_t> Parser::IntegerValue(const Json& v, const std::string& path, int64_t min_value) {
+std::optional<int64_t> Parser::IntegerValue(const Json& v, const std::string& path, int64_t min_value,
+                                            int64_t max_value) {
   const auto i = AsInteger(v);
   const std::string want = min_value == 1   ? "a positive integer"
                            : min_value == 0 ? "a non-negative integer"
                                             : "an integer";
-  if (!i || *i < min_value) {
-    Fail(path, "must be " + want + ", got " + Describe(v));
+  if (!i || *i < min_value || *i > max_value) {
+    Fail(path, "must be " + want +
+                   (max_value != limits::kNoMax ? " up to " + std::to_string(max_value) : "") + ", got " +
+                   Describe(v));
     return std::nullopt;
   }
   return i;
 }
 
 std::optional<int64_t> Parser::Integer(const Json& obj, std::string_view key, const std::string& path,
-                                       int64_t min_value) {
+                                       int64_t min_value, int64_t max_value) {
   const Json* v = Field(obj, key);
   if (v == nullptr) return std::nullopt;
-  return IntegerValue(*v, path, min_value);
+  return IntegerValue(*v, path, min_value, max_value);
 }
 
 // A finite number; `positive` requires > 0, otherwise >= 0.
 std::optional<double> Parser::Number(const Json& obj, std::string_view key, const std::string& path,
-                                     bool positive) {
+                                     bool positive, double max_value) {
   const Json* v = Field(obj, key);
   if (v == nullptr) return std::nullopt;
   const auto d = AsNumber(*v);
-  if (!d || !std::isfinite(*d) || (positive ? *d <= 0 : *d < 0)) {
-    Fail(path, std::string("must be a ") + (positive ? "positive" : "non-negative") + " number, got " +
-                   Describe(*v));
+  if (!d || !std::isfinite(*d) || (positive ? *d <= 0 : *d < 0) || *d > max_value) {
+    Fail(path, std::string("must be a ") + (positive ? "positive" : "non-negative") + " number" +
+                   (max_value != limits::kNoMaxNumber ? " up to " + limits::Format(max_value) : "") +
+                   ", got " + Describe(*v));
     return std::nullopt;
   }
   return d;
@@ -275,7 +279,7 @@ void Parser::ParseHardware(const Json& doc, Task& task) {
       hardware.gpu_type = std::string(*it);
     }
   }
-  hardware.num_gpus = Integer(*hw, "num_gpus", "hardware.num_gpus", 1).value_or(0);
+  hardware.num_gpus = Integer(*hw, "num_gpus", "hardware.num_gpus", 1, limits::kMaxGpus).value_or(0);
   task.hardware = hardware;
 }
 

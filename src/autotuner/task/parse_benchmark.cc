@@ -70,7 +70,8 @@ void Parser::ParseBenchmark(const Json& doc, Task& task) {
     }
     if (const Json* v = Field(*bench, "traffic_scenarios")) scenarios = *v;
     if (const Json* v = Field(*bench, "num_concurrency")) {
-      b.num_concurrency = ScalarOrList<int64_t>(*v, "benchmark.num_concurrency", PositiveIntReader());
+      b.num_concurrency =
+          ScalarOrList<int64_t>(*v, "benchmark.num_concurrency", PositiveIntReader(limits::kMaxConcurrency));
     }
     if (const Json* v = Field(*bench, "request_rate")) {
       b.request_rate = ScalarOrList<double>(
@@ -80,19 +81,20 @@ void Parser::ParseBenchmark(const Json& doc, Task& task) {
               return std::numeric_limits<double>::infinity();
             }
             const auto d = AsNumber(item);
-            if (!d || *d <= 0) {
-              Fail(p, "must be a positive number of requests per second or \"inf\", got " + Describe(item));
+            if (!d || !(*d > 0) || *d > limits::kMaxRequestRate) {
+              Fail(p, "must be a positive number of requests per second up to " +
+                          limits::Format(limits::kMaxRequestRate) + " or \"inf\", got " + Describe(item));
               return std::nullopt;
             }
             return d;
           });
     }
-    b.max_time_per_iteration =
-        Number(*bench, "max_time_per_iteration", "benchmark.max_time_per_iteration", true)
-            .value_or(b.max_time_per_iteration);
-    b.max_requests_per_iteration =
-        Integer(*bench, "max_requests_per_iteration", "benchmark.max_requests_per_iteration", 1)
-            .value_or(b.max_requests_per_iteration);
+    b.max_time_per_iteration = Number(*bench, "max_time_per_iteration", "benchmark.max_time_per_iteration",
+                                      true, limits::kMaxSeconds)
+                                   .value_or(b.max_time_per_iteration);
+    b.max_requests_per_iteration = Integer(*bench, "max_requests_per_iteration",
+                                           "benchmark.max_requests_per_iteration", 1, limits::kMaxRequests)
+                                       .value_or(b.max_requests_per_iteration);
     if (const Json* v = Object(*bench, "additional_params", "benchmark.additional_params"))
       b.additional_params = *v;
     if (const Json* ds = Object(*bench, "dataset", "benchmark.dataset")) {

@@ -13,6 +13,7 @@
 
 #include "autotuner/core/json.h"
 #include "autotuner/core/strings.h"
+#include "autotuner/task/limits.h"
 #include "autotuner/task/parse.h"
 #include "autotuner/task/runtime_catalog.h"
 #include "autotuner/task/task.h"
@@ -49,10 +50,12 @@ class Parser {
   std::optional<std::string> Choice(const Json& obj, std::string_view key, const std::string& path,
                                     Keys choices);
   std::optional<bool> Bool(const Json& obj, std::string_view key, const std::string& path);
-  std::optional<int64_t> IntegerValue(const Json& v, const std::string& path, int64_t min_value);
+  std::optional<int64_t> IntegerValue(const Json& v, const std::string& path, int64_t min_value,
+                                      int64_t max_value = limits::kNoMax);
   std::optional<int64_t> Integer(const Json& obj, std::string_view key, const std::string& path,
-                                 int64_t min_value);
-  std::optional<double> Number(const Json& obj, std::string_view key, const std::string& path, bool positive);
+                                 int64_t min_value, int64_t max_value = limits::kNoMax);
+  std::optional<double> Number(const Json& obj, std::string_view key, const std::string& path, bool positive,
+                               double max_value = limits::kNoMaxNumber);
 
   // A scalar or a non-empty list of them, without repeats; `read` converts one element (reporting on
   // failure).
@@ -86,8 +89,10 @@ class Parser {
     return out;
   }
 
-  auto PositiveIntReader() {
-    return [this](const Json& v, const std::string& path) { return IntegerValue(v, path, 1); };
+  auto PositiveIntReader(int64_t max_value) {
+    return [this, max_value](const Json& v, const std::string& path) {
+      return IntegerValue(v, path, 1, max_value);
+    };
   }
 
   auto ChoiceReader(Keys choices) {

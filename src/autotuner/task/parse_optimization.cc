@@ -45,14 +45,17 @@ void Parser::ParseOptimization(const Json& doc, Task& task) {
       for (const auto& name : objectives) o.objectives.push_back(*ParseObjective(name));
     }
   }
-  o.max_iterations =
-      Integer(*opt, "max_iterations", "optimization.max_iterations", 1).value_or(o.max_iterations);
-  o.timeout_per_iteration = Number(*opt, "timeout_per_iteration", "optimization.timeout_per_iteration", true)
-                                .value_or(o.timeout_per_iteration);
+  o.max_iterations = Integer(*opt, "max_iterations", "optimization.max_iterations", 1, limits::kMaxIterations)
+                         .value_or(o.max_iterations);
+  o.timeout_per_iteration =
+      Number(*opt, "timeout_per_iteration", "optimization.timeout_per_iteration", true, limits::kMaxSeconds)
+          .value_or(o.timeout_per_iteration);
   o.n_initial_random =
-      Integer(*opt, "n_initial_random", "optimization.n_initial_random", 0).value_or(o.n_initial_random);
+      Integer(*opt, "n_initial_random", "optimization.n_initial_random", 0, limits::kMaxIterations)
+          .value_or(o.n_initial_random);
   o.seed = Integer(*opt, "seed", "optimization.seed", 0).value_or(o.seed);
-  o.parallel_experiments = Integer(*opt, "parallel_experiments", "optimization.parallel_experiments", 1)
+  o.parallel_experiments = Integer(*opt, "parallel_experiments", "optimization.parallel_experiments", 1,
+                                   limits::kMaxParallelExperiments)
                                .value_or(o.parallel_experiments);
 }
 
@@ -64,7 +67,8 @@ void Parser::ParseSlo(const Json& doc, Task& task) {
   task.slo.latency = ParseSloMetric(*slo, "latency");
   task.slo.ttft = ParseSloMetric(*slo, "ttft");
   task.slo.tpot = ParseSloMetric(*slo, "tpot");
-  task.slo.steepness = Number(*slo, "steepness", "slo.steepness", true).value_or(task.slo.steepness);
+  task.slo.steepness =
+      Number(*slo, "steepness", "slo.steepness", true, limits::kMaxWeight).value_or(task.slo.steepness);
 }
 
 // Either one entry {threshold, ...} checked against the mean, or entries by statistic {p90: {...}, ...}.
@@ -103,13 +107,13 @@ SloMetric Parser::ParseSloMetric(const Json& slo, std::string_view key) {
 
 std::optional<SloEntry> Parser::ParseSloEntry(const Json& e, const std::string& path) {
   SloEntry entry;
-  const auto threshold = Number(e, "threshold", JoinPath(path, "threshold"), true);
+  const auto threshold = Number(e, "threshold", JoinPath(path, "threshold"), true, limits::kMaxSloSeconds);
   if (!threshold && !Field(e, "threshold")) Fail(JoinPath(path, "threshold"), "is required");
-  entry.weight =
-      Number(e, "weight", JoinPath(path, "weight"), false).value_or(DefaultFor("slo.*.weight").get<double>());
+  entry.weight = Number(e, "weight", JoinPath(path, "weight"), false, limits::kMaxWeight)
+                     .value_or(DefaultFor("slo.*.weight").get<double>());
   entry.hard_fail =
       Bool(e, "hard_fail", JoinPath(path, "hard_fail")).value_or(DefaultFor("slo.*.hard_fail").get<bool>());
-  entry.fail_ratio = Number(e, "fail_ratio", JoinPath(path, "fail_ratio"), false)
+  entry.fail_ratio = Number(e, "fail_ratio", JoinPath(path, "fail_ratio"), false, 1.0)
                          .value_or(DefaultFor("slo.*.fail_ratio").get<double>());
   if (!threshold) return std::nullopt;
   entry.threshold = *threshold;

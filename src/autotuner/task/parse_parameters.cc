@@ -65,7 +65,7 @@ void Parser::ParseParallel(const Json& doc, Task& task) {
   const auto read = [&](std::string_view key) -> std::vector<int64_t> {
     const Json* v = Field(*pc, key);
     if (v == nullptr) return {};
-    return ScalarOrList<int64_t>(*v, JoinPath("parallel_config", key), PositiveIntReader());
+    return ScalarOrList<int64_t>(*v, JoinPath("parallel_config", key), PositiveIntReader(limits::kMaxGpus));
   };
   task.parallel.tp = read("tp");
   task.parallel.pp = read("pp");
