@@ -37,7 +37,9 @@ class SqlStore final : public Store {
   Status ReleaseLease(int64_t task_id, const std::string& owner) override;
 
   Result<ExperimentRecord> CreateExperiment(int64_t task_id, int64_t number, const Json& parameters,
-                                            const std::string& status) override;
+                                            const std::string& status = "pending",
+                                            ExperimentKind kind = ExperimentKind::kSearch,
+                                            std::optional<int64_t> confirms = std::nullopt) override;
   Status SetExperimentStatus(int64_t experiment_id, const std::string& status) override;
   Status FinishExperiment(int64_t experiment_id, const ExperimentOutcome& outcome) override;
   Status SetEngineLog(int64_t experiment_id, const std::string& log) override;
