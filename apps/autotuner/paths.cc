@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "autotuner/deploy/deployer_factory.h"
 #include "commands.h"
 
 namespace autotuner::app {
@@ -41,7 +42,7 @@ runner::RunnerEnvironment CliRunnerEnvironment(store::Store* store, runner::Even
   env.store = store;
   env.events = events;
   env.catalog = catalog;
-  env.make_deployer = runner::DefaultDeployerFactory(DataDir());
+  env.make_deployer = deploy::DefaultDeployerFactory(DataDir());
   env.make_load_generator = runner::DefaultLoadGeneratorFactory();
   env.gpu_ids = gpu_ids;
   return env;

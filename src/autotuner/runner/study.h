@@ -49,10 +49,7 @@ struct RunnerEnvironment {
   std::chrono::milliseconds stop_grace = std::chrono::seconds(10);
 };
 
-// The default environment pieces: local / docker / kubernetes / ome deployers with engine records under
-// `state_dir`, and the streaming HTTP load generator.
-std::function<Result<std::unique_ptr<deploy::Deployer>>(const task::Task&, const std::string&)>
-DefaultDeployerFactory(const std::string& state_dir);
+// The default load generator: the streaming HTTP one (the default deployers: deploy/deployer_factory.h).
 std::function<std::unique_ptr<bench::LoadGenerator>()> DefaultLoadGeneratorFactory();
 
 struct StudyResult {
