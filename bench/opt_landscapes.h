@@ -13,12 +13,14 @@
 #include <fstream>
 #include <functional>
 #include <numbers>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "autotuner/core/json.h"
 #include "autotuner/opt/outcome.h"
+#include "autotuner/opt/rng.h"
 #include "autotuner/opt/score.h"
 #include "autotuner/opt/space.h"
 #include "autotuner/task/search_space.h"
@@ -50,6 +52,27 @@ struct Landscape {
     return index;
   }
   const Outcome& At(const Json& values) const { return outcomes[Index(values)]; }
+
+  // One noisy measurement of a configuration: every metric (metric landscapes) or the score (analytic ones)
+  // times 1 + noise · N(0, 1), scored as a study scores it; configurations that fail to start still fail.
+  Outcome Measure(const Json& values, double noise, Rng& rng) const {
+    const size_t index = Index(values);
+    const Outcome& exact = outcomes[index];
+    if (noise <= 0) return exact;
+    if (metrics.empty()) {
+      return exact.feasible() ? Outcome::Success(exact.score() * (1 + noise * rng.Normal())) : exact;
+    }
+    if (!metrics[index]) return exact;
+    Metrics m = *metrics[index];
+    for (auto& [name, value] : m) value = std::max(0.0, value * (1 + noise * rng.Normal()));
+    const task::Objective objectives[] = {objective};
+    return ScoreOutcome(m, slo, objectives).value();
+  }
+
+  // Metric landscapes: each configuration's metrics (nothing: it fails to start) and how they are scored.
+  std::vector<std::optional<Metrics>> metrics;
+  task::Slo slo;
+  task::Objective objective = task::Objective::kMinimizeLatency;
   bool Good(const Outcome& o) const { return o.feasible() && o.score() <= optimum + tolerance; }
   size_t size() const { return outcomes.size(); }
 };
@@ -128,6 +151,25 @@ inline Landscape Normalise(Landscape l) {
   return l;
 }
 
+// A landscape whose outcomes are metrics scored against `slo` and `objective`; nothing means the
+// configuration fails to start (out of memory unless `failure` says otherwise).
+inline Landscape BuildMetric(std::string name, std::string description, std::vector<task::Dimension> dims,
+                             const task::Slo& slo, task::Objective objective,
+                             const std::function<std::optional<Metrics>(const Json&)>& f,
+                             const std::function<Outcome(const Json&)>& failure = {}) {
+  std::vector<std::optional<Metrics>> metrics;
+  Landscape l = Build(std::move(name), std::move(description), std::move(dims), [&](const Json& v) {
+    metrics.push_back(f(v));
+    if (!metrics.back()) return failure ? failure(v) : Outcome::Infeasible(InfeasibleReason::kOom);
+    const task::Objective objectives[] = {objective};
+    return ScoreOutcome(*metrics.back(), slo, objectives).value();
+  });
+  l.metrics = std::move(metrics);
+  l.slo = slo;
+  l.objective = objective;
+  return l;
+}
+
 inline double Branin(double x1, double x2) {
   const double pi = std::numbers::pi;
   const double b = 5.1 / (4 * pi * pi), c = 5 / pi, t = 1 / (8 * pi);
@@ -162,6 +204,23 @@ inline double Levy(const std::vector<double>& x) {
   }
   const double wd = w(x.size() - 1);
   return f + std::pow(wd - 1, 2) * (1 + std::pow(std::sin(2 * pi * wd), 2));
+}
+
+// A broad, flat second-best plateau 16% below the optimum and a narrower peak far from it (its height
+// depends on a nominal choice), over a low background: a model that finds the plateau first is sure of it and
+// sees no reason to look elsewhere. Value in (0, 1], 1 at the optimum.
+inline double PlateauValue(const int* x, int mode) {
+  const double plateau_centre[4] = {1.5, 1.5, 2, 1.5}, peak_centre[4] = {6, 5, 6, 6};
+  double plateau_r2 = 0, peak_r2 = 0;
+  for (int i = 0; i < 4; ++i) {
+    plateau_r2 += std::pow(x[i] - plateau_centre[i], 2);
+    peak_r2 += std::pow(x[i] - peak_centre[i], 2);
+  }
+  const double heights[3] = {0.88, 0.93, 1.0};
+  const double plateau = 0.84 * std::exp(-std::pow(plateau_r2 / (3.5 * 3.5), 4));
+  const double peak = heights[mode] * std::exp(-std::pow(peak_r2 / 9, 3));
+  const double background = 0.35 + 0.02 * (x[0] + x[1] + x[2] + x[3]) / 28.0;
+  return std::max({plateau, peak, background});
 }
 
 // Metrics of a synthetic serving engine (80 GB GPUs, a 32B model, one GPU per TP rank) at a fixed closed-loop
@@ -220,13 +279,6 @@ inline std::optional<Metrics> EngineMetrics(const EngineConfig& c) {
   return m;
 }
 
-inline Outcome EngineOutcome(const EngineConfig& c, const task::Slo& slo, task::Objective objective) {
-  const auto metrics = EngineMetrics(c);
-  if (!metrics) return Outcome::Infeasible(InfeasibleReason::kOom);
-  const task::Objective objectives[] = {objective};
-  return ScoreOutcome(*metrics, slo, objectives).value();
-}
-
 inline double PolicyTpot(const Json& p) {
   return p == "lpm" ? 0.97 : p == "dfs-weight" ? 0.985 : p == "random" ? 1.03 : 1.0;
 }
@@ -256,7 +308,7 @@ inline Landscape FromSweep(std::string name, std::string description, const Json
     dims.push_back(Choice(d.at("name").get<std::string>(), d.at("values").get<std::vector<Json>>()));
   const auto names = sweep.at("metrics").get<std::vector<std::string>>();
   const Json& points = sweep.at("points");
-  return Build(std::move(name), std::move(description), dims, [&](const Json& v) {
+  const auto point_of = [&](const Json& v) -> const Json& {
     size_t index = 0, stride = 1;
     for (const auto& d : dims) {
       index +=
@@ -264,15 +316,20 @@ inline Landscape FromSweep(std::string name, std::string description, const Json
           stride;
       stride *= d.values.size();
     }
-    const Json& point = points.at(index);
-    if (point.is_string()) {
-      return Outcome::Infeasible(ParseInfeasibleReason(point.get<std::string>()).value());
-    }
-    Metrics m;
-    for (size_t i = 0; i < names.size(); ++i) m[names[i]] = point.at(i).get<double>();
-    const task::Objective objectives[] = {objective};
-    return ScoreOutcome(m, slo, objectives).value();
-  });
+    return points.at(index);
+  };
+  return BuildMetric(
+      std::move(name), std::move(description), dims, slo, objective,
+      [&](const Json& v) -> std::optional<Metrics> {
+        const Json& point = point_of(v);
+        if (point.is_string()) return std::nullopt;
+        Metrics m;
+        for (size_t i = 0; i < names.size(); ++i) m[names[i]] = point.at(i).get<double>();
+        return m;
+      },
+      [&](const Json& v) {
+        return Outcome::Infeasible(ParseInfeasibleReason(point_of(v).get<std::string>()).value());
+      });
 }
 
 }  // namespace detail
@@ -315,17 +372,29 @@ inline std::vector<Landscape> MakeLandscapes(const std::string& data_dir = AUTOT
         })));
   }
 
+  out.push_back(Build("plateau",
+                      "broad plateau 16% below the optimum, narrow peak elsewhere: 8⁴ integers · 3 choices "
+                      "(score = −value)",
+                      {Integer("x0", 0, 7), Integer("x1", 0, 7), Integer("x2", 0, 7), Integer("x3", 0, 7),
+                       Choice("mode", {"a", "b", "c"})},
+                      [](const Json& v) {
+                        int x[4];
+                        for (int i = 0; i < 4; ++i) x[i] = v["x" + std::to_string(i)].get<int>();
+                        const auto& mode = v["mode"];
+                        return Outcome::Success(-PlateauValue(x, mode == "a" ? 0 : mode == "b" ? 1 : 2));
+                      }));
+
   {
     task::Slo slo;
     slo.steepness = 0.1;
     slo.tpot["mean"] = {0.03, 1.0, false, 0.5};
     slo.latency["p90"] = {20.0, 2.0, true, 0.2};
-    out.push_back(Build(
+    out.push_back(BuildMetric(
         "engine-small", "engine-like, maximise throughput per GPU: 3·3·2·3·2 grid, OOM and hard p90 SLO",
         {Choice("tp-size", {1, 2, 4}), Choice("mem-fraction-static", {0.8, 0.88, 0.95}),
          Choice("schedule-policy", {"lpm", "fcfs"}), Choice("chunked-prefill-size", {2048, 4096, 8192}),
          Choice("enable-mixed-chunk", {false, true})},
-        [slo](const Json& v) {
+        slo, task::Objective::kMaximizeThroughput, [](const Json& v) {
           EngineConfig c;
           c.tp = v["tp-size"].get<int>();
           c.mem = v["mem-fraction-static"].get<double>();
@@ -334,7 +403,7 @@ inline std::vector<Landscape> MakeLandscapes(const std::string& data_dir = AUTOT
           c.chunk = v["chunked-prefill-size"].get<double>();
           c.decode_steps = v["enable-mixed-chunk"].get<bool>() ? 2 : 1;
           c.concurrency = 96;
-          return EngineOutcome(c, slo, task::Objective::kMaximizeThroughput);
+          return EngineMetrics(c);
         }));
   }
 
@@ -344,7 +413,7 @@ inline std::vector<Landscape> MakeLandscapes(const std::string& data_dir = AUTOT
     slo.tpot["mean"] = {0.018, 1.0, false, 0.5};
     slo.ttft["mean"] = {3.0, 1.0, false, 0.5};
     slo.latency["p90"] = {25.0, 2.0, true, 0.2};
-    out.push_back(Build(
+    out.push_back(BuildMetric(
         "engine-throughput",
         "engine-like (SGLang flags), maximise throughput per GPU: tp · mem · policy · chunk · decode steps, "
         "OOM and hard p90 SLO regions",
@@ -352,7 +421,7 @@ inline std::vector<Landscape> MakeLandscapes(const std::string& data_dir = AUTOT
          Choice("schedule-policy", {"lpm", "fcfs", "dfs-weight", "random"}),
          Choice("chunked-prefill-size", {1024, 2048, 4096, 8192, 16384}),
          Integer("num-continuous-decode-steps", 1, 8)},
-        [slo](const Json& v) {
+        slo, task::Objective::kMaximizeThroughput, [](const Json& v) {
           EngineConfig c;
           c.tp = v["tp-size"].get<int>();
           c.mem = v["mem-fraction-static"].get<double>();
@@ -361,7 +430,7 @@ inline std::vector<Landscape> MakeLandscapes(const std::string& data_dir = AUTOT
           c.chunk = v["chunked-prefill-size"].get<double>();
           c.decode_steps = v["num-continuous-decode-steps"].get<int>();
           c.concurrency = 128;
-          return EngineOutcome(c, slo, task::Objective::kMaximizeThroughput);
+          return EngineMetrics(c);
         }));
   }
 
@@ -370,28 +439,28 @@ inline std::vector<Landscape> MakeLandscapes(const std::string& data_dir = AUTOT
     slo.steepness = 0.1;
     slo.ttft["mean"] = {2.0, 1.0, false, 0.5};
     slo.latency["p90"] = {14.0, 2.0, true, 0.2};
-    out.push_back(
-        Build("engine-latency",
-              "engine-like (vLLM flags), minimise mean latency: tp · max-num-seqs · batched tokens · chunked "
-              "prefill · "
-              "memory · KV dtype, OOM and hard p90 SLO regions",
-              {Choice("tensor-parallel-size", {1, 2, 4}), Choice("max-num-seqs", {16, 32, 64, 128, 256, 512}),
-               Choice("max-num-batched-tokens", {2048, 4096, 8192, 16384}),
-               Choice("enable-chunked-prefill", {true, false}),
-               Choice("gpu-memory-utilization", Levels(0.6, 0.95, 8)),
-               Choice("kv-cache-dtype", {"auto", "fp8_e5m2", "fp8_e4m3"})},
-              [slo](const Json& v) {
-                EngineConfig c;
-                c.tp = v["tensor-parallel-size"].get<int>();
-                c.max_batch = v["max-num-seqs"].get<int>();
-                c.chunk = v["max-num-batched-tokens"].get<double>();
-                c.chunked_prefill = v["enable-chunked-prefill"].get<bool>();
-                c.mem = v["gpu-memory-utilization"].get<double>();
-                c.kv_bytes = v["kv-cache-dtype"] == "auto" ? 2 : 1;
-                c.policy_tpot = v["kv-cache-dtype"] == "fp8_e4m3" ? 0.99 : 1.0;
-                c.concurrency = 160;
-                return EngineOutcome(c, slo, task::Objective::kMinimizeLatency);
-              }));
+    out.push_back(BuildMetric(
+        "engine-latency",
+        "engine-like (vLLM flags), minimise mean latency: tp · max-num-seqs · batched tokens · chunked "
+        "prefill · "
+        "memory · KV dtype, OOM and hard p90 SLO regions",
+        {Choice("tensor-parallel-size", {1, 2, 4}), Choice("max-num-seqs", {16, 32, 64, 128, 256, 512}),
+         Choice("max-num-batched-tokens", {2048, 4096, 8192, 16384}),
+         Choice("enable-chunked-prefill", {true, false}),
+         Choice("gpu-memory-utilization", Levels(0.6, 0.95, 8)),
+         Choice("kv-cache-dtype", {"auto", "fp8_e5m2", "fp8_e4m3"})},
+        slo, task::Objective::kMinimizeLatency, [](const Json& v) {
+          EngineConfig c;
+          c.tp = v["tensor-parallel-size"].get<int>();
+          c.max_batch = v["max-num-seqs"].get<int>();
+          c.chunk = v["max-num-batched-tokens"].get<double>();
+          c.chunked_prefill = v["enable-chunked-prefill"].get<bool>();
+          c.mem = v["gpu-memory-utilization"].get<double>();
+          c.kv_bytes = v["kv-cache-dtype"] == "auto" ? 2 : 1;
+          c.policy_tpot = v["kv-cache-dtype"] == "fp8_e4m3" ? 0.99 : 1.0;
+          c.concurrency = 160;
+          return EngineMetrics(c);
+        }));
   }
   // Simulator sweeps (bench/data/, regenerate with sim_landscape_gen). Llama-3.1-8B: tp 1 gives the most
   // throughput per GPU but the longest latencies, tp 4 the shortest; mem-fraction-static 0.98 leaves no room

@@ -18,6 +18,7 @@
 
 #include "autotuner/core/json.h"
 #include "autotuner/deploy/offline_quant.h"
+#include "autotuner/runner/baseline.h"
 #include "autotuner/runner/event_bus.h"
 #include "autotuner/runner/results.h"
 #include "autotuner/runner/study.h"
@@ -310,6 +311,10 @@ void PrintFinalTable(const task::Task& task, const std::vector<store::Experiment
     row.push_back(has ? Number(m.value("mean_total_throughput_per_gpu", 0.0), 5) : "-");
     std::string note = e->error_class;
     if (e->status == "pruned") note = e->error_message;
+    if (e->kind == ExperimentKind::kBaseline)
+      note = "baseline (engine defaults)" + (note.empty() ? "" : ": " + note);
+    if (e->kind == ExperimentKind::kConfirm && e->confirms)
+      note = "confirms #" + std::to_string(*e->confirms);
     if (note.size() > 40) note = note.substr(0, 37) + "...";
     row.push_back(note);
     table.push_back(row);
@@ -421,6 +426,11 @@ int RunMain(const RunOptions& options) {
   std::cout << "\nStudy " << result->status << " (" << result->stop_reason << ") in "
             << Duration(results.value("elapsed_time", 0.0)) << ": " << experiments->size()
             << " experiment(s), " << results.value("successful_experiments", 0) << " successful.\n";
+  for (const auto& [key, label] :
+       {std::pair{"improvement", "Baseline: "}, {"confirmation", "Confirmation: "}}) {
+    const Json part = results.value(key, Json(nullptr));
+    if (part.is_object()) std::cout << label << part.value("text", "") << "\n";
+  }
   if (best && parsed.task) {
     std::cout << "Best: experiment " << best->number << ", score " << Number(*best->score, 6) << ", "
               << DumpJson(best->parameters) << "\n";
@@ -436,6 +446,7 @@ int RunMain(const RunOptions& options) {
         }
       }
     }
+    std::cout << runner::BestSummaryLine(*experiments, runner::PrimaryObjective(record->spec)) << "\n";
   } else if (result->status == "completed") {
     std::cout << "No feasible configuration: every experiment failed or broke a hard SLO (see the table).\n";
   }

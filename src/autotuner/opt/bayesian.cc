@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "autotuner/opt/acquisition.h"
+#include "autotuner/opt/early_stop.h"
 #include "autotuner/opt/gp.h"
 #include "autotuner/opt/strategies.h"
 
@@ -26,6 +27,12 @@ constexpr double kObjectiveNoise[] = {1e-6, 1e-3, 0.5};  // low, default, high
 constexpr double kFeasibilityNoise[] = {1e-4, 1e-3, 0.05};
 const double kLogMinFeasibility = std::log(0.5);
 constexpr double kInfeasibleRank = -1e6;
+// Plateau safeguard: explore every kExploreEvery-th proposal after kStallPerDimension · (dimensions + 1)
+// experiments without an improvement of more than the early-stop tolerance (at least kMinImprovement).
+constexpr size_t kExploreEvery = 3;
+constexpr size_t kStallPerDimension = 2;
+constexpr double kMinImprovement = 0.01;
+constexpr size_t kExplorePool = 256;
 
 // A point the acquisition was evaluated at, with the predictions behind the value.
 struct Evaluated {
@@ -93,7 +100,8 @@ class Bayesian final : public Strategy {
         c = TakeSpaceFilling();
       } else {
         if (!model) model = Fit(batch);
-        c = ProposeFromModel(*model, pending().empty() && batch.empty());
+        c = ShouldExplore(batch.size()) ? Explore(*model)
+                                        : ProposeFromModel(*model, pending().empty() && batch.empty());
         if (c) AddLie(*model, c->unit);
       }
       if (!c) return;
@@ -342,35 +350,81 @@ class Bayesian final : public Strategy {
     return TakeRandom();
   }
 
-  // Stops when, at every point the acquisition search visited that it would propose (PoF >= ½),
-  // P(score < best − tolerance·|best|) times the probability of feasibility is below the threshold. Points
-  // more likely infeasible than not are left out: they are not explored, so their uncertainty never shrinks.
+  // Stops when the calibrated evidence says the best is very unlikely to improve (early_stop.h).
   bool Converged(const Model& model, const std::vector<Evaluated>& evaluated) {
-    const auto& o = options();
+    const auto& settings = options().early_stop;
+    if (!settings.enabled || settings.tolerance <= 0 || !model.objective || evaluated.empty()) return false;
     const size_t experiments = iterations();
-    if (!model.objective || evaluated.empty() || o.early_stop_tolerance <= 0 ||
-        experiments < o.early_stop_min_experiments ||
-        experiments < static_cast<size_t>(std::max<int64_t>(optimization().n_initial_random, 0))) {
-      return false;
-    }
-    const double target_score = model.best_score - o.early_stop_tolerance * std::abs(model.best_score);
+    const size_t minimum = MinimumExperiments(
+        settings, space().size(), static_cast<size_t>(std::max<int64_t>(optimization().n_initial_random, 0)));
+    if (experiments < minimum) return false;
+    const double target_score = model.best_score - settings.tolerance * std::abs(model.best_score);
     const double target = (model.warp.Apply(target_score) - model.mean) / model.sd;
-    double max_probability = 0;
-    bool any = false;
-    for (const auto& e : evaluated) {
-      if (e.log_feasible < kLogMinFeasibility) continue;
-      any = true;
-      max_probability =
-          std::max(max_probability, std::exp(LogNormalCdf((target - e.mean) / e.sd) + e.log_feasible));
-    }
-    if (!any || max_probability >= o.early_stop_probability) return false;
-    Stop(
-        StopReason::kConverged,
-        fmt::format("converged: the chance that an untried configuration beats the best score {:.6g} by more "
-                    "than {:g}% is {:.2g}% (threshold {:g}%)",
-                    model.best_score, 100 * o.early_stop_tolerance, 100 * max_probability,
-                    100 * o.early_stop_probability));
+    std::vector<CandidatePrediction> candidates;
+    candidates.reserve(evaluated.size());
+    for (const auto& e : evaluated) candidates.push_back({e.mean, e.sd, e.log_feasible});
+    const auto evidence = AssessConvergence(settings, experiments, minimum,
+                                            ExperimentsSinceImprovement(observations(), settings.tolerance),
+                                            *model.objective, model.best, target, candidates);
+    if (!evidence.converged) return false;
+    Stop(StopReason::kConverged, evidence.Describe(model.best_score, settings));
     return true;
+  }
+
+  // Plateau safeguard: once the best has not improved by more than the tolerance for a while, every
+  // kExploreEvery-th proposal is the next space-filling point the feasibility model does not rule out, so
+  // a study that settled on a broad second-best region still samples the rest of the space.
+  bool ShouldExplore(size_t batch_size) const {
+    const size_t slot = observations().size() + pending().size() + batch_size;
+    const double tolerance = std::max(options().early_stop.tolerance, kMinImprovement);
+    return slot % kExploreEvery == 0 && ExperimentsSinceImprovement(observations(), tolerance) >=
+                                            kStallPerDimension * (space().size() + 1);
+  }
+
+  // The untried configuration, among kExplorePool random ones the feasibility model does not rule out,
+  // farthest from every observed and pending one (unit box; a nominal mismatch counts as 1).
+  std::optional<Candidate> Explore(const Model& model) {
+    const size_t dims = space().size();
+    std::vector<std::vector<double>> pool;
+    std::vector<double> unit(dims);
+    for (size_t i = 0; i < kExplorePool; ++i) {
+      for (size_t d = 0; d < dims; ++d) unit[d] = Snap(d, rng().Uniform());
+      if (!Taken(space().Decode(unit).unit)) pool.push_back(unit);
+    }
+    if (model.feasibility && !pool.empty()) {
+      Eigen::VectorXd mean, variance;
+      model.feasibility->Predict(ToPoints(pool, dims), mean, variance);
+      std::vector<std::vector<double>> kept;
+      for (size_t i = 0; i < pool.size(); ++i) {
+        const auto row = static_cast<Eigen::Index>(i);
+        if (LogNormalCdf(mean[row] / std::sqrt(variance[row])) >= kLogMinFeasibility) kept.push_back(pool[i]);
+      }
+      pool = std::move(kept);
+    }
+    std::vector<const std::vector<double>*> seen;
+    for (const auto& o : observations()) seen.push_back(&o.candidate.unit);
+    for (const auto& c : pending()) seen.push_back(&c.unit);
+    double farthest = -1;
+    std::optional<size_t> pick;
+    for (size_t i = 0; i < pool.size(); ++i) {
+      double nearest = INFINITY;
+      for (const auto* other : seen) {
+        double squared = 0;
+        for (size_t d = 0; d < dims; ++d) {
+          const double gap = nominal_[d] ? ((*other)[d] != pool[i][d] ? 1.0 : 0.0) : (*other)[d] - pool[i][d];
+          squared += gap * gap;
+        }
+        nearest = std::min(nearest, squared);
+      }
+      if (nearest > farthest) {
+        farthest = nearest;
+        pick = i;
+      }
+    }
+    if (pick) {
+      if (auto c = TakeIfNew(pool[*pick])) return c;
+    }
+    return TakeSpaceFilling();
   }
 
   std::vector<bool> nominal_;

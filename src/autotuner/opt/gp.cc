@@ -237,4 +237,12 @@ void GaussianProcess::Predict(const Points& query, Eigen::VectorXd& mean, Eigen:
   variance = (kernel_.signal_variance() - cross.colwise().squaredNorm().transpose().array()).cwiseMax(1e-12);
 }
 
+void GaussianProcess::LeaveOneOut(Eigen::VectorXd& mean, Eigen::VectorXd& variance) const {
+  const auto n = x_.rows();
+  const Eigen::MatrixXd inverse = llt_.solve(Eigen::MatrixXd::Identity(n, n));
+  const Eigen::VectorXd diagonal = inverse.diagonal().cwiseMax(1e-300);
+  variance = diagonal.cwiseInverse();
+  mean = y_ - alpha_.cwiseQuotient(diagonal);
+}
+
 }  // namespace autotuner::opt

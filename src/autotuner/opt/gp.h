@@ -83,6 +83,10 @@ class GaussianProcess {
   // Posterior mean and latent (noise-free) variance at each row of `query`.
   void Predict(const Points& query, Eigen::VectorXd& mean, Eigen::VectorXd& variance) const;
 
+  // Leave-one-out predictions of the training targets with the same hyperparameters (closed form, Rasmussen
+  // & Williams §5.4.2): mean[i] and variance[i] (noise included) of y[i] from the other rows.
+  void LeaveOneOut(Eigen::VectorXd& mean, Eigen::VectorXd& variance) const;
+
   const Kernel& kernel() const { return kernel_; }
   double log_likelihood() const { return log_likelihood_; }
   const Points& x() const { return x_; }

@@ -205,13 +205,15 @@ std::optional<Candidate> Strategy::TakeRandom() {
   return std::nullopt;
 }
 
-std::optional<Candidate> Strategy::TakeSpaceFilling() {
+std::optional<Candidate> Strategy::TakeSpaceFilling(
+    const std::function<bool(std::span<const double>)>& accept) {
   const auto lattice = LatticeSize();
   if (lattice && taken_.size() >= *lattice) return std::nullopt;
   std::vector<double> unit(space_.size());
   for (int miss = 0; miss < kMaxMisses; ++miss) {
     halton_.Point(++sequence_index_, unit);
     for (size_t d = 0; d < unit.size(); ++d) unit[d] = Snap(d, unit[d]);
+    if (accept && (Taken(space_.Decode(unit).unit) || !accept(unit))) continue;
     if (auto c = TakeIfNew(unit)) return c;
   }
   return TakeRandom();

@@ -12,6 +12,7 @@
 
 #include "autotuner/core/json.h"
 #include "autotuner/core/result.h"
+#include "autotuner/opt/early_stop.h"
 #include "autotuner/opt/halton.h"
 #include "autotuner/opt/outcome.h"
 #include "autotuner/opt/rng.h"
@@ -44,12 +45,8 @@ struct StrategyOptions {
   // Configurations the caller can never run (e.g. more GPUs than exist); they are never proposed. Must be
   // deterministic. Called with a candidate's values.
   std::function<bool(const Json& values)> allowed;
-  // Bayesian early stop: stop once the probability that any candidate beats the best score by more than
-  // `early_stop_tolerance` · |best| is below `early_stop_probability`, after at least
-  // `early_stop_min_experiments` experiments. A tolerance <= 0 disables it.
-  double early_stop_tolerance = 0.01;
-  double early_stop_probability = 0.001;
-  size_t early_stop_min_experiments = 10;
+  // Bayesian early stop (early_stop.h).
+  EarlyStopSettings early_stop;
   // grid_search: values per float dimension (evenly spaced in its (log-)range).
   size_t grid_float_levels = 5;
 };
@@ -115,9 +112,9 @@ class Strategy {
   // A uniformly random new candidate; nothing when none is left (finite spaces are enumerated when random
   // draws keep hitting taken configurations).
   std::optional<Candidate> TakeRandom();
-  // The next new point of the seeded space-filling sequence (scrambled Halton); falls back to TakeRandom
-  // when the sequence keeps hitting taken configurations.
-  std::optional<Candidate> TakeSpaceFilling();
+  // The next new point of the seeded space-filling sequence (scrambled Halton) that `accept` (when given)
+  // accepts; falls back to TakeRandom when the sequence keeps hitting taken or rejected configurations.
+  std::optional<Candidate> TakeSpaceFilling(const std::function<bool(std::span<const double>)>& accept = {});
 
   // The lattice the strategy proposes from: how many values dimension `dim` takes (nothing: continuous),
   // and the canonical coordinate a uniform u in [0, 1) maps to (equal-probability bins, one per value).

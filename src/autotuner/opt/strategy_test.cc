@@ -112,7 +112,7 @@ TEST(StrategyTest, GridSearchDiscretisesFloatRanges) {
 
 StrategyOptions NoEarlyStop() {
   StrategyOptions options;
-  options.early_stop_tolerance = 0;
+  options.early_stop.enabled = false;
   return options;
 }
 

@@ -37,11 +37,13 @@ Status FencedStore::SetTaskStatus(int64_t id, const std::string& status, const s
 
 Result<store::ExperimentRecord> FencedStore::CreateExperiment(int64_t task_id, int64_t number,
                                                               const Json& parameters,
-                                                              const std::string& status) {
-  if (task_id != task_id_) return inner_.CreateExperiment(task_id, number, parameters, status);
+                                                              const std::string& status, ExperimentKind kind,
+                                                              std::optional<int64_t> confirms) {
+  if (task_id != task_id_)
+    return inner_.CreateExperiment(task_id, number, parameters, status, kind, confirms);
   Result<store::ExperimentRecord> created = MakeError(ErrorCode::kInternal, "not written");
   Status fenced = Fenced([&]() -> Status {
-    created = inner_.CreateExperiment(task_id, number, parameters, status);
+    created = inner_.CreateExperiment(task_id, number, parameters, status, kind, confirms);
     return created.ok() ? Status{} : Status(created.error());
   });
   if (!fenced.ok()) return std::move(fenced).error();

@@ -56,7 +56,9 @@ class FencedStore final : public store::Store {
   Result<bool> CancelRequested(int64_t task_id) override { return inner_.CancelRequested(task_id); }
 
   Result<store::ExperimentRecord> CreateExperiment(int64_t task_id, int64_t number, const Json& parameters,
-                                                   const std::string& status) override;
+                                                   const std::string& status = "pending",
+                                                   ExperimentKind kind = ExperimentKind::kSearch,
+                                                   std::optional<int64_t> confirms = std::nullopt) override;
   Status SetExperimentStatus(int64_t experiment_id, const std::string& status) override;
   Status FinishExperiment(int64_t experiment_id, const store::ExperimentOutcome& outcome) override;
   Status SetEngineLog(int64_t experiment_id, const std::string& log) override;

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <sstream>
 
+#include "autotuner/runner/baseline.h"
+#include "autotuner/runner/confirm.h"
+
 namespace autotuner::runner {
 namespace {
 
@@ -89,6 +92,7 @@ std::optional<store::ExperimentRecord> BestExperiment(
     const std::vector<store::ExperimentRecord>& experiments) {
   std::optional<store::ExperimentRecord> best;
   for (const auto& e : experiments) {
+    if (e.kind != ExperimentKind::kSearch) continue;  // the baseline and re-measurements are references
     if (e.status != "success" || !e.score || !e.feasible.value_or(false)) continue;
     if (!best || *e.score < *best->score) best = e;
   }
@@ -101,6 +105,8 @@ Json ExperimentJson(const store::ExperimentRecord& e, bool with_engine_log) {
   Json out = {{"id", e.id},
               {"task_id", e.task_id},
               {"experiment_id", e.number},
+              {"kind", Name(e.kind)},
+              {"confirms", e.confirms ? Json(*e.confirms) : Json(nullptr)},
               {"status", e.status},
               {"parameters", e.parameters},
               {"score", e.score ? Json(*e.score) : Json(nullptr)},
@@ -123,6 +129,8 @@ Json ResultsJson(const store::TaskRecord& task, const std::vector<store::Experim
   Json all = Json::array();
   for (const auto& e : experiments) all.push_back(ExperimentJson(e));
   const Json optimization = task.spec.value("optimization", Json::object());
+  const auto baseline = BaselineExperiment(experiments);
+  const task::Objective objective = PrimaryObjective(task.spec);
   return {{"task_name", task.name},
           {"status", task.status},
           {"strategy", optimization.value("strategy", "")},
@@ -132,6 +140,9 @@ Json ResultsJson(const store::TaskRecord& task, const std::vector<store::Experim
           {"elapsed_time", elapsed},
           {"stop_reason", task.stop_reason},
           {"best_result", best ? ExperimentJson(*best) : Json(nullptr)},
+          {"baseline", baseline ? ExperimentJson(*baseline) : Json(nullptr)},
+          {"improvement", ImprovementJson(experiments, objective)},
+          {"confirmation", ConfirmationJson(experiments, objective)},
           {"all_results", all}};
 }
 
@@ -146,7 +157,7 @@ std::string ResultsCsv(const std::vector<store::ExperimentRecord>& experiments) 
   out << "experiment,status,score,feasible";
   for (const auto& p : parameters) out << "," << CsvField(p);
   for (const char* m : kMetricColumns) out << "," << m;
-  out << ",error_class,error_message\n";
+  out << ",error_class,error_message,kind\n";
   for (const auto& e : experiments) {
     out << e.number << "," << e.status << "," << (e.score ? DumpJson(Json(*e.score)) : "") << ","
         << (e.feasible ? (*e.feasible ? "true" : "false") : "");
@@ -154,7 +165,7 @@ std::string ResultsCsv(const std::vector<store::ExperimentRecord>& experiments) 
     for (const char* m : kMetricColumns) {
       out << "," << CsvValue(e.metrics.is_object() ? e.metrics.value(m, Json(nullptr)) : Json(nullptr));
     }
-    out << "," << CsvField(e.error_class) << "," << CsvField(e.error_message) << "\n";
+    out << "," << CsvField(e.error_class) << "," << CsvField(e.error_message) << "," << Name(e.kind) << "\n";
   }
   return out.str();
 }

@@ -162,6 +162,7 @@ class Study {
   Result<std::unique_ptr<opt::Strategy>> MakeStrategy() {
     const task::SearchSpace search_space = task::BuildSearchSpace(task_);
     opt::StrategyOptions options;
+    options.early_stop.enabled = task_.optimization.early_stop;
     options.allowed = [this](const Json& values) {
       const auto mapped = Map(values);
       return mapped.pruned() || static_cast<size_t>(mapped.plan->gpus_needed) <= gpu_pool_->size();

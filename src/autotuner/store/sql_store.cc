@@ -70,6 +70,11 @@ CREATE TABLE presets (
 )sql",
       // Appended in landing order; never edit one that has shipped (a fixture of each release checks it).
       "ALTER TABLE tasks ADD COLUMN cancel_requested_at {REAL};",
+      // Experiment kinds (SPEC §5): search, baseline (number 0), confirm (re-measures `confirms`).
+      R"sql(
+ALTER TABLE experiments ADD COLUMN kind TEXT NOT NULL DEFAULT 'search';
+ALTER TABLE experiments ADD COLUMN confirms BIGINT;
+)sql",
   };
   return migrations;
 }
@@ -130,7 +135,7 @@ TaskRecord TaskFromRow(const SqlRow& r) {
 constexpr const char* kExperimentColumns =
     "id, task_id, number, parameters, status, transitions, metrics, score, feasible, error_class, "
     "error_message, "
-    "engine_log, created_at";
+    "engine_log, created_at, kind, confirms";
 
 ExperimentRecord ExperimentFromRow(const SqlRow& r) {
   ExperimentRecord e;
@@ -147,6 +152,8 @@ ExperimentRecord ExperimentFromRow(const SqlRow& r) {
   e.error_message = AsString(r[10]);
   e.engine_log = AsString(r[11]);
   e.created_at = AsDouble(r[12]);
+  e.kind = ParseExperimentKind(AsString(r[13])).value_or(ExperimentKind::kSearch);
+  if (!IsNull(r[14])) e.confirms = AsInt(r[14]);
   return e;
 }
 
@@ -454,14 +461,17 @@ Status SqlStore::ReleaseLease(int64_t task_id, const std::string& owner) {
 }
 
 Result<ExperimentRecord> SqlStore::CreateExperiment(int64_t task_id, int64_t number, const Json& parameters,
-                                                    const std::string& status) {
+                                                    const std::string& status, ExperimentKind kind,
+                                                    std::optional<int64_t> confirms) {
   std::lock_guard lock(mutex_);
   const double now = Now();
   const Json transitions = Json::array({{{"status", status}, {"at", now}}});
   auto rows =
-      Q("INSERT INTO experiments (task_id, number, parameters, status, transitions, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        {task_id, number, Text(parameters), status, Text(transitions), now});
+      Q("INSERT INTO experiments (task_id, number, parameters, status, transitions, created_at, kind, "
+        "confirms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        {task_id, number, Text(parameters), status, Text(transitions), now, std::string(Name(kind)),
+         confirms ? SqlValue(*confirms) : SqlValue(std::monostate{})});
   if (!rows.ok()) return std::move(rows).error();
   return GetExperimentLocked(AsInt((*rows)[0][0]));
 }

@@ -41,7 +41,9 @@ class SqlStore final : public Store {
   Result<bool> CancelRequested(int64_t task_id) override;
 
   Result<ExperimentRecord> CreateExperiment(int64_t task_id, int64_t number, const Json& parameters,
-                                            const std::string& status) override;
+                                            const std::string& status = "pending",
+                                            ExperimentKind kind = ExperimentKind::kSearch,
+                                            std::optional<int64_t> confirms = std::nullopt) override;
   Status SetExperimentStatus(int64_t experiment_id, const std::string& status) override;
   Status FinishExperiment(int64_t experiment_id, const ExperimentOutcome& outcome) override;
   Status SetEngineLog(int64_t experiment_id, const std::string& log) override;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "autotuner/core/experiment_kind.h"
 #include "autotuner/core/json.h"
 #include "autotuner/core/result.h"
 
@@ -40,7 +41,9 @@ struct Transition {
 struct ExperimentRecord {
   int64_t id = 0;
   int64_t task_id = 0;
-  int64_t number = 0;  // 1-based within the task
+  int64_t number = 0;  // 1-based within the task (the baseline is 0)
+  ExperimentKind kind = ExperimentKind::kSearch;
+  std::optional<int64_t> confirms;  // kind confirm: the number of the experiment it re-measures
   Json parameters = Json::object();
   std::string status;  // pending | deploying | benchmarking | success | failed | cancelled | pruned
   std::vector<Transition> transitions;
@@ -132,7 +135,9 @@ class Store {
 
   // Experiments.
   virtual Result<ExperimentRecord> CreateExperiment(int64_t task_id, int64_t number, const Json& parameters,
-                                                    const std::string& status = "pending") = 0;
+                                                    const std::string& status = "pending",
+                                                    ExperimentKind kind = ExperimentKind::kSearch,
+                                                    std::optional<int64_t> confirms = std::nullopt) = 0;
   // Records a status change (appended to the transitions).
   virtual Status SetExperimentStatus(int64_t experiment_id, const std::string& status) = 0;
   virtual Status FinishExperiment(int64_t experiment_id, const ExperimentOutcome& outcome) = 0;

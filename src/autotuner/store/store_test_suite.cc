@@ -134,6 +134,21 @@ TEST_P(StoreTest, ExperimentsKeepEveryTransitionAndTheirOutcome) {
   EXPECT_EQ(store().GetExperiment(777777).error().code, ErrorCode::kNotFound);
 }
 
+TEST_P(StoreTest, ExperimentsKeepTheirKind) {
+  const int64_t task = store().CreateTask("kinds", "", Json::object())->id;
+  ASSERT_TRUE(store().CreateExperiment(task, 0, Json::object(), "pending", ExperimentKind::kBaseline).ok());
+  ASSERT_TRUE(store().CreateExperiment(task, 1, {{"x", 1}}).ok());
+  ASSERT_TRUE(store().CreateExperiment(task, 2, {{"x", 1}}, "pending", ExperimentKind::kConfirm, 1).ok());
+  const auto list = store().ListExperiments(task);
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].kind, ExperimentKind::kBaseline);
+  EXPECT_EQ((*list)[0].number, 0);
+  EXPECT_EQ((*list)[1].kind, ExperimentKind::kSearch);
+  EXPECT_FALSE((*list)[1].confirms.has_value());
+  EXPECT_EQ((*list)[2].kind, ExperimentKind::kConfirm);
+  EXPECT_EQ((*list)[2].confirms, 1);
+}
+
 TEST_P(StoreTest, LogsStreamInOrderFromAnyPoint) {
   const int64_t task = store().CreateTask("t", "", Spec("t"))->id;
   const int64_t exp = store().CreateExperiment(task, 1, Json::object())->id;

@@ -4,14 +4,16 @@
 
 #include "autotuner/task/defaults.h"
 #include "autotuner/task/parse_internal.h"
+#include "autotuner/task/tuning_keys.h"
 #include "autotuner/task/vocabulary.h"
 
 namespace autotuner::task::internal {
 namespace {
 
-constexpr std::array<std::string_view, 7> kOptimizationKeys = {
-    "strategy",         "objective", "max_iterations",      "timeout_per_iteration",
-    "n_initial_random", "seed",      "parallel_experiments"};
+constexpr std::array<std::string_view, 11> kOptimizationKeys = {
+    "strategy",         "objective",  "max_iterations",       "timeout_per_iteration",
+    "n_initial_random", "seed",       "parallel_experiments", "baseline",
+    "confirm",          "early_stop", "max_duration"};
 constexpr std::array<std::string_view, 4> kSloKeys = {"latency", "ttft", "tpot", "steepness"};
 constexpr std::array<std::string_view, 4> kSloEntryKeys = {"threshold", "weight", "hard_fail", "fail_ratio"};
 
@@ -57,6 +59,9 @@ void Parser::ParseOptimization(const Json& doc, Task& task) {
   o.parallel_experiments = Integer(*opt, "parallel_experiments", "optimization.parallel_experiments", 1,
                                    limits::kMaxParallelExperiments)
                                .value_or(o.parallel_experiments);
+  ParseTuningKeys(*opt, o, [&](std::string_view path, std::string message) {
+    Fail(std::string(path), std::move(message));
+  });
 }
 
 void Parser::ParseSlo(const Json& doc, Task& task) {

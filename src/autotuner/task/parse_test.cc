@@ -286,6 +286,28 @@ TEST(ParseTaskTest, ReportsEveryErrorAtOnce) {
   EXPECT_EQ(result.errors.size(), 5u) << AllMessages(result.errors);
 }
 
+TEST(ParseTaskTest, TuningKeysAreReadAndNormalised) {
+  const auto result =
+      ParseYaml(std::string(kBase) +
+                "optimization: {strategy: bayesian, baseline: {schedule-policy: fcfs}, confirm: 3, "
+                "early_stop: false, max_duration: 900}\n");
+  ASSERT_TRUE(result.ok()) << AllMessages(result.errors);
+  const Optimization& o = result.task->optimization;
+  EXPECT_EQ(o.baseline, true);
+  EXPECT_EQ(o.baseline_parameters, (Json{{"schedule-policy", "fcfs"}}));
+  EXPECT_EQ(o.confirm, 3);
+  EXPECT_FALSE(o.early_stop);
+  EXPECT_EQ(o.max_duration, 900.0);
+  const Json normalised = TaskToJson(*result.task)["optimization"];
+  EXPECT_EQ(normalised["confirm"], 3);
+  EXPECT_EQ(normalised["max_duration"], 900.0);
+  const auto bad = ParseYaml(std::string(kBase) + "optimization: {confirm: many, early_stop: 1}\n");
+  EXPECT_EQ(bad.errors.size(), 2u) << AllMessages(bad.errors);
+  const auto defaults = ParseYaml(kBase);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(TaskToJson(*defaults.task)["optimization"]["baseline"], "auto");
+}
+
 TEST(ParseTaskTest, DefaultsComeFromTheTable) {
   const auto result = ParseYaml(kBase);
   ASSERT_TRUE(result.ok()) << AllMessages(result.errors);

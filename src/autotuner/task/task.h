@@ -73,6 +73,14 @@ struct Optimization {
   int64_t n_initial_random = 0;
   int64_t seed = 0;
   int64_t parallel_experiments = 0;
+  // Engine defaults as experiment 0: nothing = auto (on for bayesian and random, off for grid_search);
+  // `baseline_parameters` are fixed flags the baseline runs with ({flag: value} instead of true).
+  std::optional<bool> baseline;
+  Json baseline_parameters = Json::object();
+  // Re-measurements of the best and the runner-up: nothing = auto (2 real runtimes, 0 simulated).
+  std::optional<int64_t> confirm;
+  bool early_stop = true;              // bayesian: calibrated early stopping
+  std::optional<double> max_duration;  // seconds for the whole study
   bool operator==(const Optimization&) const = default;
 };
 

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "autotuner/task/parse.h"
+#include "autotuner/task/tuning_keys.h"
 #include "autotuner/task/vocabulary.h"
 
 namespace autotuner::task {
@@ -129,6 +130,7 @@ Json TaskToJson(const Task& t) {
                          {"n_initial_random", o.n_initial_random},
                          {"seed", o.seed},
                          {"parallel_experiments", o.parallel_experiments}};
+  TuningKeysToJson(o, out["optimization"]);
   out["benchmark"] = BenchmarkToJson(t.benchmark);
   if (!t.slo.empty()) {
     Json slo = Json::object();
