@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.h"
+#include "dry_run.h"
 
 namespace autotuner::app {
 
@@ -44,6 +45,9 @@ runner::RunnerEnvironment CliRunnerEnvironment(store::Store* store, runner::Even
   env.make_deployer = runner::DefaultDeployerFactory(DataDir());
   env.make_load_generator = runner::DefaultLoadGeneratorFactory();
   env.gpu_ids = gpu_ids;
+  env.preflight_probes = CliPreflightProbes();
+  env.preflight_on_start = true;
+  env.state_dir = DataDir();
   return env;
 }
 

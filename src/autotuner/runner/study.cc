@@ -15,6 +15,7 @@
 #include "autotuner/bench/plan.h"
 #include "autotuner/deploy/docker_deployer.h"
 #include "autotuner/deploy/gpu_pool.h"
+#include "autotuner/deploy/gpu_telemetry.h"
 #include "autotuner/deploy/kube_client.h"
 #include "autotuner/deploy/kube_deployer.h"
 #include "autotuner/deploy/local_deployer.h"
@@ -22,6 +23,7 @@
 #include "autotuner/deploy/offline_quant.h"
 #include "autotuner/opt/score.h"
 #include "autotuner/opt/strategy.h"
+#include "autotuner/runner/fail_fast.h"
 #include "autotuner/runner/results.h"
 #include "autotuner/task/parse.h"
 #include "autotuner/task/search_space.h"
@@ -105,7 +107,13 @@ std::optional<opt::Outcome> OutcomeOf(const store::ExperimentRecord& e, const ta
 class Study {
  public:
   Study(const RunnerEnvironment& env, int64_t task_id, std::stop_token stop)
-      : env_(env), store_(*env.store), task_id_(task_id), stop_(std::move(stop)) {}
+      : env_(env),
+        store_(*env.store),
+        task_id_(task_id),
+        cancel_(std::move(stop)),
+        forward_cancel_(cancel_, [this] { stop_source_.request_stop(); }),
+        stop_(stop_source_.get_token()),
+        probes_(env.preflight_probes.value_or(PreflightProbes::Default())) {}
 
   Result<StudyResult> Run() {
     auto record = store_.GetTask(task_id_);
@@ -167,16 +175,22 @@ class Study {
             "': " + std::string(task::Name(task_.optimization.strategy)) + " on " + task_.base_runtime +
             " (" + task_.model.id_or_path + ")");
 
-    // GPUs: simulated engines get virtual ids; real ones what the machine has.
-    const int64_t hw_gpus = task_.hardware ? std::max<int64_t>(task_.hardware->num_gpus, 1) : 1;
-    std::vector<int> ids;
-    if (runtime_->simulated && env_.gpu_ids.empty()) {
-      for (int i = 0; i < hw_gpus; ++i) ids.push_back(i);
-    } else {
-      ids = deploy::DiscoverGpus(env_.gpu_ids, static_cast<int>(hw_gpus));
+    // Tokenizer, GPUs and the files the engine gets, resolved once (runner/preflight.h).
+    auto resources = ResolveStudyResources(task_, *runtime_, probes_, env_.gpu_ids);
+    if (!resources.ok()) return std::move(resources).error();
+    resources_ = std::move(*resources);
+    for (const auto& note : resources_.notes) Log(std::nullopt, "info", note);
+    task_.benchmark.model_tokenizer = resources_.tokenizer;
+    if (!resources_.gpu_type.empty() && (!task_.hardware || task_.hardware->gpu_type.empty())) {
+      // Pruning (FP8 needs Ada or newer, ...) by the GPUs nvidia-smi reports when the task names none.
+      if (!task_.hardware) task_.hardware = task::Hardware{};
+      task_.hardware->gpu_type = resources_.gpu_type;
     }
-    gpu_pool_ = std::make_unique<deploy::GpuPool>(ids);
-    Log(std::nullopt, "info", "GPU pool: " + std::to_string(ids.size()) + " GPU(s)");
+    gpu_pool_ = std::make_unique<deploy::GpuPool>(resources_.gpu_ids);
+    Log(std::nullopt, "info",
+        "GPU pool: " + std::to_string(resources_.gpu_ids.size()) +
+            (resources_.real_gpus ? "" : " simulated") + " GPU(s)" +
+            (resources_.gpu_type.empty() ? "" : " (" + resources_.gpu_type + ")"));
     const bool cluster_mode = task_.deployment_mode == task::DeploymentMode::kKubernetes ||
                               task_.deployment_mode == task::DeploymentMode::kOme;
     if (cluster_mode && std::getenv("KUBERNETES_SERVICE_HOST") == nullptr) {
@@ -187,7 +201,8 @@ class Study {
     }
 
     // A quantized checkpoint changes what the quantization settings may do (read once: it may read files).
-    offline_quantization_ = deploy::DetectOfflineQuantization(task_.model.id_or_path);
+    offline_quantization_ =
+        deploy::DetectOfflineQuantization(task_.model.id_or_path, TaskModelLocations(task_, *runtime_));
     if (offline_quantization_) {
       Log(std::nullopt, "info",
           "Checkpoint is quantized offline (" + offline_quantization_->method + ", " +
@@ -369,7 +384,10 @@ class Study {
       if (auto best = BestExperiment(*experiments)) result.best_experiment_id = best->id;
       result.any_feasible = result.best_experiment_id.has_value();
     }
-    if (stop_.stop_requested()) {
+    if (fail_fast_reason_) {
+      result.status = "failed";
+      result.stop_reason = *fail_fast_reason_;
+    } else if (stop_.stop_requested()) {
       result.status = "cancelled";
       result.stop_reason = "cancelled";
     } else {
@@ -450,6 +468,12 @@ class Study {
     Log(slot.number, end.stored.status == "success" ? "info" : "warn", line);
     (void)strategy_->Observe(slot.candidate, end.outcome);
     (void)store_.SaveCheckpoint(task_id_, strategy_->SaveState());
+    if (auto reason = fail_fast_.Record(slot.candidate.values, end.outcome); reason && !fail_fast_reason_) {
+      // The cause does not depend on the configuration: stop, cancelling what still runs.
+      fail_fast_reason_ = *reason;
+      Log(std::nullopt, "error", "Stopping: " + *reason);
+      stop_source_.request_stop();
+    }
     {
       std::lock_guard lock(progress_mutex_);
       if (end.stored.status != "cancelled") ++done_;
@@ -493,12 +517,29 @@ class Study {
 
     auto gpus = gpu_pool_->Acquire(static_cast<size_t>(slot.plan.gpus_needed), deadline, stop.get_token());
     if (!gpus) return ended_by_stop("the wait for GPUs");
+    if (resources_.real_gpus) {
+      // Someone else's job may have taken these GPUs since the study started: wait a while, then fail as the
+      // environment's problem (deploy_failed with the GPU and its user), never as this configuration's OOM.
+      const auto wait = std::min(
+          env_.gpu_busy_wait, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+      if (Status free = WaitUntilGpusFree(gpus->ids(), probes_, wait, stop.get_token()); !free.ok()) {
+        if (free.error().code == ErrorCode::kCancelled) return ended_by_stop("the wait for GPUs");
+        return Failed(opt::InfeasibleReason::kDeployFailed, free.error().message);
+      }
+    }
 
     SetExperimentStatus(slot, "deploying");
     deploy::LaunchPlan plan = slot.plan;
     if (runtime_->simulated && runtime_->FindFlag("sim-num-gpus") != nullptr) {
       plan.args.push_back(runtime_->RenderFlag("sim-num-gpus"));
       plan.args.push_back(std::to_string(gpus->ids().size()));
+    }
+    const std::string sim_tokenizer = runtime_->simulated ? runtime_->RenderFlag("sim-tokenizer") : "";
+    if (!sim_tokenizer.empty() && runtime_->FindFlag("sim-tokenizer") != nullptr &&
+        std::find(plan.args.begin(), plan.args.end(), sim_tokenizer) == plan.args.end()) {
+      // The simulated engine counts tokens with the benchmark's tokenizer.
+      plan.args.push_back(sim_tokenizer);
+      plan.args.push_back(resources_.tokenizer);
     }
     for (const auto& note : plan.notes) Log(slot.number, "info", ExperimentPrefix(slot.number) + " " + note);
     deploy::DeploySpec spec;
@@ -507,9 +548,10 @@ class Study {
     spec.image = deploy::EngineImage(runtime_->image, task_.runtime_image_tag);
     spec.gpu_ids = gpus->ids();
     spec.runtime = runtime_;
-    spec.model = task_.model.id_or_path;
+    spec.model = resources_.engine_model;
     spec.served_model_name = ServedModelName(task_);
     spec.plan = plan;
+    spec.env = resources_.engine_env;
     const int64_t number = slot.number;
     spec.on_log_line = [this, number](std::string_view line) { Log(number, "engine", std::string(line)); };
     Log(slot.number, "info",
@@ -517,6 +559,13 @@ class Study {
             JoinArgs(deploy::BuildEngineArgv(*runtime_, spec.model, spec.served_model_name, plan, "HOST", 0,
                                              plan.config_file.empty() ? "" : "CONFIG")));
     auto deployment = deployer_->Deploy(spec);
+    if (!deployment.ok() && IsTransientFailure(deployment.error().message)) {
+      // A port race or an image-pull glitch: once more before it counts.
+      Log(slot.number, "warn",
+          ExperimentPrefix(slot.number) +
+              " Retrying once after a transient failure: " + deployment.error().message);
+      deployment = deployer_->Deploy(spec);
+    }
     if (!deployment.ok()) {
       return Failed(opt::InfeasibleReason::kDeployFailed, deployment.error().message);
     }
@@ -548,6 +597,16 @@ class Study {
       return finish(Failed(opt::InfeasibleReason::kBenchFailed, bench_spec.error().message));
     SetExperimentStatus(slot, "benchmarking");
     auto generator = env_.make_load_generator();
+    std::optional<deploy::GpuTelemetry> telemetry;
+    if (resources_.real_gpus) {
+      std::vector<deploy::GpuDevice> devices;
+      const auto inventory = probes_.gpu_inventory();
+      for (const auto& gpu : inventory.gpus) {
+        const auto& ids = gpus->ids();
+        if (std::find(ids.begin(), ids.end(), gpu.index) != ids.end()) devices.push_back(gpu);
+      }
+      telemetry.emplace(std::move(devices), std::chrono::seconds(1));
+    }
     auto last_progress = Clock::now() - std::chrono::seconds(1);
     auto runs = generator->Run(*bench_spec, stop.get_token(), [&](const bench::Progress& p) {
       if (Clock::now() - last_progress < std::chrono::milliseconds(500)) return;
@@ -562,6 +621,7 @@ class Study {
     if (!runs.ok()) return finish(Failed(opt::InfeasibleReason::kBenchFailed, runs.error().message));
 
     Json metrics = bench::AggregateRuns(*runs, bench_spec->thresholds, static_cast<int>(gpus->ids().size()));
+    metrics["gpu_monitoring"] = telemetry ? telemetry->Finish() : Json(nullptr);
     if (metrics.value("total_completed_requests", 0) == 0) {
       return finish(Failed(opt::InfeasibleReason::kBenchFailed,
                            "no request completed (errors: " + DumpJson(ErrorSummary(metrics)) + ")",
@@ -704,7 +764,15 @@ class Study {
   const RunnerEnvironment& env_;
   store::Store& store_;
   int64_t task_id_;
+  // The study stops on the caller's cancel or on fail-fast; experiments follow stop_.
+  std::stop_token cancel_;
+  std::stop_source stop_source_;
+  std::stop_callback<std::function<void()>> forward_cancel_;
   std::stop_token stop_;
+  PreflightProbes probes_;
+  StudyResources resources_;
+  FailFast fail_fast_;
+  std::optional<std::string> fail_fast_reason_;
   std::string task_name_;
   std::string holder_;
   task::Task task_;
@@ -828,6 +896,9 @@ Status StudyManager::Start(int64_t task_id) {
     return MakeError(ErrorCode::kConflict,
                      "task '" + task->name + "' is completed; restart or clear it first");
   }
+  if (env_.preflight_on_start) {
+    if (Status checked = PreflightStoredTask(task->spec); !checked.ok()) return checked;
+  }
   auto entry = std::make_unique<Running>();
   Running* raw = entry.get();
   entry->thread = std::jthread([this, task_id, raw](std::stop_token stop) {
@@ -863,6 +934,20 @@ Status StudyManager::Cancel(int64_t task_id) {
     env_.events->Publish(task_id, "task_status",
                          {{"task_id", task_id}, {"status", "cancelled"}, {"stop_reason", "cancelled"}});
   }
+  return {};
+}
+
+Status StudyManager::PreflightStoredTask(const Json& spec) const {
+  auto parsed = task::ParseTask(spec, env_.catalog);
+  if (!parsed.task) return task::ValidationError(parsed);
+  const task::RuntimeDefinition* runtime = env_.catalog->Find(parsed.task->base_runtime);
+  if (runtime == nullptr) {
+    return MakeError(ErrorCode::kValidation, "unknown runtime '" + parsed.task->base_runtime + "'");
+  }
+  const PreflightReport report =
+      RunPreflight(*parsed.task, *runtime, env_.preflight_probes.value_or(PreflightProbes::Default()),
+                   {.gpu_ids = env_.gpu_ids, .state_dir = env_.state_dir});
+  if (!report.ok()) return report.ToError();
   return {};
 }
 

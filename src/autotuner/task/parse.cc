@@ -893,7 +893,9 @@ class Parser {
   void ParseBenchmark(const Json& doc, Task& task) {
     Benchmark& b = task.benchmark;
     b.task = BenchmarkTask::kTextToText;
-    b.model_tokenizer = DefaultFor("benchmark.model_tokenizer").get<std::string>();
+    // Null (the default): the model's own tokenizer, resolved when the study starts
+    // (tokenizer/model_tokenizer.h).
+    b.model_tokenizer.clear();
     b.api = Api::kCompletions;
     b.max_time_per_iteration = DefaultFor("benchmark.max_time_per_iteration").get<double>();
     b.max_requests_per_iteration = DefaultFor("benchmark.max_requests_per_iteration").get<int64_t>();
@@ -1254,7 +1256,7 @@ Json TaskToJson(const Task& t) {
   Json bench = Json::object();
   bench["task"] = Name(b.task);
   bench["model_name"] = b.model_name;
-  bench["model_tokenizer"] = b.model_tokenizer;
+  bench["model_tokenizer"] = b.model_tokenizer.empty() ? Json(nullptr) : Json(b.model_tokenizer);
   Json scenarios = Json::array();
   for (const auto& s : b.traffic_scenarios) scenarios.push_back(s.ToString());
   bench["traffic_scenarios"] = scenarios;
