@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "autotuner/deploy/deployer_factory.h"
 #include "commands.h"
 #include "dry_run.h"
 
@@ -42,7 +43,7 @@ runner::RunnerEnvironment CliRunnerEnvironment(store::Store* store, runner::Even
   env.store = store;
   env.events = events;
   env.catalog = catalog;
-  env.make_deployer = runner::DefaultDeployerFactory(DataDir());
+  env.make_deployer = deploy::DefaultDeployerFactory(DataDir());
   env.make_load_generator = runner::DefaultLoadGeneratorFactory();
   env.gpu_ids = gpu_ids;
   env.preflight_probes = CliPreflightProbes();

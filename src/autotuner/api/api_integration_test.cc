@@ -15,6 +15,7 @@
 #include "autotuner/api/server.h"
 #include "autotuner/api/study_control.h"
 #include "autotuner/core/json.h"
+#include "autotuner/deploy/deployer_factory.h"
 #include "autotuner/runner/event_bus.h"
 #include "autotuner/runner/study.h"
 #include "autotuner/store/store.h"
@@ -73,7 +74,7 @@ class ApiStudyTest : public testing::Test {
     env.store = store_.get();
     env.events = &bus_;
     env.catalog = &catalog_;
-    env.make_deployer = runner::DefaultDeployerFactory((dir_ / "state").string());
+    env.make_deployer = deploy::DefaultDeployerFactory((dir_ / "state").string());
     env.make_load_generator = runner::DefaultLoadGeneratorFactory();
     env.stop_grace = std::chrono::seconds(2);
     manager_ = std::make_unique<runner::StudyManager>(env);

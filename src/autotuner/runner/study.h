@@ -58,10 +58,7 @@ struct RunnerEnvironment {
   std::chrono::milliseconds gpu_busy_wait = std::chrono::seconds(60);
 };
 
-// The default environment pieces: local / docker / kubernetes / ome deployers with engine records under
-// `state_dir`, and the streaming HTTP load generator.
-std::function<Result<std::unique_ptr<deploy::Deployer>>(const task::Task&, const std::string&)>
-DefaultDeployerFactory(const std::string& state_dir);
+// The default load generator: the streaming HTTP one (the default deployers: deploy/deployer_factory.h).
 std::function<std::unique_ptr<bench::LoadGenerator>()> DefaultLoadGeneratorFactory();
 
 struct StudyResult {

@@ -1,0 +1,84 @@
+// Api's experiment routes: a task's experiments, one experiment, the Pareto front.
+
+#include <vector>
+
+#include "autotuner/api/api.h"
+#include "autotuner/api/api_internal.h"
+#include "autotuner/opt/pareto.h"
+#include "autotuner/opt/score.h"
+#include "autotuner/runner/results.h"
+#include "autotuner/task/vocabulary.h"
+
+namespace autotuner::api {
+namespace {
+
+// The objectives a stored task names (optimization.objective: one name or a list).
+std::vector<task::Objective> Objectives(const Json& spec) {
+  std::vector<task::Objective> out;
+  const Json optimization = spec.value("optimization", Json::object());
+  const Json objective = optimization.value("objective", Json(nullptr));
+  const Json names = objective.is_array() ? objective : Json::array({objective});
+  for (const auto& name : names) {
+    if (!name.is_string()) continue;
+    if (auto parsed = task::ParseObjective(name.get<std::string>())) out.push_back(*parsed);
+  }
+  return out;
+}
+
+}  // namespace
+
+HttpResponse Api::ListExperiments(const HttpRequest& request, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  const std::string status = Query(request, "status").value_or("");
+  auto experiments = store_->ListExperiments(task->id);
+  if (!experiments.ok()) return HttpResponse::FromError(experiments.error());
+  Json items = Json::array();
+  for (const auto& e : *experiments)
+    if (status.empty() || e.status == status) items.push_back(runner::ExperimentJson(e));
+  return HttpResponse::FromJson({{"items", items}});
+}
+
+HttpResponse Api::GetExperiment(const HttpRequest& request, const Params& params) {
+  auto id = ParseId(params.at("id"), "experiment id");
+  if (!id.ok()) return HttpResponse::FromError(id.error());
+  auto logs = QueryFlag(request, "logs");
+  if (!logs.ok()) return HttpResponse::FromError(logs.error());
+  auto experiment = store_->GetExperiment(*id);
+  if (!experiment.ok()) {
+    if (experiment.error().code == ErrorCode::kNotFound)
+      return HttpResponse::FromError(MakeError(ErrorCode::kNotFound, "no experiment " + std::to_string(*id)));
+    return HttpResponse::FromError(experiment.error());
+  }
+  return HttpResponse::FromJson(runner::ExperimentJson(*experiment, *logs));
+}
+
+HttpResponse Api::Pareto(const HttpRequest&, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  const auto objectives = Objectives(task->spec);
+  Json names = Json::array();
+  for (auto o : objectives) names.push_back(task::Name(o));
+  auto experiments = store_->ListExperiments(task->id);
+  if (!experiments.ok()) return HttpResponse::FromError(experiments.error());
+  std::vector<const store::ExperimentRecord*> candidates;
+  std::vector<std::vector<double>> points;
+  for (const auto& e : *experiments) {
+    if (e.status != "success" || e.feasible == false || !e.metrics.is_object()) continue;
+    const opt::Metrics metrics = opt::MetricsFromJson(e.metrics);
+    std::vector<double> point;
+    for (auto o : objectives) {
+      auto score = opt::BaseScore(metrics, o);
+      if (!score.ok()) break;
+      point.push_back(*score);
+    }
+    if (point.size() != objectives.size() || point.empty()) continue;
+    candidates.push_back(&e);
+    points.push_back(std::move(point));
+  }
+  Json items = Json::array();
+  for (size_t i : opt::ParetoFront(points)) items.push_back(runner::ExperimentJson(*candidates[i]));
+  return HttpResponse::FromJson({{"objectives", names}, {"items", items}});
+}
+
+}  // namespace autotuner::api

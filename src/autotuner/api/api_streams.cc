@@ -1,0 +1,211 @@
+// Api's live streams (SSE): task events and task / experiment logs, also as JSON pages.
+
+#include <chrono>
+#include <map>
+#include <thread>
+#include <utility>
+
+#include "autotuner/api/api.h"
+#include "autotuner/api/api_internal.h"
+
+namespace autotuner::api {
+namespace {
+
+constexpr int64_t kMaxLogPage = 10000;
+// How long a stream waits on the bus before looking at the store again: keeps log streams within 100 ms of a
+// line written by another process.
+constexpr auto kStreamPoll = std::chrono::milliseconds(100);
+
+// Store ids of a task's experiments → their 1-based numbers: log lines name experiments by number, as the
+// runner's `log` events and the `[Experiment N]` prefixes do (docs/api.md).
+using ExperimentNumbers = std::map<int64_t, int64_t>;
+
+ExperimentNumbers NumbersOf(store::Store& s, int64_t task_id) {
+  ExperimentNumbers numbers;
+  auto experiments = s.ListExperiments(task_id);
+  if (experiments.ok())
+    for (const auto& e : *experiments) numbers[e.id] = e.number;
+  return numbers;
+}
+
+Json LogJson(const store::LogRecord& log, const ExperimentNumbers& numbers) {
+  Json experiment = nullptr;
+  if (log.experiment_id) {
+    auto it = numbers.find(*log.experiment_id);
+    experiment = it != numbers.end() ? it->second : *log.experiment_id;
+  }
+  return {{"task_id", log.task_id}, {"log_id", log.id}, {"experiment_id", experiment},
+          {"level", log.level},     {"line", log.line}, {"at", log.at}};
+}
+
+// Where a stream resumes: Last-Event-ID, else ?since=, else the start.
+Result<int64_t> ResumePoint(const HttpRequest& request) {
+  std::string text = request.Header("last-event-id");
+  std::string what = "Last-Event-ID";
+  if (text.empty()) {
+    text = Query(request, "since").value_or("0");
+    what = "since";
+  }
+  return ParseCount(text, what, 0, INT64_MAX);
+}
+
+}  // namespace
+
+std::string SseFrame(int64_t id, std::string_view type, const Json& data) {
+  std::string frame = "id: " + std::to_string(id) + "\nevent: ";
+  frame += type;
+  frame += "\ndata: ";
+  frame += DumpJson(data);  // one line: compact JSON escapes newlines in strings
+  frame += "\n\n";
+  return frame;
+}
+
+HttpResponse Api::TaskEvents(const HttpRequest& request, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  auto since = ResumePoint(request);
+  if (!since.ok()) return HttpResponse::FromError(since.error());
+  if (events_ == nullptr)
+    return HttpResponse::FromError(MakeError(ErrorCode::kUnavailable, "this server has no event stream"));
+  struct State {
+    runner::EventBus::Subscription subscription;
+    std::chrono::steady_clock::time_point last_sent;
+    bool told_behind = false;
+    std::string first;  // sent before any event
+  };
+  const int64_t task_id = task->id;
+  // Event ids live in this process: a resume point past the last id comes from before the server restarted.
+  // Such a client is told to reload, and gets the events from now on.
+  const int64_t last_id = events_->last_id();
+  const bool restarted = *since > last_id;
+  auto state = std::make_shared<State>(State{events_->Subscribe(task_id, restarted ? last_id : *since),
+                                             std::chrono::steady_clock::now(), false, ""});
+  if (restarted)
+    state->first =
+        "event: resync\ndata: " + DumpJson(Json{{"task_id", task_id}, {"reason", "server_restarted"}}) +
+        "\n\n";
+  const auto heartbeat = options_.heartbeat_interval;
+  HttpResponse response;
+  response.content_type = "text/event-stream";
+  response.stream = [state, heartbeat, task_id](std::stop_token stop) -> std::optional<std::string> {
+    if (!state->first.empty()) return std::exchange(state->first, std::string());
+    const auto wait = std::min<std::chrono::milliseconds>(heartbeat, std::chrono::milliseconds(1000));
+    std::vector<runner::Event> events = state->subscription.Next(wait, stop);
+    if (stop.stop_requested()) return std::nullopt;
+    std::string out;
+    if (state->subscription.fell_behind() && !state->told_behind) {
+      // Events this client had not read left the bounded history: say so, so it reloads the task.
+      state->told_behind = true;
+      out +=
+          "event: resync\ndata: " + DumpJson(Json{{"task_id", task_id}, {"reason", "fell_behind"}}) + "\n\n";
+    }
+    for (const auto& e : events) out += SseFrame(e.id, e.type, e.data);
+    const auto now = std::chrono::steady_clock::now();
+    if (out.empty() && now - state->last_sent >= heartbeat) out = ": heartbeat\n\n";
+    if (!out.empty()) state->last_sent = now;
+    return out;
+  };
+  return response;
+}
+
+StreamNext Api::LogStream(int64_t task_id, std::optional<int64_t> experiment_id, int64_t after_id) {
+  struct State {
+    std::optional<runner::EventBus::Subscription> wakeup;
+    ExperimentNumbers numbers;
+    int64_t cursor = 0;
+    std::chrono::steady_clock::time_point last_sent;
+  };
+  auto state = std::make_shared<State>();
+  state->cursor = after_id;
+  state->last_sent = std::chrono::steady_clock::now();
+  if (events_ != nullptr) state->wakeup.emplace(events_->Subscribe(task_id, events_->last_id()));
+  const auto heartbeat = options_.heartbeat_interval;
+  store::Store* s = store_;
+  return [state, heartbeat, s, task_id, experiment_id](std::stop_token stop) -> std::optional<std::string> {
+    if (stop.stop_requested()) return std::nullopt;
+    std::string out;
+    auto logs = s->ListLogs(task_id, experiment_id, state->cursor, 500);
+    if (logs.ok()) {
+      for (const auto& log : *logs) {
+        if (log.experiment_id && !state->numbers.count(*log.experiment_id))
+          state->numbers = NumbersOf(*s, task_id);  // an experiment created since the last lookup
+        out += SseFrame(log.id, "log", LogJson(log, state->numbers));
+        state->cursor = log.id;
+      }
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (!out.empty()) {
+      state->last_sent = now;
+      return out;
+    }
+    if (now - state->last_sent >= heartbeat) {
+      state->last_sent = now;
+      return std::string(": heartbeat\n\n");
+    }
+    // Nothing new: wait for the study to publish something (or the poll interval for other writers).
+    if (state->wakeup) {
+      (void)state->wakeup->Next(kStreamPoll, stop);
+    } else {
+      std::this_thread::sleep_for(kStreamPoll);
+    }
+    return std::string();
+  };
+}
+
+HttpResponse Api::TaskLogs(const HttpRequest& request, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  auto follow = QueryFlag(request, "follow");
+  if (!follow.ok()) return HttpResponse::FromError(follow.error());
+  if (*follow) {
+    auto since = ResumePoint(request);
+    if (!since.ok()) return HttpResponse::FromError(since.error());
+    HttpResponse response;
+    response.content_type = "text/event-stream";
+    response.stream = LogStream(task->id, std::nullopt, *since);
+    return response;
+  }
+  auto after = ParseCount(Query(request, "after").value_or("0"), "after", 0, INT64_MAX);
+  if (!after.ok()) return HttpResponse::FromError(after.error());
+  auto limit = ParseCount(Query(request, "limit").value_or("1000"), "limit", 1, kMaxLogPage);
+  if (!limit.ok()) return HttpResponse::FromError(limit.error());
+  auto logs = store_->ListLogs(task->id, std::nullopt, *after, *limit);
+  if (!logs.ok()) return HttpResponse::FromError(logs.error());
+  const ExperimentNumbers numbers = NumbersOf(*store_, task->id);
+  Json items = Json::array();
+  for (const auto& log : *logs) items.push_back(LogJson(log, numbers));
+  return HttpResponse::FromJson({{"items", items}});
+}
+
+HttpResponse Api::ExperimentLogs(const HttpRequest& request, const Params& params) {
+  auto id = ParseId(params.at("id"), "experiment id");
+  if (!id.ok()) return HttpResponse::FromError(id.error());
+  auto follow = QueryFlag(request, "follow");
+  if (!follow.ok()) return HttpResponse::FromError(follow.error());
+  auto experiment = store_->GetExperiment(*id);
+  if (!experiment.ok()) {
+    if (experiment.error().code == ErrorCode::kNotFound)
+      return HttpResponse::FromError(MakeError(ErrorCode::kNotFound, "no experiment " + std::to_string(*id)));
+    return HttpResponse::FromError(experiment.error());
+  }
+  if (*follow) {
+    auto since = ResumePoint(request);
+    if (!since.ok()) return HttpResponse::FromError(since.error());
+    HttpResponse response;
+    response.content_type = "text/event-stream";
+    response.stream = LogStream(experiment->task_id, experiment->id, *since);
+    return response;
+  }
+  auto after = ParseCount(Query(request, "after").value_or("0"), "after", 0, INT64_MAX);
+  if (!after.ok()) return HttpResponse::FromError(after.error());
+  auto limit = ParseCount(Query(request, "limit").value_or("1000"), "limit", 1, kMaxLogPage);
+  if (!limit.ok()) return HttpResponse::FromError(limit.error());
+  auto logs = store_->ListLogs(experiment->task_id, experiment->id, *after, *limit);
+  if (!logs.ok()) return HttpResponse::FromError(logs.error());
+  const ExperimentNumbers numbers = {{experiment->id, experiment->number}};
+  Json items = Json::array();
+  for (const auto& log : *logs) items.push_back(LogJson(log, numbers));
+  return HttpResponse::FromJson({{"items", items}});
+}
+
+}  // namespace autotuner::api

@@ -1,0 +1,342 @@
+// Api's task routes (create, read, change, start / cancel / restart / clear, export) and task summaries.
+
+#include <mutex>
+#include <utility>
+
+#include "autotuner/api/api.h"
+#include "autotuner/api/api_internal.h"
+#include "autotuner/runner/results.h"
+#include "autotuner/task/parse.h"
+
+namespace autotuner::api {
+namespace {
+
+constexpr int64_t kMaxPageSize = 1000;
+
+Json Optional(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
+
+bool IsFinal(const std::string& status) {
+  return status == "completed" || status == "failed" || status == "cancelled";
+}
+
+bool IsActiveExperiment(const std::string& status) {
+  return status == "pending" || status == "deploying" || status == "benchmarking";
+}
+
+}  // namespace
+
+Json Api::Summary(const store::TaskRecord& task) {
+  if (IsFinal(task.status)) {
+    std::lock_guard lock(cache_mutex_);
+    auto it = summary_cache_.find(task.id);
+    if (it != summary_cache_.end() && it->second.status == task.status &&
+        it->second.finished_at == task.finished_at.value_or(0))
+      return it->second.summary;
+  }
+  const int64_t max_iterations =
+      task.spec.value("optimization", Json::object()).value("max_iterations", int64_t{0});
+  Json summary = {{"max_iterations", max_iterations},
+                  {"total", 0},
+                  {"success", 0},
+                  {"failed", 0},
+                  {"pruned", 0},
+                  {"cancelled", 0},
+                  {"running", 0},
+                  {"best_score", nullptr},
+                  {"best_experiment_id", nullptr}};
+  auto experiments = store_->ListExperiments(task.id);
+  if (experiments.ok()) {
+    int64_t success = 0, failed = 0, pruned = 0, cancelled = 0, running = 0;
+    for (const auto& e : *experiments) {
+      if (e.status == "success") ++success;
+      if (e.status == "failed") ++failed;
+      if (e.status == "pruned") ++pruned;
+      if (e.status == "cancelled") ++cancelled;
+      if (IsActiveExperiment(e.status)) ++running;
+    }
+    summary["total"] = experiments->size();
+    summary["success"] = success;
+    summary["failed"] = failed;
+    summary["pruned"] = pruned;
+    summary["cancelled"] = cancelled;
+    summary["running"] = running;
+    if (auto best = runner::BestExperiment(*experiments)) {
+      summary["best_score"] = Optional(best->score);
+      summary["best_experiment_id"] = best->id;
+    }
+  }
+  if (IsFinal(task.status) && experiments.ok()) {
+    std::lock_guard lock(cache_mutex_);
+    summary_cache_[task.id] = {task.status, task.finished_at.value_or(0), summary};
+  }
+  return summary;
+}
+
+void Api::WarmSummaries(std::stop_token stop) {
+  store::TaskQuery query;
+  query.order_by = "id";
+  query.descending = true;
+  query.limit = 100;
+  for (const char* status : {"completed", "failed", "cancelled"}) {
+    query.status = status;
+    for (query.offset = 0; !stop.stop_requested(); query.offset += query.limit) {
+      auto tasks = store_->ListTasks(query);
+      if (!tasks.ok() || tasks->empty()) break;
+      for (const auto& task : *tasks) {
+        if (stop.stop_requested()) return;
+        (void)Summary(task);
+      }
+    }
+  }
+}
+
+Json Api::TaskJson(const store::TaskRecord& task) {
+  // Built by assignment: an initializer list would copy the spec twice, which shows on 500-task pages.
+  Json out = Json::object();
+  out["id"] = task.id;
+  out["name"] = task.name;
+  out["description"] = task.description;
+  out["status"] = task.status;
+  out["created_at"] = task.created_at;
+  out["started_at"] = Optional(task.started_at);
+  out["finished_at"] = Optional(task.finished_at);
+  out["stop_reason"] = task.stop_reason;
+  out["spec"] = task.spec;
+  out["summary"] = Summary(task);
+  return out;
+}
+
+void Api::PublishStatus(const store::TaskRecord& task) {
+  if (events_ == nullptr) return;
+  auto fresh = store_->GetTask(task.id);
+  const store::TaskRecord& t = fresh.ok() ? *fresh : task;
+  events_->Publish(t.id, "task_status",
+                   {{"task_id", t.id}, {"status", t.status}, {"stop_reason", t.stop_reason}});
+}
+
+HttpResponse Api::ListTasks(const HttpRequest& request, const Params&) {
+  store::TaskQuery query;
+  query.status = Query(request, "status").value_or("");
+  if (!query.status.empty() && query.status != "pending" && query.status != "running" &&
+      !IsFinal(query.status))
+    return HttpResponse::FromError(BadRequest(
+        "status must be pending, running, completed, failed or cancelled", {{"parameter", "status"}}));
+  auto limit = ParseCount(Query(request, "limit").value_or("50"), "limit", 1, kMaxPageSize);
+  if (!limit.ok()) return HttpResponse::FromError(limit.error());
+  auto offset = ParseCount(Query(request, "offset").value_or("0"), "offset", 0, INT64_MAX);
+  if (!offset.ok()) return HttpResponse::FromError(offset.error());
+  query.limit = *limit;
+  query.offset = *offset;
+  query.order_by = Query(request, "sort").value_or("id");
+  if (query.order_by != "id" && query.order_by != "name" && query.order_by != "created_at" &&
+      query.order_by != "status")
+    return HttpResponse::FromError(
+        BadRequest("sort must be id, name, created_at or status", {{"parameter", "sort"}}));
+  const std::string order = Query(request, "order").value_or("desc");
+  if (order != "asc" && order != "desc")
+    return HttpResponse::FromError(BadRequest("order must be asc or desc", {{"parameter", "order"}}));
+  query.descending = order == "desc";
+  auto tasks = store_->ListTasks(query);
+  if (!tasks.ok()) return HttpResponse::FromError(tasks.error());
+  auto total = store_->CountTasks(query.status);
+  if (!total.ok()) return HttpResponse::FromError(total.error());
+  Json items = Json::array();
+  for (const auto& t : *tasks) items.push_back(TaskJson(t));  // moved in: TaskJson returns a temporary
+  return HttpResponse::FromJson(
+      {{"items", items}, {"total", *total}, {"limit", *limit}, {"offset", *offset}});
+}
+
+HttpResponse Api::CreateTask(const HttpRequest& request, const Params&) {
+  auto body = ParseBody(request);
+  if (!body.ok()) return HttpResponse::FromError(body.error());
+  const task::TaskParseResult parsed = task::ParseTask(*body, catalog_);
+  if (!parsed.ok()) return HttpResponse::FromError(task::ValidationError(parsed));
+  auto created =
+      store_->CreateTask(parsed.task->task_name, parsed.task->description, task::TaskToJson(*parsed.task));
+  if (!created.ok()) return HttpResponse::FromError(created.error());
+  HttpResponse response = HttpResponse::FromJson(TaskJson(*created), 201);
+  response.headers.emplace_back("Location", "/api/tasks/" + std::to_string(created->id));
+  return response;
+}
+
+HttpResponse Api::GetTask(const HttpRequest&, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  return HttpResponse::FromJson(TaskJson(*task));
+}
+
+HttpResponse Api::GetTaskByName(const HttpRequest&, const Params& params) {
+  auto task = store_->GetTaskByName(params.at("name"));
+  if (!task.ok()) {
+    if (task.error().code == ErrorCode::kNotFound)
+      return HttpResponse::FromError(
+          MakeError(ErrorCode::kNotFound, "no task named '" + params.at("name") + "'"));
+    return HttpResponse::FromError(task.error());
+  }
+  return HttpResponse::FromJson(TaskJson(*task));
+}
+
+HttpResponse Api::ReplaceTask(const HttpRequest& request, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  auto body = ParseBody(request);
+  if (!body.ok()) return HttpResponse::FromError(body.error());
+  if (Running(*task))
+    return HttpResponse::FromError(MakeError(ErrorCode::kConflict, "task " + task->name + " is running"));
+  const task::TaskParseResult parsed = task::ParseTask(*body, catalog_);
+  if (!parsed.ok()) return HttpResponse::FromError(task::ValidationError(parsed));
+  if (parsed.task->task_name != task->name) {
+    Json errors = Json::array(
+        {{{"path", "task_name"}, {"message", "cannot be changed by a replace (is '" + task->name + "')"}}});
+    return HttpResponse::FromError(
+        MakeError(ErrorCode::kValidation, "task_name differs", {{"errors", errors}}));
+  }
+  if (Status s = store_->UpdateTaskSpec(task->id, parsed.task->description, task::TaskToJson(*parsed.task));
+      !s.ok())
+    return HttpResponse::FromError(s.error());
+  auto updated = store_->GetTask(task->id);
+  if (!updated.ok()) return HttpResponse::FromError(updated.error());
+  return HttpResponse::FromJson(TaskJson(*updated));
+}
+
+HttpResponse Api::PatchTask(const HttpRequest& request, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  auto body = ParseBody(request);
+  if (!body.ok()) return HttpResponse::FromError(body.error());
+  Json errors = Json::array();
+  for (const auto& [key, value] : body->items()) {
+    if (key != "description") {
+      errors.push_back({{"path", key}, {"message", "only description can be patched"}});
+    } else if (!value.is_string()) {
+      errors.push_back(
+          {{"path", key}, {"message", "must be a string, got " + std::string(JsonTypeName(value))}});
+    }
+  }
+  if (!body->contains("description")) errors.push_back({{"path", "description"}, {"message", "is required"}});
+  if (!errors.empty())
+    return HttpResponse::FromError(MakeError(ErrorCode::kValidation, "invalid patch", {{"errors", errors}}));
+  const std::string description = (*body)["description"].get<std::string>();
+  Json spec = task->spec;
+  if (spec.is_object()) spec["description"] = description;
+  if (Status s = store_->UpdateTaskSpec(task->id, description, spec); !s.ok())
+    return HttpResponse::FromError(s.error());
+  auto updated = store_->GetTask(task->id);
+  if (!updated.ok()) return HttpResponse::FromError(updated.error());
+  return HttpResponse::FromJson(TaskJson(*updated));
+}
+
+HttpResponse Api::DeleteTask(const HttpRequest&, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  if (Running(*task))
+    return HttpResponse::FromError(
+        MakeError(ErrorCode::kConflict, "task " + task->name + " is running: cancel it first"));
+  if (Status s = store_->DeleteTask(task->id); !s.ok()) return HttpResponse::FromError(s.error());
+  {
+    std::lock_guard lock(cache_mutex_);
+    summary_cache_.erase(task->id);
+  }
+  return HttpResponse::FromJson({{"deleted", task->id}});
+}
+
+HttpResponse Api::StartTask(const HttpRequest&, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  if (studies_ == nullptr)
+    return HttpResponse::FromError(MakeError(ErrorCode::kUnavailable, "this server does not run studies"));
+  if (studies_->IsRunning(task->id))
+    return HttpResponse::FromError(
+        MakeError(ErrorCode::kConflict, "task " + task->name + " is already running"));
+  if (IsFinal(task->status))
+    return HttpResponse::FromError(MakeError(
+        ErrorCode::kConflict, "task " + task->name + " is " + task->status + ": restart it to run it again"));
+  if (Status s = studies_->Start(task->id); !s.ok()) return HttpResponse::FromError(s.error());
+  auto updated = store_->GetTask(task->id);
+  return HttpResponse::FromJson(TaskJson(updated.ok() ? *updated : *task), 202);
+}
+
+HttpResponse Api::CancelTask(const HttpRequest&, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  const bool running_here = studies_ != nullptr && studies_->IsRunning(task->id);
+  if (!running_here && IsFinal(task->status))
+    return HttpResponse::FromError(
+        MakeError(ErrorCode::kConflict, "task " + task->name + " is already " + task->status));
+  if (studies_ != nullptr) {
+    if (Status s = studies_->Cancel(task->id); !s.ok()) return HttpResponse::FromError(s.error());
+  } else {
+    if (Status s = store_->SetTaskStatus(task->id, "cancelled", "cancelled"); !s.ok())
+      return HttpResponse::FromError(s.error());
+    PublishStatus(*task);
+  }
+  auto updated = store_->GetTask(task->id);
+  return HttpResponse::FromJson(TaskJson(updated.ok() ? *updated : *task), 202);
+}
+
+HttpResponse Api::RestartTask(const HttpRequest&, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  if (studies_ == nullptr)
+    return HttpResponse::FromError(MakeError(ErrorCode::kUnavailable, "this server does not run studies"));
+  if (Running(*task))
+    return HttpResponse::FromError(
+        MakeError(ErrorCode::kConflict, "task " + task->name + " is running: cancel it first"));
+  if (Status s = store_->ClearTask(task->id); !s.ok()) return HttpResponse::FromError(s.error());
+  PublishStatus(*task);
+  if (Status s = studies_->Start(task->id); !s.ok()) return HttpResponse::FromError(s.error());
+  auto updated = store_->GetTask(task->id);
+  return HttpResponse::FromJson(TaskJson(updated.ok() ? *updated : *task), 202);
+}
+
+HttpResponse Api::ClearTask(const HttpRequest&, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  if (Running(*task))
+    return HttpResponse::FromError(
+        MakeError(ErrorCode::kConflict, "task " + task->name + " is running: cancel it first"));
+  if (Status s = store_->ClearTask(task->id); !s.ok()) return HttpResponse::FromError(s.error());
+  PublishStatus(*task);
+  auto updated = store_->GetTask(task->id);
+  if (!updated.ok()) return HttpResponse::FromError(updated.error());
+  return HttpResponse::FromJson(TaskJson(*updated));
+}
+
+HttpResponse Api::DuplicateTask(const HttpRequest&, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  auto name = store_->UniqueTaskName(task->name + "_copy");
+  if (!name.ok()) return HttpResponse::FromError(name.error());
+  Json spec = task->spec;
+  if (spec.is_object()) spec["task_name"] = *name;
+  auto created = store_->CreateTask(*name, task->description, spec);
+  if (!created.ok()) return HttpResponse::FromError(created.error());
+  HttpResponse response = HttpResponse::FromJson(TaskJson(*created), 201);
+  response.headers.emplace_back("Location", "/api/tasks/" + std::to_string(created->id));
+  return response;
+}
+
+HttpResponse Api::ExportTask(const HttpRequest& request, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  const std::string format = Query(request, "format").value_or("json");
+  if (format != "json" && format != "yaml" && format != "csv")
+    return HttpResponse::FromError(BadRequest("format must be json, yaml or csv", {{"parameter", "format"}}));
+  auto experiments = store_->ListExperiments(task->id);
+  if (!experiments.ok()) return HttpResponse::FromError(experiments.error());
+  HttpResponse response;
+  if (format == "csv") {
+    response.content_type = "text/csv";
+    response.body = runner::ResultsCsv(*experiments);
+  } else if (format == "yaml") {
+    response.content_type = "application/yaml";
+    response.body = runner::ToYaml(runner::ResultsJson(*task, *experiments));
+  } else {
+    response.body = DumpJson(runner::ResultsJson(*task, *experiments), 2) + "\n";
+  }
+  response.headers.emplace_back("Content-Disposition",
+                                "attachment; filename=\"" + task->name + "_results." + format + "\"");
+  return response;
+}
+
+}  // namespace autotuner::api
