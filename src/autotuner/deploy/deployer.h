@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -28,6 +29,9 @@ struct DeploySpec {
   std::string model;              // model.id_or_path
   std::string served_model_name;  // benchmark.model_name
   LaunchPlan plan;
+  // Set in the engine's environment, whatever the deployer: the task's `env`, and HF_HUB_OFFLINE=1 when the
+  // model comes from the Hub cache (an engine never downloads during a study).
+  std::map<std::string, std::string> env;
   // Receives every engine log line as it is written; called from the deployment's own thread.
   std::function<void(std::string_view line)> on_log_line;
 };

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "autotuner/core/guard.h"
+#include "autotuner/core/model_files.h"
 #include "autotuner/deploy/http_probe.h"
 #include "autotuner/deploy/local_deployer.h"
 
@@ -102,13 +103,6 @@ class DockerDeployment final : public Deployment {
   std::jthread reader_;  // last: it runs on the members above and is joined first
 };
 
-std::string DefaultHfCache() {
-  if (const char* hf_home = std::getenv("HF_HOME"); hf_home != nullptr && *hf_home != '\0') return hf_home;
-  if (const char* home = std::getenv("HOME"); home != nullptr)
-    return std::string(home) + "/.cache/huggingface";
-  return "";
-}
-
 }  // namespace
 
 DockerDeployer::DockerDeployer(DockerDeployerOptions options)
@@ -117,7 +111,7 @@ DockerDeployer::DockerDeployer(DockerDeployerOptions options)
   if (!options_.probe) {
     options_.probe = [](const std::string& url, const std::string& path) { return HttpGetOk(url, path); };
   }
-  if (options_.hf_cache_dir.empty()) options_.hf_cache_dir = DefaultHfCache();
+  if (options_.hf_cache_dir.empty()) options_.hf_cache_dir = DefaultHubCache().string();
   if (options_.scratch_dir.empty()) options_.scratch_dir = fs::temp_directory_path() / "autotuner-docker";
 }
 
@@ -138,10 +132,11 @@ Json DockerDeployer::ContainerBody(const DeploySpec& spec, int port, const std::
   for (const auto& name : options_.pass_env) {
     if (const char* value = std::getenv(name.c_str()); value != nullptr) env.push_back(name + "=" + value);
   }
+  for (const auto& [name, value] : spec.env) env.push_back(name + "=" + value);
   Json binds = Json::array();
   std::error_code ec;
   if (!options_.hf_cache_dir.empty() && fs::is_directory(options_.hf_cache_dir, ec)) {
-    binds.push_back(options_.hf_cache_dir + ":/root/.cache/huggingface");
+    binds.push_back(options_.hf_cache_dir + ":/root/.cache/huggingface/hub");
   }
   if (fs::is_directory(spec.model, ec)) binds.push_back(spec.model + ":" + spec.model + ":ro");
   if (!config_dir.empty()) binds.push_back(config_dir + ":" + kConfigMount + ":ro");

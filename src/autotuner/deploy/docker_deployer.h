@@ -25,8 +25,9 @@ struct DockerDeployerOptions {
   // /dev/shm of this size (the two cannot be combined).
   bool ipc_host = true;
   int64_t shm_size_bytes = int64_t{16} << 30;
-  std::string hf_cache_dir;  // mounted at /root/.cache/huggingface when it exists (default: $HF_HOME or
-                             // ~/.cache/huggingface)
+  // The Hub cache, mounted at /root/.cache/huggingface/hub when it exists (default: the model resolver's,
+  // core/model_files.h: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub).
+  std::string hf_cache_dir;
   std::vector<std::string> pass_env = {"HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"};
   std::string scratch_dir;  // host directory for engine config files (mounted read-only into the container)
   std::chrono::seconds stop_grace{10};

@@ -172,11 +172,15 @@ TEST(DockerDeployerTest, ContainerBodyAsksForGpusSharedMemoryAndMounts) {
   DockerDeployer deployer(options);
   DeploySpec spec = h.Spec(rt);
   spec.gpu_ids = {1, 3};
+  spec.env = {{"HF_HUB_OFFLINE", "1"}, {"VLLM_ATTENTION_BACKEND", "FLASHINFER"}};
   const Json body = deployer.ContainerBody(spec, 30001, "/tmp/cfg");
+  const Json& env = body["Env"];
+  EXPECT_NE(std::find(env.begin(), env.end(), "HF_HUB_OFFLINE=1"), env.end()) << env.dump();
+  EXPECT_NE(std::find(env.begin(), env.end(), "VLLM_ATTENTION_BACKEND=FLASHINFER"), env.end()) << env.dump();
   EXPECT_EQ(body["HostConfig"]["NetworkMode"], "host");
   EXPECT_EQ(body["HostConfig"]["IpcMode"], "host");
   EXPECT_EQ(body["HostConfig"]["DeviceRequests"][0]["DeviceIDs"], Json::array({"1", "3"}));
-  EXPECT_EQ(body["HostConfig"]["Binds"][0], "/tmp:/root/.cache/huggingface");
+  EXPECT_EQ(body["HostConfig"]["Binds"][0], "/tmp:/root/.cache/huggingface/hub");
   EXPECT_EQ(body["HostConfig"]["Binds"][1], "/tmp/cfg:/autotuner-config:ro");
   EXPECT_EQ(body["Entrypoint"][0], "/bin/sh");
   EXPECT_EQ(body["Labels"]["autotuner.owner"], "body");

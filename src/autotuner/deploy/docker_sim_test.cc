@@ -129,7 +129,7 @@ TEST(DockerSimTest, SimSglangContainerBecomesReadyIsBenchmarkedAndRemoved) {
   const Json requests = inspected->value("HostConfig", Json::object()).value("DeviceRequests", Json());
   EXPECT_TRUE(requests.is_null() || requests.empty()) << requests.dump();
   EXPECT_THAT(log.Text(), HasSubstr("on 2 × H100"));
-  EXPECT_THAT(log.Text(), HasSubstr("counting tokens with the llama3 tokenizer"));
+  EXPECT_THAT(log.Text(), HasSubstr("counting tokens with the llama3.1 tokenizer"));
 
   // A short closed-loop benchmark with the real load generator, then one plain request.
   bench::PlanOptions plan;

@@ -273,6 +273,7 @@ Json KubeDeployer::EngineContainer(const DeploySpec& spec, bool with_config) con
       spec.runtime->ready_path.empty() ? spec.runtime->health_path : spec.runtime->ready_path;
   Json env = Json::array({{{"name", "AUTOTUNER_OWNER"}, {"value", options_.owner}},
                           {{"name", "AUTOTUNER_EXPERIMENT"}, {"value", spec.experiment}}});
+  for (const auto& [name, value] : spec.env) env.push_back({{"name", name}, {"value", value}});
   if (!options_.hf_token_secret.empty()) {
     env.push_back(
         {{"name", "HF_TOKEN"},

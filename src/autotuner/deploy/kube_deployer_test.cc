@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -77,6 +78,17 @@ TEST(KubeDeployerTest, PlainDeploymentCarriesTheTunedArgumentsAndGpus) {
   EXPECT_EQ(container["readinessProbe"]["httpGet"]["path"], "/v1/models");
   EXPECT_EQ(objects[0]["spec"]["selector"]["autotuner.io/experiment"],
             deployment["spec"]["template"]["metadata"]["labels"]["autotuner.io/experiment"]);
+}
+
+TEST(KubeDeployerTest, TheTasksEnvironmentReachesTheEngineContainer) {
+  KubeDeployer deployer(Options(KubeDeployerOptions::Mode::kKubernetes), std::make_unique<ReplayTransport>());
+  DeploySpec spec = Spec();
+  spec.env = {{"NCCL_DEBUG", "INFO"}, {"VLLM_ATTENTION_BACKEND", "FLASHINFER"}};
+  const auto objects = deployer.Manifests(spec);
+  ASSERT_EQ(objects.size(), 2u);
+  const Json& env = objects[1]["spec"]["template"]["spec"]["containers"][0]["env"];
+  const Json want = {{"name", "VLLM_ATTENTION_BACKEND"}, {"value", "FLASHINFER"}};
+  EXPECT_NE(std::find(env.begin(), env.end(), want), env.end()) << env.dump();
 }
 
 TEST(KubeDeployerTest, DeploysWaitsForAvailabilityFollowsLogsAndDeletes) {

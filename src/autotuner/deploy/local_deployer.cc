@@ -243,6 +243,7 @@ Result<std::unique_ptr<Deployment>> LocalDeployer::Deploy(const DeploySpec& spec
   process.guard_grace = options_.stop_grace;
   process.argv = BuildEngineArgv(*spec.runtime, spec.model, spec.served_model_name, spec.plan, options_.host,
                                  *port, config_path);
+  for (const auto& [name, value] : spec.env) process.env[name] = value;
   process.env[kOwnerEnv] = options_.owner;
   process.env["AUTOTUNER_EXPERIMENT"] = spec.experiment;
   if (!spec.gpu_ids.empty()) {

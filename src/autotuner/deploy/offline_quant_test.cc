@@ -142,5 +142,23 @@ TEST(OfflineQuantTest, HubIdNamePatterns) {
   EXPECT_EQ(MethodOf("someone/awqward-model"), "none");
 }
 
+TEST(OfflineQuantTest, HubSnapshotConfigThroughTheResolver) {
+  // A native-FP8 checkpoint whose name says nothing: only its config.json in the Hub cache tells.
+  ModelDir cache("hub");
+  const fs::path snapshot = fs::path(cache.path()) / "models--acme--Llama-Plain/snapshots/c1";
+  fs::create_directories(snapshot);
+  fs::create_directories(fs::path(cache.path()) / "models--acme--Llama-Plain/refs");
+  std::ofstream(fs::path(cache.path()) / "models--acme--Llama-Plain/refs/main") << "c1";
+  std::ofstream(snapshot / "config.json") << R"({"quantization_config": {"quant_method": "fp8"}})";
+  const ModelLocations where{"", cache.path(), ""};
+  const auto q = DetectOfflineQuantization("acme/Llama-Plain", where);
+  ASSERT_TRUE(q.has_value());
+  EXPECT_EQ(q->method, "fp8");
+  EXPECT_THAT(q->source, HasSubstr("snapshots/c1"));
+  // Not in the cache: the name pattern still tells.
+  EXPECT_EQ(DetectOfflineQuantization("acme/Other-AWQ", where)->method, "awq");
+  EXPECT_FALSE(DetectOfflineQuantization("acme/Other", where).has_value());
+}
+
 }  // namespace
 }  // namespace autotuner::deploy

@@ -1,5 +1,6 @@
 #include "autotuner/runner/experiment.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -14,8 +15,10 @@
 #include "autotuner/bench/metrics.h"
 #include "autotuner/bench/plan.h"
 #include "autotuner/core/duration.h"
+#include "autotuner/deploy/gpu_telemetry.h"
 #include "autotuner/deploy/kube_deployer.h"
 #include "autotuner/opt/score.h"
+#include "autotuner/runner/fail_fast.h"
 
 namespace autotuner::runner {
 namespace {
@@ -85,13 +88,30 @@ class Experiment {
     auto gpus =
         c_.gpu_pool->Acquire(static_cast<size_t>(run_.plan.gpus_needed), deadline_, watchdog_.token());
     if (!gpus) return EndedByStop("the wait for GPUs");
+    if (c_.resources->real_gpus) {
+      // Someone else's job may have taken these GPUs since the study started: wait a while, then fail as the
+      // environment's problem (naming the GPU and its user), never as this configuration's OOM.
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+      if (Status free = WaitUntilGpusFree(gpus->ids(), *c_.probes, std::min(c_.env->gpu_busy_wait, left),
+                                          watchdog_.token());
+          !free.ok()) {
+        if (free.error().code == ErrorCode::kCancelled) return EndedByStop("the wait for GPUs");
+        return Failed(opt::InfeasibleReason::kDeployFailed, free.error().message);
+      }
+    }
     c_.publisher->SetExperimentStatus(run_.id, run_.number, "deploying");
     auto deployment = Deploy(gpus->ids());
+    if (!deployment.ok() && IsTransientFailure(deployment.error().message)) {
+      // A port race or an image-pull glitch: once more before it counts.
+      Log("warn", ExperimentPrefix(run_.number) +
+                      " Retrying once after a transient failure: " + deployment.error().message);
+      deployment = Deploy(gpus->ids());
+    }
     if (!deployment.ok()) {
       return Failed(opt::InfeasibleReason::kDeployFailed, deployment.error().message);
     }
     deploy::Deployment& engine = **deployment;
-    ExperimentEnd end = Measure(engine, static_cast<int>(gpus->ids().size()));
+    ExperimentEnd end = Measure(engine, gpus->ids());
     (void)engine.Stop();
     std::ostringstream log;
     for (const auto& line : engine.LogTail(20000)) log << line << "\n";
@@ -117,6 +137,13 @@ class Experiment {
       plan.args.push_back(runtime.RenderFlag("sim-num-gpus"));
       plan.args.push_back(std::to_string(gpu_ids.size()));
     }
+    const std::string sim_tokenizer = runtime.simulated ? runtime.RenderFlag("sim-tokenizer") : "";
+    if (!sim_tokenizer.empty() && runtime.FindFlag("sim-tokenizer") != nullptr &&
+        std::find(plan.args.begin(), plan.args.end(), sim_tokenizer) == plan.args.end()) {
+      // The simulated engine counts tokens with the benchmark's tokenizer.
+      plan.args.push_back(sim_tokenizer);
+      plan.args.push_back(c_.resources->tokenizer);
+    }
     const std::string prefix = ExperimentPrefix(run_.number);
     for (const auto& note : plan.notes) Log("info", prefix + " " + note);
     deploy::DeploySpec spec;
@@ -125,9 +152,10 @@ class Experiment {
     spec.image = deploy::EngineImage(runtime.image, c_.task->runtime_image_tag);
     spec.gpu_ids = gpu_ids;
     spec.runtime = c_.runtime;
-    spec.model = c_.task->model.id_or_path;
+    spec.model = c_.resources->engine_model;
     spec.served_model_name = ServedModelName(*c_.task);
     spec.plan = plan;
+    spec.env = c_.resources->engine_env;
     StudyPublisher* publisher = c_.publisher;
     const int64_t number = run_.number;
     spec.on_log_line = [publisher, number](std::string_view line) {
@@ -140,7 +168,7 @@ class Experiment {
   }
 
   // Ready → benchmark → score, on a deployed engine (stopped by the caller).
-  ExperimentEnd Measure(deploy::Deployment& engine, int num_gpus) {
+  ExperimentEnd Measure(deploy::Deployment& engine, const std::vector<int>& gpu_ids) {
     auto ready = engine.WaitReady(deadline_, watchdog_.token());
     if (!ready.ok()) {
       const Error& error = ready.error();
@@ -160,6 +188,14 @@ class Experiment {
     if (!bench_spec.ok()) return Failed(opt::InfeasibleReason::kBenchFailed, bench_spec.error().message);
     c_.publisher->SetExperimentStatus(run_.id, run_.number, "benchmarking");
     auto generator = c_.env->make_load_generator();
+    std::optional<deploy::GpuTelemetry> telemetry;
+    if (c_.resources->real_gpus) {
+      std::vector<deploy::GpuDevice> devices;
+      for (const auto& gpu : c_.probes->gpu_inventory().gpus) {
+        if (std::find(gpu_ids.begin(), gpu_ids.end(), gpu.index) != gpu_ids.end()) devices.push_back(gpu);
+      }
+      telemetry.emplace(std::move(devices), std::chrono::seconds(1));
+    }
     auto last_progress = Clock::now() - std::chrono::seconds(1);
     auto runs = generator->Run(*bench_spec, watchdog_.token(), [&](const bench::Progress& p) {
       if (Clock::now() - last_progress < std::chrono::milliseconds(500)) return;
@@ -172,7 +208,9 @@ class Experiment {
     }
     if (watchdog_.stop_requested()) return EndedByStop("the benchmark");
     if (!runs.ok()) return Failed(opt::InfeasibleReason::kBenchFailed, runs.error().message);
-    return Score(bench::AggregateRuns(*runs, bench_spec->thresholds, num_gpus));
+    Json metrics = bench::AggregateRuns(*runs, bench_spec->thresholds, static_cast<int>(gpu_ids.size()));
+    metrics["gpu_monitoring"] = telemetry ? telemetry->Finish() : Json(nullptr);
+    return Score(std::move(metrics));
   }
 
   ExperimentEnd Score(Json metrics) const {

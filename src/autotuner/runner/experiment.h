@@ -13,6 +13,7 @@
 #include "autotuner/deploy/gpu_pool.h"
 #include "autotuner/deploy/mapping.h"
 #include "autotuner/opt/outcome.h"
+#include "autotuner/runner/preflight.h"
 #include "autotuner/runner/study.h"
 #include "autotuner/runner/study_publisher.h"
 #include "autotuner/store/store.h"
@@ -40,7 +41,9 @@ struct ExperimentContext {
   deploy::Deployer* deployer = nullptr;
   deploy::GpuPool* gpu_pool = nullptr;
   StudyPublisher* publisher = nullptr;
-  std::stop_token stop;  // the study's
+  std::stop_token stop;                       // the study's
+  const StudyResources* resources = nullptr;  // tokenizer, engine model and env, real GPUs (preflight.h)
+  const PreflightProbes* probes = nullptr;
 };
 
 // The stored experiment `id` (number `number` in its task) with its launch plan.

@@ -10,6 +10,7 @@
 #include "autotuner/deploy/offline_quant.h"
 #include "autotuner/opt/strategy.h"
 #include "autotuner/runner/experiment.h"
+#include "autotuner/runner/fail_fast.h"
 #include "autotuner/runner/fenced_store.h"
 #include "autotuner/runner/recovery.h"
 #include "autotuner/runner/results.h"
@@ -34,19 +35,6 @@ bool LeaseIsLive(const store::TaskRecord& task, double ttl_s) {
 
 using Clock = std::chrono::steady_clock;
 
-// The GPUs experiments share: simulated engines get virtual ids; real ones what the machine has.
-std::vector<int> StudyGpus(const RunnerEnvironment& env, const task::Task& task,
-                           const task::RuntimeDefinition& runtime) {
-  const int64_t hw_gpus = task.hardware ? std::max<int64_t>(task.hardware->num_gpus, 1) : 1;
-  std::vector<int> ids;
-  if (runtime.simulated && env.gpu_ids.empty()) {
-    for (int i = 0; i < hw_gpus; ++i) ids.push_back(i);
-  } else {
-    ids = deploy::DiscoverGpus(env.gpu_ids, static_cast<int>(hw_gpus));
-  }
-  return ids;
-}
-
 class Study {
  public:
   Study(const RunnerEnvironment& env, int64_t task_id, std::stop_token stop)
@@ -55,6 +43,7 @@ class Study {
         store_(fenced_),
         task_id_(task_id),
         stop_(std::move(stop)),
+        probes_(env.preflight_probes.value_or(PreflightProbes::Default())),
         publisher_(fenced_, env.events, task_id) {}
 
   Result<StudyResult> Run() {
@@ -117,7 +106,7 @@ class Study {
                    std::string(resuming ? "Resuming" : "Starting") + " study '" + record.name +
                        "': " + std::string(task::Name(task_.optimization.strategy)) + " on " +
                        task_.base_runtime + " (" + task_.model.id_or_path + ")");
-    Prepare();
+    if (Status prepared = Prepare(); !prepared.ok()) return prepared.error();
     auto strategy = MakeStrategy();
     if (!strategy.ok()) return std::move(strategy).error();
     strategy_ = std::move(*strategy);
@@ -136,11 +125,25 @@ class Study {
     return Loop(std::move(queued));
   }
 
-  // The GPU pool, the cluster check and the checkpoint's offline quantization (read once: it may read files).
-  void Prepare() {
-    const std::vector<int> ids = StudyGpus(env_, task_, *runtime_);
-    gpu_pool_ = std::make_unique<deploy::GpuPool>(ids);
-    publisher_.Log(std::nullopt, "info", "GPU pool: " + std::to_string(ids.size()) + " GPU(s)");
+  // The study's resources and GPU pool, the cluster check and the checkpoint's offline quantization (read
+  // once: it may read files).
+  Status Prepare() {
+    // Tokenizer, GPUs and the files the engine gets, resolved once (runner/preflight.h).
+    auto resources = ResolveStudyResources(task_, *runtime_, probes_, env_.gpu_ids);
+    if (!resources.ok()) return std::move(resources).error();
+    resources_ = std::move(*resources);
+    for (const auto& note : resources_.notes) publisher_.Log(std::nullopt, "info", note);
+    task_.benchmark.model_tokenizer = resources_.tokenizer;
+    if (!resources_.gpu_type.empty() && (!task_.hardware || task_.hardware->gpu_type.empty())) {
+      // Pruning (FP8 needs Ada or newer, ...) by the GPUs nvidia-smi reports when the task names none.
+      if (!task_.hardware) task_.hardware = task::Hardware{};
+      task_.hardware->gpu_type = resources_.gpu_type;
+    }
+    gpu_pool_ = std::make_unique<deploy::GpuPool>(resources_.gpu_ids);
+    publisher_.Log(std::nullopt, "info",
+                   "GPU pool: " + std::to_string(resources_.gpu_ids.size()) +
+                       (resources_.real_gpus ? "" : " simulated") + " GPU(s)" +
+                       (resources_.gpu_type.empty() ? "" : " (" + resources_.gpu_type + ")"));
     const bool cluster_mode = task_.deployment_mode == task::DeploymentMode::kKubernetes ||
                               task_.deployment_mode == task::DeploymentMode::kOme;
     if (cluster_mode && std::getenv("KUBERNETES_SERVICE_HOST") == nullptr) {
@@ -151,12 +154,14 @@ class Study {
           "which resolve only in the cluster; run autotuner there (deploy/kubernetes/)");
     }
     // A quantized checkpoint changes what the quantization settings may do.
-    offline_quantization_ = deploy::DetectOfflineQuantization(task_.model.id_or_path);
+    offline_quantization_ =
+        deploy::DetectOfflineQuantization(task_.model.id_or_path, TaskModelLocations(task_, *runtime_));
     if (offline_quantization_) {
       publisher_.Log(std::nullopt, "info",
                      "Checkpoint is quantized offline (" + offline_quantization_->method + ", " +
                          offline_quantization_->source + ")");
     }
+    return {};
   }
 
   Result<std::unique_ptr<opt::Strategy>> MakeStrategy() {
@@ -246,7 +251,10 @@ class Study {
       if (auto best = BestExperiment(*experiments)) result.best_experiment_id = best->id;
       result.any_feasible = result.best_experiment_id.has_value();
     }
-    if (stop_.stop_requested()) {
+    if (fail_fast_reason_) {
+      result.status = "failed";
+      result.stop_reason = *fail_fast_reason_;
+    } else if (stop_.stop_requested()) {
       result.status = "cancelled";
       result.stop_reason = "cancelled";
     } else {
@@ -298,8 +306,8 @@ class Study {
     slot->candidate = std::move(candidate);
     Slot* raw = slot.get();
     slot->thread = std::jthread([this, raw] {
-      const ExperimentContext context{&env_,           &task_,          runtime_,    task_name_,
-                                      deployer_.get(), gpu_pool_.get(), &publisher_, stop_};
+      const ExperimentContext context{&env_,           &task_,      runtime_, task_name_,  deployer_.get(),
+                                      gpu_pool_.get(), &publisher_, stop_,    &resources_, &probes_};
       ExperimentEnd end;
       try {
         end = RunExperiment(context, raw->run);
@@ -346,6 +354,12 @@ class Study {
     publisher_.Log(number, end.stored.status == "success" ? "info" : "warn", line);
     (void)strategy_->Observe(slot.candidate, end.outcome);
     (void)store_.SaveCheckpoint(task_id_, strategy_->SaveState());
+    if (auto reason = fail_fast_.Record(slot.candidate.values, end.outcome); reason && !fail_fast_reason_) {
+      // The cause does not depend on the configuration: stop, cancelling what still runs.
+      fail_fast_reason_ = *reason;
+      publisher_.Log(std::nullopt, "error", "Stopping: " + *reason);
+      halt_.request_stop();
+    }
     publisher_.ExperimentEnded(id, end.stored.status != "cancelled", end.outcome);
     publisher_.PublishFinished(id);
     publisher_.PublishProgress(nullptr);
@@ -356,7 +370,13 @@ class Study {
   FencedStore fenced_;     // every write about this task checks the lease
   store::Store& store_;
   int64_t task_id_;
+  // The caller's stop until Run() binds it to halt_ (which fail-fast, a lost lease and cancels also trip);
+  // experiments follow stop_.
   std::stop_token stop_;
+  PreflightProbes probes_;
+  StudyResources resources_;
+  FailFast fail_fast_;
+  std::optional<std::string> fail_fast_reason_;
   StudyPublisher publisher_;
   std::string task_name_;
   std::string holder_;
@@ -442,6 +462,9 @@ Status StudyManager::Start(int64_t task_id) {
     return MakeError(ErrorCode::kConflict,
                      "task '" + task->name + "' is completed; restart or clear it first");
   }
+  if (env_.preflight_on_start) {
+    if (Status checked = PreflightStoredTask(task->spec); !checked.ok()) return checked;
+  }
   auto entry = std::make_unique<Running>();
   Running* raw = entry.get();
   entry->thread = std::jthread([this, task_id, raw](std::stop_token stop) {
@@ -486,6 +509,20 @@ Status StudyManager::Cancel(int64_t task_id) {
     env_.events->Publish(task_id, "task_status",
                          {{"task_id", task_id}, {"status", "cancelled"}, {"stop_reason", "cancelled"}});
   }
+  return {};
+}
+
+Status StudyManager::PreflightStoredTask(const Json& spec) const {
+  auto parsed = task::ParseTask(spec, env_.catalog);
+  if (!parsed.task) return task::ValidationError(parsed);
+  const task::RuntimeDefinition* runtime = env_.catalog->Find(parsed.task->base_runtime);
+  if (runtime == nullptr) {
+    return MakeError(ErrorCode::kValidation, "unknown runtime '" + parsed.task->base_runtime + "'");
+  }
+  const PreflightReport report =
+      RunPreflight(*parsed.task, *runtime, env_.preflight_probes.value_or(PreflightProbes::Default()),
+                   {.gpu_ids = env_.gpu_ids, .state_dir = env_.state_dir});
+  if (!report.ok()) return report.ToError();
   return {};
 }
 

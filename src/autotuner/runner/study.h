@@ -23,6 +23,7 @@
 #include "autotuner/deploy/deployer.h"
 #include "autotuner/deploy/mapping.h"
 #include "autotuner/runner/event_bus.h"
+#include "autotuner/runner/preflight.h"
 #include "autotuner/store/store.h"
 #include "autotuner/task/runtime_catalog.h"
 #include "autotuner/task/task.h"
@@ -47,6 +48,14 @@ struct RunnerEnvironment {
   std::chrono::milliseconds heartbeat_interval = std::chrono::seconds(5);
   // SIGTERM → grace → SIGKILL when an experiment's engine stops.
   std::chrono::milliseconds stop_grace = std::chrono::seconds(10);
+  // Preflight (runner/preflight.h): the probes studies use (unset: the real ones). With `preflight_on_start`,
+  // StudyManager::Start runs the whole preflight first and refuses to start a task that fails it (kValidation
+  // / kUnavailable with the checks), which stays pending.
+  std::optional<PreflightProbes> preflight_probes;
+  bool preflight_on_start = false;
+  std::string state_dir;  // where engines keep their state (the preflight's disk check)
+  // How long a deploy waits for foreign memory to leave its GPUs before it fails as an environment problem.
+  std::chrono::milliseconds gpu_busy_wait = std::chrono::seconds(60);
 };
 
 // The default load generator: the streaming HTTP one (the default deployers: deploy/deployer_factory.h).
@@ -103,6 +112,8 @@ class StudyManager {
     bool done = false;
   };
   void Reap();
+  // The preflight of a stored task's spec (env_.preflight_on_start).
+  Status PreflightStoredTask(const Json& spec) const;
 
   RunnerEnvironment env_;
   mutable std::mutex mutex_;

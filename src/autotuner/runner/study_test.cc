@@ -45,6 +45,7 @@ struct FakeWorld {
   std::string oom_at_mem;                 // mem-fraction-static that OOMs at start
   std::string hang_at_mem;                // ... that never becomes ready
   std::string crash_at_mem;               // ... whose engine exits during the benchmark
+  std::string refuse_deploys;             // every deploy fails with this message
   std::atomic<bool> block_bench = false;  // benchmarks run until stopped
   std::atomic<int> benchmarking = 0;
   std::atomic<bool> throw_in_bench = false;  // the load generator throws (a bug, bad_alloc, 1e400)
@@ -110,6 +111,7 @@ class FakeDeployer final : public deploy::Deployer {
  public:
   explicit FakeDeployer(FakeWorld& world) : world_(world) {}
   Result<std::unique_ptr<deploy::Deployment>> Deploy(const deploy::DeploySpec& spec) override {
+    if (!world_.refuse_deploys.empty()) return MakeError(ErrorCode::kUnavailable, world_.refuse_deploys);
     return std::unique_ptr<deploy::Deployment>(std::make_unique<FakeDeployment>(world_, spec));
   }
   Result<int> CleanupOrphans(const std::string&) override { return 0; }
@@ -305,6 +307,36 @@ TEST_F(StudyTest, FailuresAreClassifiedAndTheStudyGoesOn) {
   EXPECT_EQ(error_by_mem["0.7"], "timeout");
   EXPECT_EQ(error_by_mem["0.8"], "crashed");
   EXPECT_EQ(world_.active, 0);
+}
+
+TEST_F(StudyTest, FailuresThatDoNotDependOnTheConfigurationStopTheStudy) {
+  world_.refuse_deploys = "exec: python3: No such file or directory";
+  const int64_t id = CreateTask(BaseTask());
+  auto result = RunStudy(env_, id, {});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->status, "failed");
+  EXPECT_EQ(result->stop_reason.rfind("every experiment fails the same way: deploy_failed: exec: python3", 0),
+            0u)
+      << result->stop_reason;
+  const auto experiments = Experiments(id);
+  ASSERT_EQ(experiments.size(), 3u);  // of 6 in the budget
+  auto task = store_->GetTask(id);
+  ASSERT_TRUE(task.ok());
+  EXPECT_EQ(task->status, "failed");
+}
+
+TEST_F(StudyTest, OomProneSpacesRunTheirWholeBudget) {
+  world_.oom_at_mem = "0.9";
+  world_.hang_at_mem = "0.8";
+  Json spec = BaseTask();
+  spec["parameters"] = {{"mem-fraction-static", {0.8, 0.9}}, {"schedule-policy", {"lpm", "fcfs"}}};
+  spec["optimization"]["max_iterations"] = 4;
+  spec["optimization"]["timeout_per_iteration"] = 1;
+  const int64_t id = CreateTask(spec);
+  auto result = RunStudy(env_, id, {});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->status, "completed");
+  EXPECT_EQ(Experiments(id).size(), 4u);
 }
 
 TEST_F(StudyTest, CancelStopsTheEngineAndMarksEverythingCancelled) {

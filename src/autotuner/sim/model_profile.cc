@@ -191,8 +191,8 @@ Result<ModelProfile> ModelProfileFromConfig(const Json& config, std::string_view
   const int64_t head_dim = field("head_dim", hidden / heads);
   const int64_t dense_mlp = field("intermediate_size", 4 * hidden);
   const int64_t expert_mlp = field("moe_intermediate_size", dense_mlp);
-  // Mixtral names its expert count num_local_experts, Qwen-MoE num_experts.
-  const int64_t experts = field("num_local_experts", field("num_experts", 0));
+  // Mixtral names its expert count num_local_experts, Qwen-MoE num_experts, DeepSeek n_routed_experts.
+  const int64_t experts = field("num_local_experts", field("num_experts", field("n_routed_experts", 0)));
   const int64_t top_k = field("num_experts_per_tok", 2);
   const int64_t context = field("max_position_embeddings", 4096);
   if (error) return *error;

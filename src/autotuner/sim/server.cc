@@ -651,14 +651,6 @@ class Server {
 
 }  // namespace
 
-std::string DefaultTokenizerFor(std::string_view model) {
-  std::string lower(model);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower.find("llama-3") != std::string::npos || lower.find("llama3") != std::string::npos)
-    return "llama3";
-  return "gpt2";
-}
-
 int Serve(const LaunchOptions& options, VirtualEngine engine,
           std::shared_ptr<const tokenizer::Tokenizer> tokenizer) {
   Server server(options, std::move(engine), std::move(tokenizer));

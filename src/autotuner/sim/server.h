@@ -18,8 +18,4 @@ namespace autotuner::sim {
 int Serve(const LaunchOptions& options, VirtualEngine engine,
           std::shared_ptr<const tokenizer::Tokenizer> tokenizer);
 
-// The tokenizer the simulator counts with: --sim-tokenizer when given, else llama3 for Llama 3 models and
-// gpt2 for everything else.
-std::string DefaultTokenizerFor(std::string_view model);
-
 }  // namespace autotuner::sim

@@ -23,7 +23,9 @@ std::span<const FieldDefault> TaskDefaults() {
       {"optimization.early_stop", true, "bayesian: stop when a calibrated model says gains are unlikely"},
       {"optimization.max_duration", nullptr, "seconds for the whole study (null: no limit)"},
       {"benchmark.task", "text-to-text", "text-to-text or text-to-embeddings"},
-      {"benchmark.model_tokenizer", "gpt2", "tokenizer that sizes prompts: a name or a tokenizer.json path"},
+      {"benchmark.model_tokenizer", nullptr,
+       "tokenizer that sizes prompts: a shipped name, a tokenizer.json path or a Hub id; null: the model's "
+       "own"},
       {"benchmark.traffic_scenarios", Json::array({"D(100,100)"}), "SPEC §2 scenario strings"},
       {"benchmark.num_concurrency", Json::array({1}), "closed-loop concurrency levels"},
       {"benchmark.api", "completions", "completions or chat"},

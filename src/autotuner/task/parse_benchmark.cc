@@ -32,7 +32,9 @@ constexpr std::array<std::string_view, 2> kDatasetKeys = {"path", "prompt_column
 void Parser::ParseBenchmark(const Json& doc, Task& task) {
   Benchmark& b = task.benchmark;
   b.task = BenchmarkTask::kTextToText;
-  b.model_tokenizer = DefaultFor("benchmark.model_tokenizer").get<std::string>();
+  // Null (the default): the model's own tokenizer, resolved when the study starts
+  // (tokenizer/model_tokenizer.h).
+  b.model_tokenizer.clear();
   b.api = Api::kCompletions;
   b.max_time_per_iteration = DefaultFor("benchmark.max_time_per_iteration").get<double>();
   b.max_requests_per_iteration = DefaultFor("benchmark.max_requests_per_iteration").get<int64_t>();

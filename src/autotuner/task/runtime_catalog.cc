@@ -85,7 +85,9 @@ Status ApplyFile(const Json& doc, const std::string& file, RuntimeDefinition& de
   str("port_flag", def.port_flag);
   str("served_model_name_flag", def.served_model_name_flag);
   str("metrics_flag", def.metrics_flag);
+  str("model_dir", def.model_dir);
   if (doc.contains("command")) def.command = Strings(doc["command"]);
+  if (doc.contains("launcher_probe")) def.launcher_probe = Strings(doc["launcher_probe"]);
   if (doc.contains("reserved_flags")) {
     for (auto& flag : Strings(doc["reserved_flags"])) def.reserved_flags.push_back(std::move(flag));
   }

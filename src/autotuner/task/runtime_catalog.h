@@ -36,7 +36,11 @@ struct RuntimeDefinition {
   std::string description;
   std::string image;                 // default image:tag for docker / kubernetes
   std::vector<std::string> command;  // argv prefix
-  std::string model_arg;             // flag carrying the model, or "positional"
+  // Preflight: a command that exits 0 when the engine is installed (`python3 -c "import sglang"`); empty:
+  // command[0] on PATH is enough.
+  std::vector<std::string> launcher_probe;
+  std::string model_dir;  // where bare model names live (core/model_files.h); empty: the default
+  std::string model_arg;  // flag carrying the model, or "positional"
   std::string host_flag;
   std::string port_flag;
   std::string served_model_name_flag;  // empty: the engine names the model itself

@@ -72,7 +72,7 @@ Json BenchmarkToJson(const Benchmark& b) {
   Json bench = Json::object();
   bench["task"] = Name(b.task);
   bench["model_name"] = b.model_name;
-  bench["model_tokenizer"] = b.model_tokenizer;
+  bench["model_tokenizer"] = b.model_tokenizer.empty() ? Json(nullptr) : Json(b.model_tokenizer);
   Json scenarios = Json::array();
   for (const auto& s : b.traffic_scenarios) scenarios.push_back(s.ToString());
   bench["traffic_scenarios"] = scenarios;

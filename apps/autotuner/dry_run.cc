@@ -1,0 +1,116 @@
+// `autotuner run --dry-run`: the preflight, the first candidates' engine command lines and the estimated
+// study time, without deploying anything or storing the task.
+
+#include "dry_run.h"
+
+#include <iostream>
+
+#include "autotuner/deploy/mapping.h"
+#include "autotuner/opt/strategy.h"
+#include "autotuner/runner/study.h"
+#include "autotuner/task/search_space.h"
+#ifdef AUTOTUNER_HAS_SIM
+#include "autotuner/sim/model_profile.h"
+#endif
+
+namespace autotuner::app {
+namespace {
+
+constexpr size_t kGridPreview = 5;
+// A guess of an engine's start-up (weights, CUDA graphs) for the estimate: simulated engines start in
+// seconds.
+constexpr double kRealStartupS = 120;
+constexpr double kSimulatedStartupS = 5;
+
+// The candidates the study would run first: grid and random their first 5, bayesian its initial design.
+std::vector<Json> FirstCandidates(const task::Task& task) {
+  const size_t count = task.optimization.strategy == task::Strategy::kBayesian
+                           ? static_cast<size_t>(std::max<int64_t>(task.optimization.n_initial_random, 1))
+                           : kGridPreview;
+  auto strategy = opt::MakeStrategy(task.optimization, task::BuildSearchSpace(task), {});
+  std::vector<Json> out;
+  if (!strategy.ok()) return out;
+  for (const auto& candidate :
+       (*strategy)->Propose(std::min<size_t>(count, task.optimization.max_iterations))) {
+    out.push_back(candidate.values);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string CandidateCommandLine(const task::Task& task, const Json& parameters,
+                                 const task::RuntimeDefinition& runtime,
+                                 const std::optional<deploy::OfflineQuantization>& offline_quantization) {
+  const auto mapped = runner::MapTaskCandidate(task, runtime, parameters, offline_quantization);
+  if (mapped.pruned()) return "";
+  std::string out;
+  for (const auto& arg : deploy::BuildEngineArgv(
+           runtime, task.model.id_or_path, runner::ServedModelName(task), *mapped.plan, "0.0.0.0", 8000,
+           mapped.plan->config_file.empty() ? "" : "extra_options.yaml")) {
+    if (!out.empty()) out += ' ';
+    out += arg.find_first_of(" \"'$") == std::string::npos ? arg : "'" + arg + "'";
+  }
+  return out;
+}
+
+runner::PreflightProbes CliPreflightProbes() {
+  runner::PreflightProbes probes = runner::PreflightProbes::Default();
+#ifdef AUTOTUNER_HAS_SIM
+  probes.simulator_knows_model = [](const std::string& model) { return sim::FindModelProfile(model).ok(); };
+#endif
+  return probes;
+}
+
+int PrintDryRun(const task::Task& task, const task::RuntimeDefinition& runtime,
+                const runner::PreflightReport& report, bool json) {
+  Json candidates = Json::array();
+  for (const auto& values : FirstCandidates(task)) {
+    const auto mapped = runner::MapTaskCandidate(task, runtime, values, std::nullopt);
+    Json entry = {{"parameters", values}};
+    if (mapped.pruned()) {
+      entry["pruned"] = mapped.pruned_reason;
+    } else {
+      entry["command"] = CandidateCommandLine(task, values, runtime, std::nullopt);
+      entry["gpus"] = mapped.plan->gpus_needed;
+    }
+    candidates.push_back(std::move(entry));
+  }
+  const auto& b = task.benchmark;
+  const double runs =
+      static_cast<double>(std::max<size_t>(b.traffic_scenarios.size(), 1) *
+                          (std::max<size_t>(b.num_concurrency.size(), 1) + b.request_rate.size()));
+  const double per_experiment =
+      (runtime.simulated ? kSimulatedStartupS : kRealStartupS) + runs * b.max_time_per_iteration;
+  const double estimate = per_experiment * static_cast<double>(task.optimization.max_iterations) /
+                          static_cast<double>(std::max<int64_t>(task.optimization.parallel_experiments, 1));
+  Json checks = Json::array();
+  for (const auto& check : report.checks) checks.push_back(check.ToJson());
+  if (json) {
+    std::cout << DumpJson({{"ok", report.ok()},
+                           {"checks", checks},
+                           {"tokenizer", report.tokenizer},
+                           {"gpus", report.gpus.ids},
+                           {"first_candidates", candidates},
+                           {"estimated_seconds", estimate},
+                           {"per_experiment_seconds", per_experiment}},
+                          2)
+              << "\n";
+  } else {
+    std::cout << "Preflight:\n" << report.Summary() << "\nFirst candidates:\n";
+    for (const auto& c : candidates) {
+      std::cout << "  " << DumpJson(c["parameters"]) << "\n    "
+                << (c.contains("pruned") ? "pruned: " + c["pruned"].get<std::string>()
+                                         : c["command"].get<std::string>())
+                << "\n";
+    }
+    std::cout << "\nEstimated study time: ~" << static_cast<int64_t>(estimate / 60 + 0.5) << " min ("
+              << task.optimization.max_iterations << " experiment(s) × ~"
+              << static_cast<int64_t>(per_experiment) << " s: start-up + " << runs << " run(s) × "
+              << b.max_time_per_iteration << " s)\n";
+  }
+  if (report.ok()) return kExitSuccess;
+  return ExitCodeFor(report.ToError().code);
+}
+
+}  // namespace autotuner::app
