@@ -2,7 +2,7 @@
 // /work/shared/calibration/published-points.md and the eight earlier points, E1–E8) through the simulator in
 // virtual time and prints, as Markdown tables: each headline value (simulated, published, error), the
 // two-setting comparisons as ratios, and a ranking check of three setups. Deterministic; one command
-// (about a minute):
+// (about ten seconds):
 //   build/release/bin/sim_calibration_bench
 
 #include <fmt/format.h>
