@@ -25,7 +25,7 @@ struct GpuProfile {
   double bf16_tflops = 0;         // dense BF16/FP16 tensor-core peak
   double fp8_tflops = 0;          // dense FP8 tensor-core peak; 0 = no FP8 tensor cores (Ampere)
   double link_bandwidth_gbs = 0;  // per-direction GPU↔GPU bandwidth (NVLink or PCIe)
-  double link_latency_us = 0;     // fixed cost of one all-reduce / point-to-point transfer
+  double link_latency_us = 0;     // one step of a ring all-reduce, or one point-to-point transfer
   bool nvlink = false;
 
   // FP8 matmuls run natively (Ada, Hopper); on Ampere FP8 weights are only a storage format.

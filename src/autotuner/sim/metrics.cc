@@ -26,6 +26,7 @@ std::vector<double> E2eBuckets() {
 struct Names {
   std::string prefix;
   std::string running, waiting, kv_usage, prompt, generation, ttft, itl, e2e, success, preemptions;
+  std::string cached;  // prompt tokens served from the prefix cache
 };
 
 Names NamesFor(Flavor flavor) {
@@ -41,7 +42,8 @@ Names NamesFor(Flavor flavor) {
               "sglang:inter_token_latency_seconds",
               "sglang:e2e_request_latency_seconds",
               "sglang:num_requests_total",
-              "sglang:num_retracted_requests_total"};
+              "sglang:num_retracted_requests_total",
+              "sglang:cached_tokens_total"};
     case Flavor::kVllm:
       return {"vllm:",
               "vllm:num_requests_running",
@@ -53,7 +55,8 @@ Names NamesFor(Flavor flavor) {
               "vllm:inter_token_latency_seconds",
               "vllm:e2e_request_latency_seconds",
               "vllm:request_success_total",
-              "vllm:num_preemptions_total"};
+              "vllm:num_preemptions_total",
+              "vllm:prefix_cache_hits_total"};
     case Flavor::kTrtllm:
       return {"trtllm_",
               "trtllm_num_requests_running",
@@ -65,7 +68,8 @@ Names NamesFor(Flavor flavor) {
               "trtllm_time_per_output_token_seconds",
               "trtllm_e2e_request_latency_seconds",
               "trtllm_request_success_total",
-              "trtllm_num_requests_preempted_total"};
+              "trtllm_num_requests_preempted_total",
+              "trtllm_prompt_cached_tokens_total"};
   }
   return {};
 }
@@ -111,7 +115,13 @@ std::string ServerMetrics::Prometheus(Flavor flavor, const EngineStats& stats,
   out += Sample(n.running, "gauge", labels, stats.running);
   out += Sample(n.waiting, "gauge", labels, stats.waiting);
   out += Sample(n.kv_usage, "gauge", labels, stats.kv_usage);
-  out += Sample(n.prompt, "counter", labels, static_cast<double>(stats.prompt_tokens));
+  // Every engine counts a request's whole prompt once, prefix-cache hits included.
+  out += Sample(n.prompt, "counter", labels, static_cast<double>(stats.request_prompt_tokens));
+  out += Sample(n.cached, "counter", labels, static_cast<double>(stats.request_cached_tokens));
+  if (flavor == Flavor::kVllm) {
+    out += Sample("vllm:prefix_cache_queries_total", "counter", labels,
+                  static_cast<double>(stats.request_prompt_tokens));
+  }
   out += Sample(n.generation, "counter", labels, static_cast<double>(stats.generation_tokens));
   out += Sample(n.preemptions, "counter", labels, static_cast<double>(stats.preemptions));
   const std::string success_labels =
@@ -128,16 +138,17 @@ std::string ServerMetrics::TrtllmIterationStats(const EngineStats& stats, int to
   const int64_t block = std::max(tokens_per_block, 1);
   const int64_t max_blocks = stats.kv_capacity_tokens / block;
   const int64_t used_blocks = (stats.kv_used_tokens + block - 1) / block;
-  Json kv{{"maxNumBlocks", max_blocks},
-          {"freeNumBlocks", std::max<int64_t>(0, max_blocks - used_blocks)},
-          {"usedNumBlocks", used_blocks},
-          {"tokensPerBlock", block},
-          {"allocTotalBlocks", used_blocks},
-          {"allocNewBlocks", 0},
-          {"reusedBlocks", 0},
-          {"cacheHitRate", stats.prompt_tokens > 0 ? static_cast<double>(stats.cached_prompt_tokens) /
-                                                         static_cast<double>(stats.prompt_tokens)
-                                                   : 0.0}};
+  Json kv{
+      {"maxNumBlocks", max_blocks},
+      {"freeNumBlocks", std::max<int64_t>(0, max_blocks - used_blocks)},
+      {"usedNumBlocks", used_blocks},
+      {"tokensPerBlock", block},
+      {"allocTotalBlocks", used_blocks},
+      {"allocNewBlocks", 0},
+      {"reusedBlocks", 0},
+      {"cacheHitRate", stats.request_prompt_tokens > 0 ? static_cast<double>(stats.request_cached_tokens) /
+                                                             static_cast<double>(stats.request_prompt_tokens)
+                                                       : 0.0}};
   Json iteration{
       {"iter", stats.steps},
       {"iterLatencyMS", stats.steps > 0 ? stats.busy_s * 1000.0 / static_cast<double>(stats.steps) : 0.0},

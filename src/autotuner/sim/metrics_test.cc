@@ -39,6 +39,22 @@ TEST(SimMetrics, EachFlavorUsesItsEnginesNames) {
   EXPECT_NE(trtllm.find("trtllm_num_requests_running{"), std::string::npos);
 }
 
+TEST(SimMetrics, PromptCountersIncludeCacheHitsAsTheEnginesCountThem) {
+  EngineStats stats;
+  stats.prompt_tokens = 600;  // computed
+  stats.request_prompt_tokens = 1000;
+  stats.request_cached_tokens = 400;
+  const std::string labels = "{engine=\"0\",model_name=\"m\"} ";
+  const std::string vllm = ServerMetrics().Prometheus(Flavor::kVllm, stats, "m");
+  EXPECT_NE(vllm.find("vllm:prompt_tokens_total" + labels + "1000\n"), std::string::npos) << vllm;
+  EXPECT_NE(vllm.find("vllm:prefix_cache_queries_total" + labels + "1000\n"), std::string::npos);
+  EXPECT_NE(vllm.find("vllm:prefix_cache_hits_total" + labels + "400\n"), std::string::npos);
+  const std::string sglang = ServerMetrics().Prometheus(Flavor::kSglang, stats, "m");
+  EXPECT_NE(sglang.find("sglang:cached_tokens_total{model_name=\"m\"} 400\n"), std::string::npos) << sglang;
+  const Json iteration = Json::parse(ServerMetrics().TrtllmIterationStats(stats, 32));
+  EXPECT_DOUBLE_EQ(iteration[0]["kvCacheStats"]["cacheHitRate"].get<double>(), 0.4);
+}
+
 TEST(SimMetrics, TrtllmIterationStatsCountBlocks) {
   EngineStats stats;
   stats.kv_capacity_tokens = 320;

@@ -14,6 +14,7 @@ namespace {
 struct CatalogEntry {
   ModelProfile profile;
   std::vector<std::string_view> keys;  // normalized name prefixes that select it
+  bool block_fp8 = false;              // the publisher's -FP8 release uses 128×128 block scales
 };
 
 ModelProfile Shape(std::string name, int layers, int hidden, int intermediate, int heads, int kv_heads,
@@ -48,6 +49,7 @@ const std::vector<CatalogEntry>& Catalog() {
       {Shape("Qwen2.5-0.5B", 24, 896, 4864, 14, 2, 64, 151936, 32768, true), {"qwen2.5-0.5b"}},
       {Shape("Qwen2.5-7B", 28, 3584, 18944, 28, 4, 128, 152064, 32768, false), {"qwen2.5-7b"}},
       {Shape("Qwen2.5-14B", 48, 5120, 13824, 40, 8, 128, 152064, 32768, false), {"qwen2.5-14b"}},
+      {Shape("Qwen3-14B", 40, 5120, 17408, 40, 8, 128, 151936, 40960, false), {"qwen3-14b"}, true},
       {Shape("Mistral-7B", 32, 4096, 14336, 32, 8, 128, 32768, 32768, false), {"mistral-7b"}},
       {Shape("Mixtral-8x7B", 32, 4096, 14336, 32, 8, 128, 32000, 32768, false, 8, 2), {"mixtral-8x7b"}},
   };
@@ -216,7 +218,9 @@ Result<ModelProfile> ModelProfileFromConfig(const Json& config, std::string_view
       Lower(StringField(j, "torch_dtype").empty() ? StringField(j, "dtype") : StringField(j, "torch_dtype"));
   p.dtype_bytes = dtype == "float32" ? 4 : 2;
   if (config.contains("quantization_config")) {
-    p.quantization = QuantizationFromConfig(config["quantization_config"]);
+    const Json& q = config["quantization_config"];
+    p.quantization = QuantizationFromConfig(q);
+    p.fp8_block_scaled = p.quantization.IsFp8() && q.is_object() && q.contains("weight_block_size");
   }
   return p;
 }
@@ -230,6 +234,7 @@ Result<ModelProfile> FindModelProfile(std::string_view id) {
       if (!match) continue;
       ModelProfile profile = entry.profile;
       profile.quantization = QuantizationFromName(id);
+      profile.fp8_block_scaled = entry.block_fp8 && profile.quantization.IsFp8();
       return profile;
     }
   }

@@ -2,8 +2,8 @@
 
 // Model profiles of the engine simulator: the shape numbers a roofline needs (layers, hidden size, heads, KV
 // heads, vocabulary, experts) and the bytes each weight takes, for the built-in catalog (public config.json
-// values of Llama-3.2-1B/3B, Llama-3.1-8B/70B, Qwen2.5-0.5B/7B/14B, Mistral-7B-v0.3, Mixtral-8x7B) or read
-// from a model directory's config.json.
+// values of Llama-3.2-1B/3B, Llama-3.1-8B/70B, Qwen2.5-0.5B/7B/14B, Qwen3-14B, Mistral-7B-v0.3, Mixtral-8x7B)
+// or read from a model directory's config.json.
 //
 // Offline quantization is a property of the checkpoint (task/checkpoint_quantization.h). Quantized linear
 // weights take `weight_bits` each; embeddings and the LM head stay in the checkpoint dtype, as AWQ/GPTQ/FP8
@@ -44,6 +44,9 @@ struct ModelProfile {
   int experts_per_token = 0;  // routed experts per token (top-k)
   double dtype_bytes = 2;     // checkpoint dtype: 2 for bf16/fp16, 4 for fp32
   Quantization quantization;
+  // FP8 weights with per-128×128-block scales (quantization_config.weight_block_size: Qwen3, DeepSeek):
+  // their GEMMs rescale every block and run well below per-tensor FP8 speed.
+  bool fp8_block_scaled = false;
 
   bool IsMoe() const { return num_experts > 0; }
   double AttentionParamsPerLayer() const;

@@ -41,12 +41,13 @@ TEST(SimModelProfileTest, CatalogParameterCountsMatchThePublishedSizes) {
   for (const Expect& e :
        {Expect{"Llama-3.2-1B", 1.24}, Expect{"Llama-3.2-3B", 3.21}, Expect{"Llama-3.1-8B", 8.03},
         Expect{"Llama-3.1-70B", 70.6}, Expect{"Qwen2.5-0.5B", 0.49}, Expect{"Qwen2.5-7B", 7.62},
-        Expect{"Qwen2.5-14B", 14.7}, Expect{"Mistral-7B", 7.25}, Expect{"Mixtral-8x7B", 46.7}}) {
+        Expect{"Qwen2.5-14B", 14.7}, Expect{"Qwen3-14B", 14.8}, Expect{"Mistral-7B", 7.25},
+        Expect{"Mixtral-8x7B", 46.7}}) {
     auto model = FindModelProfile(e.name);
     ASSERT_TRUE(model.ok()) << e.name;
     EXPECT_NEAR(model->TotalParams() / 1e9, e.billions, e.billions * 0.02) << e.name;
   }
-  EXPECT_EQ(CatalogModels().size(), 9u);
+  EXPECT_EQ(CatalogModels().size(), 10u);
 }
 
 TEST(SimModelProfileTest, MixtralActivatesTwoOfEightExperts) {

@@ -11,14 +11,29 @@ namespace {
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 constexpr double kMiB = 1024.0 * 1024.0;
 
-// Achieved fractions of the spec-sheet peaks (calibrated, docs/sim-calibration.md).
+// Achieved fractions of the spec-sheet peaks (calibrated, docs/sim-calibration.md; physics in
+// docs/simulator.md).
 constexpr double kHbmEfficiency = 0.80;           // streaming weights and activations
-constexpr double kAttentionHbmEfficiency = 0.70;  // paged KV reads of decode attention
-constexpr double kGemmEfficiency = 0.55;          // BF16/FP16 GEMMs over a whole model step
-constexpr double kFp8GemmEfficiency = 0.50;       // of the FP8 (or INT8) peak
-constexpr double kWeightOnlyEfficiency = 0.80;    // dequantizing GEMMs (AWQ, GPTQ, Marlin FP8) vs BF16
-constexpr double kAttentionEfficiency = 0.35;     // prefill attention vs the BF16 peak
-constexpr double kTorchCompileSpeedup = 0.92;     // SGLang --enable-torch-compile on small decode batches
+constexpr double kAttentionHbmEfficiency = 0.50;  // paged KV reads of decode attention (gathers, small heads)
+// BF16/FP16 GEMMs over a whole model step. Hopper's 989 TFLOPS assume boost clocks it does not hold under
+// sustained tensor-core load: measured H100/A100 BF16 serving ratios are ≈ 2.3×, not the peak ratio 3.2×.
+constexpr double kAmpereGemmEfficiency = 0.55;
+constexpr double kHopperGemmEfficiency = 0.42;
+constexpr double kAdaGemmEfficiency = 0.50;  // not pinned by a published point
+// Per-tensor FP8 (ModelOpt, --quantization fp8): of the FP8 (or INT8) peak; ≈ 2.4× the achieved BF16 rate
+// on Hopper, where FP8 GEMMs keep the tensor cores fed at lower power per operation.
+constexpr double kFp8GemmEfficiency = 0.50;
+constexpr double kBlockFp8Speedup = 1.25;       // block-scaled FP8 GEMMs vs the achieved BF16 rate
+constexpr double kWeightOnlyEfficiency = 0.80;  // dequantizing GEMMs (AWQ, GPTQ, Marlin FP8) vs BF16
+constexpr double kWeightOnlyBandwidth = 0.65;   // share of kHbmEfficiency a dequantizing GEMV streams at
+constexpr double kAttentionEfficiency = 0.35;   // prefill attention vs the BF16 peak
+constexpr double kTorchCompileSpeedup = 0.92;   // SGLang --enable-torch-compile on small decode batches
+// Compute/memory overlap near the ridge point: p-norm of the two times (p → ∞ would be a hard max()).
+constexpr double kOverlapExponent = 2.5;
+// Tensor parallelism: a collective call's fixed cost (launch, barrier) and the achieved share of the link
+// bandwidth (NCCL bus bandwidth ≈ 360 of 450 GB/s on H100 NVLink).
+constexpr double kAllReduceCallS = 10e-6;
+constexpr double kLinkEfficiency = 0.8;
 
 // Launch costs: eager PyTorch leaves a gap between kernels and cannot launch faster than the CPU issues them.
 constexpr int kKernelsPerLayer = 14;
@@ -32,8 +47,11 @@ constexpr double kNcclBytes = 0.3 * kGiB;     // NCCL / custom all-reduce buffer
 constexpr double kLoadBytesPerS = 2.5e9;      // reading the checkpoint (every rank reads the files it shards)
 
 struct FlavorCosts {
-  double step_s;     // scheduler + sampling + detokenizer hand-off per step
-  double per_seq_s;  // Python/C++ bookkeeping per scheduled sequence
+  double step_s;  // scheduler + sampling + detokenizer hand-off per step
+  // Python/C++ bookkeeping per scheduled sequence: scheduler update, output processing, and the API server's
+  // detokenizing and SSE framing of each stream's token. vLLM's is the largest (fitted to P10: ≈ 40 ms a step
+  // at 1,000 streams, on the critical path without --async-scheduling); SGLang and TensorRT-LLM overlap it.
+  double per_seq_s;
   double startup_s;  // process start, imports, tokenizer, warm-up
 };
 
@@ -42,7 +60,7 @@ FlavorCosts Costs(Flavor flavor) {
     case Flavor::kSglang:
       return {0.35e-3, 5e-6, 15};
     case Flavor::kVllm:
-      return {0.50e-3, 8e-6, 20};
+      return {0.50e-3, 40e-6, 20};
     case Flavor::kTrtllm:
       return {0.25e-3, 3e-6, 25};
   }
@@ -98,6 +116,25 @@ int CaptureSizes(const ResolvedConfig& config) {
     return static_cast<int>(std::log2(std::max(1, config.cuda_graph_max_bs))) + 1;
   }
   return 4 + config.cuda_graph_max_bs / 8;
+}
+
+double GemmEfficiency(GpuArch arch) {
+  switch (arch) {
+    case GpuArch::kAmpere:
+      return kAmpereGemmEfficiency;
+    case GpuArch::kAda:
+      return kAdaGemmEfficiency;
+    case GpuArch::kHopper:
+      return kHopperGemmEfficiency;
+  }
+  return kAmpereGemmEfficiency;
+}
+
+// A kernel that both computes and streams memory overlaps the two imperfectly near the ridge point: the
+// p-norm of the two times is max() far from the ridge and 2^(1/p) × max() at it.
+double Roofline(double compute_s, double memory_s) {
+  return std::pow(std::pow(compute_s, kOverlapExponent) + std::pow(memory_s, kOverlapExponent),
+                  1 / kOverlapExponent);
 }
 
 std::string Gib(double bytes) { return fmt::format("{:.2f}", bytes / kGiB); }
@@ -356,19 +393,38 @@ PerfModel::PerfModel(const ModelProfile& model, const ResolvedConfig& config)
       model.num_layers * config.dense_bytes * (10.0 * model.hidden_size + 3.0 * intermediate / tp);
 
   const GpuProfile& gpu = config.gpu;
+  const double bf16_flops = gpu.bf16_tflops * 1e12 * GemmEfficiency(gpu.arch);
   if (config.fp8_compute) {
-    linear_peak_flops_ = gpu.fp8_tflops * 1e12 * kFp8GemmEfficiency;
+    // Block-scaled FP8 rescales every 128×128 tile inside the GEMM; per-tensor FP8 runs near the FP8 peak.
+    linear_peak_flops_ =
+        model.fp8_block_scaled ? bf16_flops * kBlockFp8Speedup : gpu.fp8_tflops * 1e12 * kFp8GemmEfficiency;
   } else if (model.quantization.method == QuantMethod::kInt8) {
     // INT8 tensor cores run at twice the BF16 rate on every supported GPU.
     linear_peak_flops_ =
         (gpu.HasFp8Compute() ? gpu.fp8_tflops : 2 * gpu.bf16_tflops) * 1e12 * kFp8GemmEfficiency;
   } else if (WeightOnlyQuantized(model, config)) {
-    linear_peak_flops_ = gpu.bf16_tflops * 1e12 * kGemmEfficiency * kWeightOnlyEfficiency;
+    linear_peak_flops_ = bf16_flops * kWeightOnlyEfficiency;
   } else {
-    linear_peak_flops_ = gpu.bf16_tflops * 1e12 * kGemmEfficiency;
+    linear_peak_flops_ = bf16_flops;
   }
   memory_bytes_per_s_ = gpu.hbm_bandwidth_gbs * 1e9 * kHbmEfficiency;
+  // Dequantizing kernels (Marlin, AWQ GEMV) unpack every weight: they stream the compressed bytes at a
+  // lower share of the bandwidth than a BF16 GEMV.
+  weight_bytes_per_s_ = WeightOnlyQuantized(model, config) && !config.fp8_weight_only
+                            ? memory_bytes_per_s_ * kWeightOnlyBandwidth
+                            : memory_bytes_per_s_;
   kernels_per_step_ = model.num_layers * (kKernelsPerLayer + (config.tp > 1 ? 2 : 0)) + kKernelsPerStep;
+}
+
+double PerfModel::LinkLatencyS() const { return config_.gpu.link_latency_us * 1e-6; }
+
+// Ring all-reduce (α–β model): 2(n − 1) steps, each paying the link latency, moving 2(n − 1)/n of the
+// message at the achieved link bandwidth; plus the fixed cost of one collective call.
+double PerfModel::AllReduceSeconds(double message_bytes) const {
+  const double n = config_.tp;
+  const double steps = 2 * (n - 1);
+  return kAllReduceCallS + steps * LinkLatencyS() +
+         steps / n * message_bytes / (config_.gpu.link_bandwidth_gbs * 1e9 * kLinkEfficiency);
 }
 
 StepTime PerfModel::Step(const BatchWork& work) const {
@@ -388,25 +444,25 @@ StepTime PerfModel::Step(const BatchWork& work) const {
   const double linear_flops = tokens * linear_flops_per_token_ + work.sampled * lm_head_flops_per_seq_;
   const double activation_bytes =
       tokens * activation_bytes_per_token_ + work.sampled * model_.vocab_size * 8.0;
+  const double lm_head = work.sampled > 0 ? lm_head_bytes_ : 0;  // stays BF16 in quantized checkpoints
   t.linear_s =
-      std::max(linear_flops / linear_peak_flops_, (weight_bytes + activation_bytes) / memory_bytes_per_s_);
+      Roofline(linear_flops / linear_peak_flops_, (weight_bytes - lm_head) / weight_bytes_per_s_ +
+                                                      (lm_head + activation_bytes) / memory_bytes_per_s_);
 
   // Attention: prefill is compute-heavy, decode streams each sequence's KV.
   const double pairs = work.prefill_pairs + static_cast<double>(work.decode_kv_tokens);
   const double kv_tokens = static_cast<double>(work.prefill_kv_reads + work.decode_kv_tokens) + tokens;
   t.attention_s =
-      std::max(attention_flops_per_pair_ * pairs / (gpu.bf16_tflops * 1e12 * kAttentionEfficiency),
+      Roofline(attention_flops_per_pair_ * pairs / (gpu.bf16_tflops * 1e12 * kAttentionEfficiency),
                kv_tokens * kv_bytes_per_token_ / (gpu.hbm_bandwidth_gbs * 1e9 * kAttentionHbmEfficiency));
 
   // Tensor-parallel all-reduces (2 per layer) and pipeline hops.
   const double activation_message = tokens * model_.hidden_size * config_.dense_bytes;
-  const double link = gpu.link_bandwidth_gbs * 1e9;
-  const double latency = gpu.link_latency_us * 1e-6;
-  if (config_.tp > 1) {
-    const double ring = 2.0 * (config_.tp - 1) / config_.tp;
-    t.comm_s += 2.0 * model_.num_layers * (latency + ring * activation_message / link);
+  if (config_.tp > 1) t.comm_s += 2.0 * model_.num_layers * AllReduceSeconds(activation_message);
+  if (config_.pp > 1) {
+    t.comm_s += (config_.pp - 1) *
+                (LinkLatencyS() + activation_message / (gpu.link_bandwidth_gbs * 1e9 * kLinkEfficiency));
   }
-  if (config_.pp > 1) t.comm_s += (config_.pp - 1) * (latency + activation_message / link);
 
   double gpu_s = t.linear_s + t.attention_s + t.comm_s;
   const bool decode_only = work.prefill_tokens == 0;

@@ -100,6 +100,9 @@ class PerfModel {
   StepTime Step(const BatchWork& work) const;
 
  private:
+  double LinkLatencyS() const;
+  double AllReduceSeconds(double message_bytes) const;
+
   ModelProfile model_;
   ResolvedConfig config_;
   double linear_flops_per_token_ = 0;    // per GPU
@@ -112,6 +115,7 @@ class PerfModel {
   double activation_bytes_per_token_ = 0;
   double linear_peak_flops_ = 0;   // effective
   double memory_bytes_per_s_ = 0;  // effective
+  double weight_bytes_per_s_ = 0;  // effective, for the linear weights
   int kernels_per_step_ = 0;
 };
 

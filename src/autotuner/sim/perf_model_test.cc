@@ -194,15 +194,23 @@ TEST(SimStepTimeTest, PrefillIsComputeBoundAndAttentionGrowsQuadratically) {
 }
 
 TEST(SimStepTimeTest, TensorParallelCutsPerTokenTimeButPaysForAllReduce) {
-  const ModelProfile llama = Model("Llama-3.1-8B");
-  const StepTime tp1 = Perf(Config(Flavor::kVllm), llama).Step(Decode(1, 512));
-  const StepTime tp2 = Perf(Config(Flavor::kVllm, "H100", 2), llama).Step(Decode(1, 512));
-  EXPECT_EQ(tp1.comm_s, 0);
+  // A 70B model's weights dominate its decode step: TP4 streams half of TP2's bytes per GPU.
+  const ModelProfile big = Model("Llama-3.1-70B");
+  const StepTime tp2 = Perf(Config(Flavor::kVllm, "H100", 2), big).Step(Decode(32, 1024));
+  const StepTime tp4 = Perf(Config(Flavor::kVllm, "H100", 4), big).Step(Decode(32, 1024));
   EXPECT_GT(tp2.comm_s, 0);
-  EXPECT_LT(tp2.seconds, 0.8 * tp1.seconds);
+  EXPECT_GT(tp4.comm_s, tp2.comm_s);
+  EXPECT_LT(tp4.seconds, tp2.seconds);
+  // An 8B model at batch 1 too, though 64 all-reduces of 20 µs eat part of the halved weight time.
+  const ModelProfile llama = Model("Llama-3.1-8B");
+  const StepTime one = Perf(Config(Flavor::kVllm), llama).Step(Decode(1, 512));
+  const StepTime two = Perf(Config(Flavor::kVllm, "H100", 2), llama).Step(Decode(1, 512));
+  EXPECT_EQ(one.comm_s, 0);
+  EXPECT_LT(two.seconds, 0.8 * one.seconds);
+  EXPECT_GT(two.seconds, 0.6 * one.seconds);  // half the weights, plus the all-reduces
   // Over PCIe the all-reduces cost several times more.
   const StepTime pcie = Perf(Config(Flavor::kVllm, "L40S", 2), llama).Step(Decode(1, 512));
-  EXPECT_GT(pcie.comm_s, 2 * tp2.comm_s);
+  EXPECT_GT(pcie.comm_s, 2 * two.comm_s);
 }
 
 TEST(SimStepTimeTest, Fp8ComputeSpeedsUpHopperButIsWeightOnlyOnAmpere) {
@@ -222,6 +230,52 @@ TEST(SimStepTimeTest, Fp8ComputeSpeedsUpHopperButIsWeightOnlyOnAmpere) {
       EXPECT_GE(prefill_ratio, 1.0) << gpu;  // dequantizing kernels, no FP8 tensor cores
     }
   }
+}
+
+TEST(SimStepTimeTest, AllReduceLatencyGrowsWithTheRingAtBatchOne) {
+  // 70B: 80 layers × 2 all-reduces of one token; each pays 10 µs per call plus 2(n − 1) NVLink hops of 5 µs.
+  const ModelProfile llama = Model("Llama-3.1-70B");
+  const double tp2 = Perf(Config(Flavor::kTrtllm, "H100", 2), llama).Step(Decode(1, 2048)).comm_s;
+  const double tp4 = Perf(Config(Flavor::kTrtllm, "H100", 4), llama).Step(Decode(1, 2048)).comm_s;
+  EXPECT_NEAR(tp2, 160 * 20e-6, 0.1e-3);
+  EXPECT_NEAR(tp4, 160 * 40e-6, 0.1e-3);
+  // A large batch pays the bandwidth term: 512 tokens × 8192 × 2 bytes per all-reduce.
+  const double big = Perf(Config(Flavor::kTrtllm, "H100", 2), llama).Step(Decode(512, 2048)).comm_s;
+  EXPECT_NEAR(big - tp2, 160 * 512 * 8192 * 2.0 / (450e9 * 0.8), 0.2e-3);
+}
+
+TEST(SimStepTimeTest, BlockScaledFp8GainsLessThanPerTensorFp8) {
+  ModelProfile qwen = Model("Qwen/Qwen3-14B-FP8");
+  ASSERT_TRUE(qwen.fp8_block_scaled);
+  const ModelProfile bf16 = Model("Qwen/Qwen3-14B");
+  const EngineConfig config = Config(Flavor::kSglang);
+  const double block = Perf(config, qwen).Step(Prefill(8192)).linear_s;
+  qwen.fp8_block_scaled = false;
+  const double per_tensor = Perf(config, qwen).Step(Prefill(8192)).linear_s;
+  const double base = Perf(config, bf16).Step(Prefill(8192)).linear_s;
+  EXPECT_LT(per_tensor, block);
+  EXPECT_NEAR(base / block, 1.25, 0.05);  // compute-bound prefill: the block-FP8 speed-up alone
+}
+
+TEST(SimStepTimeTest, Int4WeightsSaveBytesButPayForDequantizing) {
+  // Batch-1 decode reads ≈ 3.4× fewer bytes with GPTQ-Int4; dequantizing streams them more slowly
+  // (P9: 1.83×).
+  const EngineConfig config = Config(Flavor::kVllm, "A100-80GB");
+  const double bf16 = Perf(config, Model("Qwen/Qwen2.5-7B-Instruct")).Step(Decode(1, 1024)).linear_s;
+  const double int4 =
+      Perf(config, Model("Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4")).Step(Decode(1, 1024)).linear_s;
+  EXPECT_GT(bf16 / int4, 1.6);
+  EXPECT_LT(bf16 / int4, 2.6);
+}
+
+TEST(SimStepTimeTest, ComputeAndMemoryOverlapImperfectlyNearTheRidge) {
+  // Decode batches around the ridge point cost more than the larger of compute and memory time.
+  const ModelProfile llama = Model("Llama-3.1-8B");
+  const PerfModel perf = Perf(Config(Flavor::kTrtllm), llama);
+  const double small = perf.Step(Decode(1, 16)).linear_s;    // memory-bound: weights only
+  const double ridge = perf.Step(Decode(160, 16)).linear_s;  // 160 × 16 GFLOP ≈ the weights' read time
+  EXPECT_GT(ridge, 1.25 * small);
+  EXPECT_LT(ridge, 2.0 * small);
 }
 
 TEST(SimStepTimeTest, Fp8KvSpeedsUpLongContextDecode) {

@@ -178,6 +178,8 @@ bool Scheduler::TryAdmit(RequestState& r, int64_t hit, int64_t tokens, double no
   }
   if (r.cached_tokens < 0) {
     r.cached_tokens = hit;
+    stats_.request_prompt_tokens += r.spec.input_tokens;
+    stats_.request_cached_tokens += hit;
     events.push_back({EventKind::kScheduled, r.spec.id, now, r.generated, hit});
   }
   stats_.cached_prompt_tokens += hit;
@@ -249,16 +251,24 @@ StepPlan Scheduler::Schedule(double now, std::vector<Event>& events) {
 StepPlan Scheduler::FormMixed(double now, std::vector<Event>& events) {
   StepPlan plan;
   int64_t budget = config_.max_batched_tokens;
-  const bool chunked = config_.chunked_prefill;
+  // Without chunking a whole prompt must fit one step. When the running decodes leave too little of the
+  // budget for the next prompt, the prompt gets a step of its own and the decodes wait one step (vLLM V0's
+  // prefill-first scheduler, TensorRT-LLM's context phase); otherwise a budget about one prompt long admits
+  // nothing until the batch drains, and the engine collapses to batch 1.
+  if (!config_.chunked_prefill && PromptNeedsOwnStep()) {
+    AdmitWaiting(plan, budget, now, events);
+    if (!plan.empty()) return plan;
+  }
   bool preempted = false;
   const std::vector<RequestState*> order = running_;
   for (RequestState* r : order) {
     if (r->queued) continue;  // preempted earlier in this loop
     if (budget <= 0) break;
-    const int64_t tokens = r->InPrefill()
-                               ? std::min(r->prompt_len - r->computed,
-                                          chunked ? std::min<int64_t>(budget, config_.chunk_size) : budget)
-                               : 1;
+    const int64_t tokens =
+        r->InPrefill()
+            ? std::min(r->prompt_len - r->computed,
+                       config_.chunked_prefill ? std::min<int64_t>(budget, config_.chunk_size) : budget)
+            : 1;
     bool fits = Resize(*r, PrivateTarget(*r, tokens));
     while (!fits) {
       RequestState* victim = PickVictim();
@@ -272,20 +282,33 @@ StepPlan Scheduler::FormMixed(double now, std::vector<Event>& events) {
     budget -= tokens;
   }
   // vLLM admits nothing in a step that had to preempt.
-  if (!preempted) {
-    for (RequestState* r : WaitingOrder()) {
-      if (static_cast<int>(running_.size()) >= max_running_ || budget <= 0) break;
-      const int64_t hit = PrefixHit(*r);
-      const int64_t remaining = r->prompt_len - hit;
-      if (!chunked && remaining > budget) break;
-      const int64_t tokens =
-          chunked ? std::min({remaining, budget, static_cast<int64_t>(config_.chunk_size)}) : remaining;
-      if (!TryAdmit(*r, hit, tokens, now, plan, events)) break;
-      budget -= tokens;
-    }
-    CompactWaiting();
-  }
+  if (!preempted) AdmitWaiting(plan, budget, now, events);
   return plan;
+}
+
+bool Scheduler::PromptNeedsOwnStep() const {
+  if (waiting_.empty() || static_cast<int>(running_.size()) >= max_running_) return false;
+  const RequestState& next = *waiting_.front();
+  const int64_t remaining = next.prompt_len - PrefixHit(next);
+  const auto decodes =
+      std::count_if(running_.begin(), running_.end(), [](auto* r) { return !r->InPrefill(); });
+  return decodes > 0 && remaining + decodes > config_.max_batched_tokens &&
+         remaining <= config_.max_batched_tokens;
+}
+
+void Scheduler::AdmitWaiting(StepPlan& plan, int64_t budget, double now, std::vector<Event>& events) {
+  const bool chunked = config_.chunked_prefill;
+  for (RequestState* r : WaitingOrder()) {
+    if (static_cast<int>(running_.size()) >= max_running_ || budget <= 0) break;
+    const int64_t hit = PrefixHit(*r);
+    const int64_t remaining = r->prompt_len - hit;
+    if (!chunked && remaining > budget) break;
+    const int64_t tokens =
+        chunked ? std::min({remaining, budget, static_cast<int64_t>(config_.chunk_size)}) : remaining;
+    if (!TryAdmit(*r, hit, tokens, now, plan, events)) break;
+    budget -= tokens;
+  }
+  CompactWaiting();
 }
 
 StepPlan Scheduler::FormPrefillFirst(double now, std::vector<Event>& events) {

@@ -103,6 +103,10 @@ struct SchedulerStats {
   int64_t kv_cached_tokens = 0;  // in the prefix cache, pinned or not
   int64_t prompt_tokens = 0;     // prompt tokens computed (recomputation included)
   int64_t cached_prompt_tokens = 0;
+  // Counted once per request at its first admission, as the engines' prompt-token counters count them
+  // (vllm:prompt_tokens_total includes prefix-cache hits and not recomputation after a preemption).
+  int64_t request_prompt_tokens = 0;
+  int64_t request_cached_tokens = 0;
   int64_t generation_tokens = 0;
   int64_t preemptions = 0;
   int64_t finished = 0;
@@ -131,6 +135,10 @@ class Scheduler {
  private:
   StepPlan FormMixed(double now, std::vector<Event>& events);
   StepPlan FormPrefillFirst(double now, std::vector<Event>& events);
+  // Mixed batches without chunking: the next waiting prompt does not fit beside the running decodes.
+  bool PromptNeedsOwnStep() const;
+  // Admits waiting requests in order while the running cap, the token budget and the pool allow.
+  void AdmitWaiting(StepPlan& plan, int64_t budget, double now, std::vector<Event>& events);
   // Adds one decode token for every running request past its prompt; with `may_preempt`, makes room by
   // retracting requests (SGLang's decode batch), otherwise skips requests that do not fit.
   void AddDecodes(StepPlan& plan, double now, std::vector<Event>& events, bool may_preempt);

@@ -86,6 +86,30 @@ TEST(SimSchedulerTest, ChunkedPrefillSplitsLongPromptsAtTheBudget) {
   EXPECT_EQ(h.scheduler->Stats().prompt_tokens, 2000);
 }
 
+TEST(SimSchedulerTest, WithoutChunkingAPromptThatDoesNotFitBesideDecodesGetsItsOwnStep) {
+  // TensorRT-LLM with max_num_tokens 2048 and 2048-token prompts (P5): each prompt runs alone, the decodes
+  // wait that step, and the batch still grows instead of collapsing to one request.
+  EngineConfig c;
+  c.flavor = Flavor::kTrtllm;
+  c.max_batched_tokens = 2048;
+  Harness h(c, 1000000, 512);
+  for (uint64_t id = 1; id <= 16; ++id) h.Add(id, 2048, 64);
+  for (int i = 0; i < 16; ++i) {
+    const StepPlan plan = h.Step();
+    ASSERT_EQ(plan.entries.size(), 1u) << i;
+    EXPECT_TRUE(plan.entries[0].prefill);
+    EXPECT_EQ(plan.entries[0].new_tokens, 2048);
+  }
+  const StepPlan decodes = h.Step();
+  EXPECT_EQ(decodes.work.decode_seqs, 16);
+  EXPECT_EQ(h.scheduler->Stats().max_running, 16);
+  // A prompt that fits beside the decodes shares their step.
+  h.Add(17, 1000, 4);
+  const StepPlan mixed = h.Step();
+  EXPECT_EQ(mixed.work.decode_seqs, 16);
+  EXPECT_EQ(mixed.work.prefill_tokens, 1000);
+}
+
 TEST(SimSchedulerTest, RunningRequestsAreServedBeforeNewOnes) {
   Harness h(Vllm(256), 100000);
   h.Add(1, 100, 50);

@@ -222,6 +222,8 @@ EngineStats VirtualEngine::Stats() const {
     s.kv_cached_tokens += r.kv_cached_tokens;
     s.prompt_tokens += r.prompt_tokens;
     s.cached_prompt_tokens += r.cached_prompt_tokens;
+    s.request_prompt_tokens += r.request_prompt_tokens;
+    s.request_cached_tokens += r.request_cached_tokens;
     s.generation_tokens += r.generation_tokens;
     s.preemptions += r.preemptions;
     s.finished += r.finished;

@@ -36,6 +36,8 @@ struct EngineStats {
   double kv_usage = 0;  // used / capacity
   int64_t prompt_tokens = 0;
   int64_t cached_prompt_tokens = 0;
+  int64_t request_prompt_tokens = 0;  // once per request, cache hits included (SchedulerStats)
+  int64_t request_cached_tokens = 0;
   int64_t generation_tokens = 0;
   int64_t preemptions = 0;
   int64_t finished = 0;

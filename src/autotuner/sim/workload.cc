@@ -48,6 +48,10 @@ LengthDistribution LengthDistribution::Uniform(int64_t min, int64_t max) {
   return {Shape::kUniform, (min + max) / 2, 0, min, max};
 }
 
+LengthDistribution LengthDistribution::LogNormal(int64_t mean, double sigma, int64_t max) {
+  return {Shape::kLogNormal, mean, 0, 1, max, sigma};
+}
+
 int64_t LengthDistribution::Sample(std::mt19937_64& rng) const {
   int64_t value = mean;
   switch (shape) {
@@ -61,6 +65,13 @@ int64_t LengthDistribution::Sample(std::mt19937_64& rng) const {
     case Shape::kUniform:
       value = std::uniform_int_distribution<int64_t>(min, max)(rng);
       break;
+    case Shape::kLogNormal: {
+      // E[X] = exp(mu + sigma^2 / 2).
+      const double mu = std::log(static_cast<double>(std::max<int64_t>(1, mean))) - sigma * sigma / 2;
+      value =
+          std::clamp<int64_t>(std::llround(std::lognormal_distribution<double>(mu, sigma)(rng)), min, max);
+      break;
+    }
   }
   return std::max<int64_t>(1, value);
 }

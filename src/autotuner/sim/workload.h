@@ -18,18 +18,22 @@
 
 namespace autotuner::sim {
 
-// Token-count distribution (genai-bench's D/N/U scenarios); samples are at least 1.
+// Token-count distribution (genai-bench's D/N/U scenarios; lognormal for ShareGPT-like chat lengths, whose
+// long right tail a normal cannot give); samples are at least 1.
 struct LengthDistribution {
-  enum class Shape { kFixed, kNormal, kUniform };
+  enum class Shape { kFixed, kNormal, kUniform, kLogNormal };
   Shape shape = Shape::kFixed;
   int64_t mean = 128;
   int64_t stddev = 0;
   int64_t min = 128;
   int64_t max = 128;
+  double sigma = 0;  // lognormal: standard deviation of ln(tokens)
 
   static LengthDistribution Fixed(int64_t tokens);
   static LengthDistribution Normal(int64_t mean, int64_t stddev);
   static LengthDistribution Uniform(int64_t min, int64_t max);
+  // Lognormal with this mean (before clamping to [1, max]) and spread of ln(tokens).
+  static LengthDistribution LogNormal(int64_t mean, double sigma, int64_t max);
   int64_t Sample(std::mt19937_64& rng) const;
 };
 

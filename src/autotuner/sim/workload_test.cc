@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -186,6 +187,34 @@ TEST(SimWorkloadTest, PrefixCacheCutsTtftOfSharedPrompts) {
   EXPECT_LT(cached.ttft.mean, 0.6 * uncached.ttft.mean);
   EXPECT_GT(cached.cache_hit_rate, 0.7);
   EXPECT_EQ(uncached.cache_hit_rate, 0);
+}
+
+TEST(SimWorkloadTest, LogNormalLengthsKeepTheirMeanAndLongTail) {
+  const LengthDistribution d = LengthDistribution::LogNormal(200, 0.9, 1000000);
+  std::mt19937_64 rng(7);
+  std::vector<int64_t> samples(20000);
+  for (int64_t& x : samples) x = d.Sample(rng);
+  double sum = 0;
+  for (int64_t x : samples) sum += static_cast<double>(x);
+  EXPECT_NEAR(sum / static_cast<double>(samples.size()), 200, 8);
+  std::sort(samples.begin(), samples.end());
+  EXPECT_LT(samples[samples.size() / 2], 150);  // median exp(mu) ≈ 133, below the mean
+  EXPECT_GT(samples[samples.size() * 99 / 100], 800);
+  const LengthDistribution clamped = LengthDistribution::LogNormal(200, 0.9, 256);
+  for (int i = 0; i < 1000; ++i) EXPECT_LE(clamped.Sample(rng), 256);
+}
+
+TEST(SimWorkloadTest, PromptTokenCounterIncludesPrefixCacheHits) {
+  // vllm:prompt_tokens_total counts every request's whole prompt once; the cache hits are a separate
+  // counter, and only the rest is computed.
+  WorkloadSpec spec = ClosedLoop(4, 16, 4096, 16);
+  spec.prefix_groups = 1;
+  spec.prefix_tokens = 3584;
+  const WorkloadResult result = RunOk(EngineConfig{}, spec);
+  EXPECT_EQ(result.engine.request_prompt_tokens, 16 * 4096);
+  EXPECT_GT(result.engine.request_cached_tokens, 10 * 3584);
+  EXPECT_EQ(result.engine.prompt_tokens,
+            result.engine.request_prompt_tokens - result.engine.request_cached_tokens);
 }
 
 TEST(SimWorkloadTest, OpenLoopFollowsTheArrivalRate) {
