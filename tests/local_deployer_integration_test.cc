@@ -274,7 +274,8 @@ TEST(LocalDeployerSimTest, RestartedDeployerRemovesOnlyItsOwnOrphans) {
   ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 
   // A helper process plays the autotuner that crashes: owner A starts two engines, owner B (another
-  // autotuner sharing the state directory) one; the helper then dies without stopping anything.
+  // autotuner sharing the state directory) one; the helper then dies without stopping anything. Each engine's
+  // guard would take it down with the helper, so the helper kills the guards first (the case cleanup is for).
   const pid_t helper = ::fork();
   ASSERT_GE(helper, 0);
   if (helper == 0) {
@@ -291,6 +292,14 @@ TEST(LocalDeployerSimTest, RestartedDeployerRemovesOnlyItsOwnOrphans) {
     }
     for (Deployment* d : engines) {
       if (!d->WaitReady(Clock::now() + seconds(20), {}).ok()) ::_exit(3);
+    }
+    for (const auto& entry : fs::directory_iterator(state.path())) {
+      if (!entry.path().filename().string().starts_with("engine-")) continue;
+      std::ifstream in(entry.path());
+      std::stringstream text;
+      text << in.rdbuf();
+      auto json = ParseJson(text.str());
+      if (json.ok() && json->value("pgid", 0) > 0) ::kill(json->value("pgid", 0), SIGKILL);
     }
     ::_exit(0);
   }

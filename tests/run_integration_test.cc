@@ -221,8 +221,12 @@ TEST_F(RunTest, Kill9ThenResumeKeepsFinishedWorkAndCleansUp) {
     run.Signal(SIGKILL);
     EXPECT_EQ(run.Wait(std::chrono::seconds(10)), 128 + SIGKILL);
   }
-  // The killed run left its engine behind and the task running.
-  EXPECT_EQ(EnginesServing(ServedName()).size(), 1u);
+  // The killed run's engine dies with it (its guard sees autotuner's end of the pipe close); the task is left
+  // running for --resume.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!EnginesServing(ServedName()).empty() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(EnginesServing(ServedName()).empty());
   {
     const auto experiments = Experiments("resume-study");
     ASSERT_EQ(experiments.size(), 2u) << Describe(experiments);
@@ -233,7 +237,6 @@ TEST_F(RunTest, Kill9ThenResumeKeepsFinishedWorkAndCleansUp) {
   }
   Cli resume(home_, {"run", "--resume", "resume-study", "--db", db_});
   ASSERT_EQ(resume.Wait(std::chrono::seconds(240)), 0) << resume.output();
-  EXPECT_NE(resume.output().find("Removed 1 engine(s)"), std::string::npos) << resume.output();
   EXPECT_TRUE(EnginesServing(ServedName()).empty());
   const auto experiments = Experiments("resume-study");
   EXPECT_EQ(experiments[0].id, first_id);

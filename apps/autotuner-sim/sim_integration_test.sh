@@ -117,7 +117,7 @@ case_usage_and_context() {
     { fail "vllm did not start"; return; }
   local base=http://127.0.0.1:$PORT prompt="The simulator counts tokens with the same tokenizer as the load generator."
   local want
-  want=$(printf '%s\n' "\"$prompt\"" | "$AUTOTUNER" tokenize --tokenizer llama3 --add-special-tokens |
+  want=$(printf '%s\n' "\"$prompt\"" | "$AUTOTUNER" tokenize --tokenizer llama3.1 --add-special-tokens |
     python3 -c 'import json,sys; print(len(json.loads(sys.stdin.readline())))')
   local body
   body=$(curl -sS -H 'content-type: application/json' \
@@ -212,7 +212,7 @@ case_metrics_and_embeddings() {
         fail "trtllm: /metrics is not the JSON iteration stats"
     fi
     local want got
-    want=$(printf '%s\n' '"embed me"' | "$AUTOTUNER" tokenize --tokenizer llama3 --add-special-tokens |
+    want=$(printf '%s\n' '"embed me"' | "$AUTOTUNER" tokenize --tokenizer llama3.1 --add-special-tokens |
       python3 -c 'import json,sys; print(len(json.loads(sys.stdin.readline())))')
     got=$(curl -sSf -H 'content-type: application/json' -d '{"input":"embed me"}' "$base/v1/embeddings" |
       python3 -c 'import json,sys; b=json.load(sys.stdin); print(b["usage"]["prompt_tokens"], len(b["data"][0]["embedding"]))')

@@ -8,8 +8,9 @@
 namespace autotuner::runner {
 namespace {
 
-store::ExperimentRecord Measured(int64_t number, double throughput, ExperimentKind kind = ExperimentKind::kSearch,
-                            std::optional<int64_t> confirms = std::nullopt) {
+store::ExperimentRecord Measured(int64_t number, double throughput,
+                                 ExperimentKind kind = ExperimentKind::kSearch,
+                                 std::optional<int64_t> confirms = std::nullopt) {
   store::ExperimentRecord e;
   e.id = 100 + number;
   e.number = number;
@@ -25,8 +26,8 @@ store::ExperimentRecord Measured(int64_t number, double throughput, ExperimentKi
 const Json kThroughputSpec = {{"optimization", {{"objective", "maximize_throughput"}}}};
 
 TEST(BaselineTest, ResultsShowTheImprovementOverTheDefaults) {
-  const std::vector<store::ExperimentRecord> experiments = {Measured(0, 1000, ExperimentKind::kBaseline),
-                                                            Measured(1, 1200), Measured(2, 1470), Measured(3, 900)};
+  const std::vector<store::ExperimentRecord> experiments = {
+      Measured(0, 1000, ExperimentKind::kBaseline), Measured(1, 1200), Measured(2, 1470), Measured(3, 900)};
   store::TaskRecord task;
   task.name = "t";
   task.spec = kThroughputSpec;
