@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "autotuner/core/guard.h"
 #include "autotuner/core/json.h"
 #include "autotuner/deploy/offline_quant.h"
 #include "autotuner/runner/baseline.h"
@@ -148,12 +149,17 @@ class ProgressPrinter {
   ProgressPrinter(runner::EventBus& bus, int64_t task_id, bool quiet)
       : subscription_(bus.Subscribe(task_id, bus.last_id())), quiet_(quiet), tty_(::isatty(STDOUT_FILENO)) {
     thread_ = std::jthread([this](std::stop_token stop) {
-      while (true) {
-        const auto events = subscription_.Next(std::chrono::milliseconds(200), stop);
-        for (const auto& e : events) Print(e);
-        if (stop.stop_requested() && events.empty()) break;
+      // Printing is a view of the study: a bad event ends the live lines, never the run.
+      try {
+        while (true) {
+          const auto events = subscription_.Next(std::chrono::milliseconds(200), stop);
+          for (const auto& e : events) Print(e);
+          if (stop.stop_requested() && events.empty()) break;
+        }
+        ClearStatus();
+      } catch (...) {
+        std::cerr << "\nlive progress stopped: " << DescribeCurrentException() << "\n";
       }
-      ClearStatus();
     });
   }
   ~ProgressPrinter() {

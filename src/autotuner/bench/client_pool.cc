@@ -443,8 +443,13 @@ struct ClientPool::Impl {
     std::vector<std::jthread> threads;
     for (auto& shard : shards) {
       threads.emplace_back([&shard, &running] {
-        shard->io.restart();
-        shard->io.run();
+        // A handler that throws ends this shard's run as its failure, not the process.
+        try {
+          shard->io.restart();
+          shard->io.run();
+        } catch (...) {
+          if (!shard->failure) shard->failure = std::current_exception();
+        }
         running.fetch_sub(1);
       });
     }
