@@ -1,5 +1,11 @@
 # Shared target settings: warnings as errors on our code only, sanitizers in the debug preset.
 set(AUTOTUNER_SANITIZER_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+# The fuzz preset (clang): every library gets libFuzzer's coverage instrumentation besides the sanitizers.
+option(AUTOTUNER_FUZZ "Build the libFuzzer targets (needs clang)" OFF)
+if(AUTOTUNER_FUZZ)
+  set(AUTOTUNER_SANITIZE ON)
+  list(PREPEND AUTOTUNER_SANITIZER_FLAGS -fsanitize=fuzzer-no-link)
+endif()
 
 function(autotuner_target_options target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
@@ -32,4 +38,35 @@ function(autotuner_add_tests)
   target_link_libraries(autotuner_${area}_tests PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(autotuner_${area}_tests PRIVATE AUTOTUNER_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
   autotuner_target_options(autotuner_${area}_tests)
+endfunction()
+
+# autotuner_add_fuzzer(NAME SOURCES... DEPS... SEEDS dirs...): a libFuzzer target, built in the fuzz preset
+# (target autotuner_fuzzers); every other tree registers its smoke run (label fuzz) against the fuzz tree's
+# binary, AUTOTUNER_FUZZ_BIN_DIR, which scripts/test.sh builds.
+if(AUTOTUNER_FUZZ AND NOT TARGET autotuner_fuzzers)
+  add_custom_target(autotuner_fuzzers)
+endif()
+set(AUTOTUNER_FUZZ_BIN_DIR "" CACHE PATH "Where the fuzz preset puts its fuzzers (smoke tests run them)")
+# The first source holds the target's body (core/fuzz_entry.h); outside the fuzz preset it joins the unit-test
+# binary, whose FuzzReplay tests run the seeds through it with gcc's sanitizers.
+function(autotuner_add_fuzzer name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;SEEDS" ${ARGN})
+  if(AUTOTUNER_FUZZ)
+    add_executable(${name} EXCLUDE_FROM_ALL ${ARG_SOURCES})
+    target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+    target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/src)
+    target_compile_definitions(${name} PRIVATE AUTOTUNER_FUZZ_ENTRY)
+    autotuner_target_options(${name})
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+    add_dependencies(autotuner_fuzzers ${name})
+    return()
+  endif()
+  list(GET ARG_SOURCES 0 body)
+  set_property(GLOBAL APPEND PROPERTY AUTOTUNER_TEST_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/${body})
+  if(AUTOTUNER_FUZZ_BIN_DIR)
+    add_test(NAME fuzz.${name}
+      COMMAND ${CMAKE_SOURCE_DIR}/tests/fuzz/run_fuzzer.sh ${AUTOTUNER_FUZZ_BIN_DIR}/${name}
+              ${CMAKE_BINARY_DIR}/fuzz-artifacts/${name} ${ARG_SEEDS})
+    set_tests_properties(fuzz.${name} PROPERTIES LABELS fuzz TIMEOUT 300)
+  endif()
 endfunction()

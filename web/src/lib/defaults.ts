@@ -9,7 +9,7 @@ export const FALLBACK_DEFAULTS: JsonObject = {
   model: { namespace: 'autotuner' },
   optimization: { strategy: 'grid_search', objective: 'minimize_latency', max_iterations: 100, timeout_per_iteration: 1800, n_initial_random: 5, parallel_experiments: 1 },
   benchmark: {
-    task: 'text-to-text', model_tokenizer: 'gpt2', traffic_scenarios: ['D(100,100)'], num_concurrency: [1], api: 'completions',
+    task: 'text-to-text', model_tokenizer: null, traffic_scenarios: ['D(100,100)'], num_concurrency: [1], api: 'completions',
     max_time_per_iteration: 10, max_requests_per_iteration: 50, dataset: { prompt_column: 'prompt' },
   },
   slo: { '*': { weight: 1.0, hard_fail: false, fail_ratio: 0.5 }, steepness: 0.1 },

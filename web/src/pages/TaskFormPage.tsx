@@ -351,7 +351,7 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
             <input name="benchmark.model_name" value={form.model_name} onChange={(e) => set('model_name', e.target.value)} />
           </Field>
           <Field label="Tokenizer" errors={errs('benchmark.model_tokenizer')}>
-            <input name="benchmark.model_tokenizer" value={form.model_tokenizer} onChange={(e) => set('model_tokenizer', e.target.value)} placeholder={d('benchmark.model_tokenizer')} />
+            <input name="benchmark.model_tokenizer" value={form.model_tokenizer} onChange={(e) => set('model_tokenizer', e.target.value)} placeholder={d('benchmark.model_tokenizer') || "the model's own (tokenizer.json from its files)"} />
           </Field>
           <Field label="Traffic scenarios (one per line)" errors={errs('benchmark.traffic_scenarios')}>
             <textarea name="benchmark.traffic_scenarios" rows={3} value={form.traffic_scenarios} onChange={(e) => set('traffic_scenarios', e.target.value)} placeholder={d('benchmark.traffic_scenarios', '\n')} />

@@ -19,4 +19,8 @@ describe('task defaults', () => {
     expect(defaultText('benchmark.num_concurrency', null)).toBe('1');
     expect(defaultText('nope', null)).toBe('');
   });
+  it("leaves the tokenizer to the model's own files (SPEC §1 model_tokenizer: null)", () => {
+    expect(defaultAt('benchmark.model_tokenizer', null)).toBeNull();
+    expect(defaultText('benchmark.model_tokenizer', null)).toBe('');
+  });
 });
