@@ -151,7 +151,16 @@ TEST_P(StrategyRunTest, CompletesAStudyOnTheSimulator) {
   Cli run(home_, {"run", file, "--db", db_, "--json-out", json_out});
   ASSERT_EQ(run.Wait(std::chrono::seconds(240)), 0) << run.output();
   const auto experiments = Experiments(strategy + "-study");
-  ASSERT_EQ(experiments.size(), 4u) << Describe(experiments);
+  // baseline: auto measures the engine's defaults first (experiment 0, outside max_iterations), except for
+  // grids.
+  const bool with_baseline = strategy != "grid_search";
+  const size_t total = with_baseline ? 5 : 4;
+  ASSERT_EQ(experiments.size(), total) << Describe(experiments);
+  EXPECT_EQ(experiments[0].kind == ExperimentKind::kBaseline, with_baseline) << Describe(experiments);
+  if (with_baseline) {
+    EXPECT_EQ(experiments[0].number, 0);
+    EXPECT_EQ(DumpJson(experiments[0].parameters), R"({"sim-time-scale":20})");  // the fixed flag only
+  }
   std::set<std::string> configurations;
   for (const auto& e : experiments) {
     EXPECT_EQ(e.status, "success") << Describe(experiments);
@@ -165,10 +174,13 @@ TEST_P(StrategyRunTest, CompletesAStudyOnTheSimulator) {
       ParseJson(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
   ASSERT_TRUE(results.ok());
   EXPECT_EQ((*results)["strategy"], strategy);
-  EXPECT_EQ((*results)["total_experiments"], 4);
-  EXPECT_EQ((*results)["successful_experiments"], 4);
+  EXPECT_EQ((*results)["total_experiments"], total);
+  EXPECT_EQ((*results)["successful_experiments"], total);
   EXPECT_TRUE((*results)["best_result"].is_object());
+  EXPECT_EQ((*results)["improvement"].is_object(), with_baseline) << (*results)["improvement"];
   const std::string out = run.output();
+  EXPECT_NE(out.find("best: "), std::string::npos) << out;
+  EXPECT_EQ(out.find("baseline (engine defaults)") != std::string::npos, with_baseline) << out;
   EXPECT_NE(out.find("Experiments by score"), std::string::npos) << out;
   EXPECT_NE(out.find("Launch it with:"), std::string::npos) << out;
   EXPECT_NE(out.find("python3 -m sglang.launch_server"), std::string::npos) << out;
@@ -228,28 +240,34 @@ TEST_F(RunTest, Kill9ThenResumeKeepsFinishedWorkAndCleansUp) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_TRUE(EnginesServing(ServedName()).empty());
   {
+    // The baseline (0) and experiment 1 finished, 2 was benchmarking.
     const auto experiments = Experiments("resume-study");
-    ASSERT_EQ(experiments.size(), 2u) << Describe(experiments);
+    ASSERT_EQ(experiments.size(), 3u) << Describe(experiments);
+    ASSERT_EQ(experiments[0].kind, ExperimentKind::kBaseline);
     ASSERT_EQ(experiments[0].status, "success");
-    EXPECT_EQ(experiments[1].status, "benchmarking");
-    first_id = experiments[0].id;
-    first_parameters = DumpJson(experiments[0].parameters);
+    ASSERT_EQ(experiments[1].status, "success");
+    EXPECT_EQ(experiments[2].status, "benchmarking");
+    first_id = experiments[1].id;
+    first_parameters = DumpJson(experiments[1].parameters);
   }
   Cli resume(home_, {"run", "--resume", "resume-study", "--db", db_});
   ASSERT_EQ(resume.Wait(std::chrono::seconds(240)), 0) << resume.output();
   EXPECT_TRUE(EnginesServing(ServedName()).empty());
   const auto experiments = Experiments("resume-study");
-  EXPECT_EQ(experiments[0].id, first_id);
-  EXPECT_EQ(experiments[0].status, "success");
-  EXPECT_EQ(DumpJson(experiments[0].parameters), first_parameters);
-  EXPECT_EQ(experiments[1].status, "failed");
-  EXPECT_EQ(experiments[1].error_class, "interrupted");
+  EXPECT_EQ(experiments[1].id, first_id);
+  EXPECT_EQ(experiments[1].status, "success");
+  EXPECT_EQ(DumpJson(experiments[1].parameters), first_parameters);
+  EXPECT_EQ(experiments[2].status, "failed");
+  EXPECT_EQ(experiments[2].error_class, "interrupted");
   std::set<std::string> successes;
+  int baselines = 0;
   for (const auto& e : experiments) {
-    if (e.status == "success") {
+    if (e.kind == ExperimentKind::kBaseline) ++baselines;
+    if (e.status == "success" && e.kind == ExperimentKind::kSearch) {
       EXPECT_TRUE(successes.insert(DumpJson(e.parameters)).second) << Describe(experiments);
     }
   }
+  EXPECT_EQ(baselines, 1) << "the stored baseline is not run again\n" << Describe(experiments);
   EXPECT_EQ(successes.size(), 3u) << Describe(experiments);
   auto s = OpenDb();
   EXPECT_EQ(s->GetTaskByName("resume-study")->status, "completed");

@@ -107,6 +107,14 @@ Result<TaskResults> LoadTaskResults(const StoreOptions& options) {
   return TaskResults{std::move(*task), std::move(*experiments)};
 }
 
+// Why an experiment that the search did not propose ran.
+std::string KindMarker(const store::ExperimentRecord& e) {
+  if (e.kind == ExperimentKind::kBaseline) return "  (baseline: engine defaults)";
+  if (e.kind == ExperimentKind::kConfirm && e.confirms)
+    return "  (confirms #" + std::to_string(*e.confirms) + ")";
+  return "";
+}
+
 int ListExperiments(const StoreOptions& options) {
   auto results = LoadTaskResults(options);
   if (!results.ok()) return Fail(results.error());
@@ -126,7 +134,7 @@ int ListExperiments(const StoreOptions& options) {
     if (e.score) score << std::setprecision(6) << *e.score;
     std::cout << (best && best->id == e.id ? "* " : "  ") << std::left << std::setw(5) << e.number
               << std::setw(13) << e.status << std::setw(14) << (e.score ? score.str() : "-")
-              << DumpJson(e.parameters)
+              << DumpJson(e.parameters) << KindMarker(e)
               << (e.error_class.empty() ? "" : "  [" + e.error_class + "] " + e.error_message) << "\n";
   }
   return kExitSuccess;

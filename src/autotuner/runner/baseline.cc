@@ -65,7 +65,8 @@ Json ImprovementJson(const std::vector<store::ExperimentRecord>& experiments, ta
             {"text", "baseline (engine defaults) " + baseline->status +
                          (baseline->error_class.empty() ? "" : " (" + baseline->error_class + ")")}};
   }
-  const auto best = BestExperiment(experiments);
+  // What the search found against the defaults (negative when the defaults win and are the best).
+  const auto best = BestSearchExperiment(experiments);
   if (!best) return nullptr;
   const auto improvement = ImprovementOverBaseline(*baseline, *best, objective);
   if (!improvement) return nullptr;
@@ -80,8 +81,14 @@ std::string BestSummaryLine(const std::vector<store::ExperimentRecord>& experime
   if (!best) return "";
   const auto searched = std::count_if(experiments.begin(), experiments.end(),
                                       [](const auto& e) { return e.kind == ExperimentKind::kSearch; });
-  std::string line = "best: ";
   const auto baseline = BaselineExperiment(experiments);
+  if (best->kind == ExperimentKind::kBaseline) {
+    const auto found = BestSearchExperiment(experiments);
+    const auto i = found ? ImprovementOverBaseline(*best, *found, objective) : std::nullopt;
+    return fmt::format("best: the engine defaults (baseline), not beaten in {} search experiments{}",
+                       searched, i ? " (the best of them: " + i->text + ")" : "");
+  }
+  std::string line = "best: ";
   if (const auto i = baseline ? ImprovementOverBaseline(*baseline, *best, objective) : std::nullopt) {
     line += fmt::format(
         "{:+.0f}% {}over defaults, ", i->change_percent,

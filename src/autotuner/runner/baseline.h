@@ -36,7 +36,8 @@ std::optional<Improvement> ImprovementOverBaseline(const store::ExperimentRecord
 Json ImprovementJson(const std::vector<store::ExperimentRecord>& experiments, task::Objective objective);
 
 // "best: +47% over defaults, found in 9 of 30 experiments" (search experiments; the improvement only with a
-// successful baseline); empty without a best experiment.
+// successful baseline), or "best: the engine defaults (baseline), not beaten in 30 search experiments (...)";
+// empty without a best experiment.
 std::string BestSummaryLine(const std::vector<store::ExperimentRecord>& experiments,
                             task::Objective objective);
 

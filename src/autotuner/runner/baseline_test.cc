@@ -46,15 +46,26 @@ TEST(BaselineTest, ResultsShowTheImprovementOverTheDefaults) {
             "best: found in 1 of 2 experiments");
 }
 
-TEST(BaselineTest, TheBaselineIsNeverTheBestAndAFailedOneIsReported) {
+TEST(BaselineTest, ABaselineThatWinsIsTheBestAndAFailedOneIsReported) {
   auto experiments =
       std::vector<store::ExperimentRecord>{Measured(0, 5000, ExperimentKind::kBaseline), Measured(1, 1200)};
-  EXPECT_EQ(BestExperiment(experiments)->number, 1);
+  // The defaults beat every searched configuration: they are what to launch.
+  EXPECT_EQ(BestExperiment(experiments)->number, 0);
+  EXPECT_EQ(BestSearchExperiment(experiments)->number, 1);
   const Json worse = ImprovementJson(experiments, task::Objective::kMaximizeThroughput);
   EXPECT_EQ(worse["better"], false);
   EXPECT_EQ(worse["text"], "-76% tok/s/GPU vs defaults");
+  EXPECT_EQ(
+      BestSummaryLine(experiments, task::Objective::kMaximizeThroughput),
+      "best: the engine defaults (baseline), not beaten in 1 search experiments (the best of them: -76% "
+      "tok/s/GPU vs defaults)");
+  // A re-measurement is never the best, however it scores.
+  experiments.push_back(Measured(2, 9000, ExperimentKind::kConfirm, 1));
+  EXPECT_EQ(BestExperiment(experiments)->number, 0);
+  experiments.pop_back();
   experiments[0].status = "failed";
   experiments[0].error_class = "oom";
+  EXPECT_EQ(BestExperiment(experiments)->number, 1);
   const Json failed = ImprovementJson(experiments, task::Objective::kMaximizeThroughput);
   EXPECT_EQ(failed["status"], "failed");
   EXPECT_EQ(failed["text"], "baseline (engine defaults) failed (oom)");

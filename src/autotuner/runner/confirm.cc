@@ -11,7 +11,7 @@
 namespace autotuner::runner {
 namespace {
 
-// A search experiment and its successful confirm experiments.
+// A search experiment (or the baseline) and its successful confirm experiments.
 struct Group {
   const store::ExperimentRecord* original = nullptr;
   std::vector<const store::ExperimentRecord*> confirms;
@@ -29,7 +29,7 @@ bool Measured(const store::ExperimentRecord& e) {
 std::vector<Group> ConfirmedGroups(const std::vector<store::ExperimentRecord>& experiments) {
   std::map<int64_t, Group> by_number;
   for (const auto& e : experiments) {
-    if (e.kind == ExperimentKind::kSearch && Measured(e)) by_number[e.number].original = &e;
+    if (e.kind != ExperimentKind::kConfirm && Measured(e)) by_number[e.number].original = &e;
   }
   for (const auto& e : experiments) {
     if (e.kind != ExperimentKind::kConfirm || !e.confirms || !Measured(e)) continue;

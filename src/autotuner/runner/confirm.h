@@ -38,7 +38,7 @@ struct Confirmation {
   std::string text;
 };
 
-// Nothing unless at least two search experiments have successful confirm experiments.
+// Nothing unless at least two experiments (search or baseline) have successful confirm experiments.
 std::optional<Confirmation> ConfirmationOf(const std::vector<store::ExperimentRecord>& experiments,
                                            task::Objective objective);
 Json ConfirmationJson(const std::vector<store::ExperimentRecord>& experiments, task::Objective objective);

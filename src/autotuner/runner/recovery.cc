@@ -7,6 +7,7 @@
 #include "autotuner/deploy/local_deployer.h"
 #include "autotuner/opt/score.h"
 #include "autotuner/runner/study.h"
+#include "autotuner/runner/study_plan.h"
 #include "autotuner/task/parse.h"
 
 namespace autotuner::runner {
@@ -45,7 +46,8 @@ Status FailInterrupted(const StudyParts& study, std::vector<store::ExperimentRec
 }
 
 // Restores the optimizer from its checkpoint and tells it every outcome the checkpoint missed; returns how
-// many were replayed.
+// many were replayed. Re-measurements repeat what it knows; the baseline is a prior observation (when its
+// point is in the search space), never one that counts against max_iterations.
 Result<size_t> RestoreOptimizer(const StudyParts& study,
                                 const std::vector<store::ExperimentRecord>& experiments) {
   opt::Strategy& strategy = *study.strategy;
@@ -61,6 +63,12 @@ Result<size_t> RestoreOptimizer(const StudyParts& study,
   }
   size_t replayed = 0;
   for (const auto& e : experiments) {
+    if (e.kind == ExperimentKind::kBaseline) {
+      if (const auto outcome = OutcomeOf(e, *study.task))
+        (void)TellBaseline(strategy, e.parameters, *outcome);
+      continue;
+    }
+    if (e.kind != ExperimentKind::kSearch) continue;
     auto candidate = strategy.space().Encode(e.parameters);
     if (!candidate.ok()) continue;
     const auto& pending = strategy.pending();

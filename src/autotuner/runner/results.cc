@@ -88,15 +88,30 @@ void Emit(YAML::Emitter& out, const Json& v) {
 
 }  // namespace
 
-std::optional<store::ExperimentRecord> BestExperiment(
-    const std::vector<store::ExperimentRecord>& experiments) {
+namespace {
+
+std::optional<store::ExperimentRecord> LowestScore(const std::vector<store::ExperimentRecord>& experiments,
+                                                   bool with_baseline) {
   std::optional<store::ExperimentRecord> best;
   for (const auto& e : experiments) {
-    if (e.kind != ExperimentKind::kSearch) continue;  // the baseline and re-measurements are references
-    if (e.status != "success" || !e.score || !e.feasible.value_or(false)) continue;
+    const bool eligible =
+        e.kind == ExperimentKind::kSearch || (with_baseline && e.kind == ExperimentKind::kBaseline);
+    if (!eligible || e.status != "success" || !e.score || !e.feasible.value_or(false)) continue;
     if (!best || *e.score < *best->score) best = e;
   }
   return best;
+}
+
+}  // namespace
+
+std::optional<store::ExperimentRecord> BestExperiment(
+    const std::vector<store::ExperimentRecord>& experiments) {
+  return LowestScore(experiments, /*with_baseline=*/true);
+}
+
+std::optional<store::ExperimentRecord> BestSearchExperiment(
+    const std::vector<store::ExperimentRecord>& experiments) {
+  return LowestScore(experiments, /*with_baseline=*/false);
 }
 
 Json ExperimentJson(const store::ExperimentRecord& e, bool with_engine_log) {

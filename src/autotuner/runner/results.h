@@ -13,8 +13,14 @@
 
 namespace autotuner::runner {
 
-// The best experiment: lowest score among successful, feasible ones (scores are lower-is-better, SPEC §5).
+// The best experiment: lowest score among successful, feasible search experiments and the baseline (scores
+// are lower-is-better, SPEC §5). The baseline is the best when no searched configuration beats the engine's
+// defaults (then the defaults are what to launch); a re-measurement (kind confirm) is never the best: it
+// qualifies the experiment it repeats.
 std::optional<store::ExperimentRecord> BestExperiment(
+    const std::vector<store::ExperimentRecord>& experiments);
+// The same among search experiments only (what the search found, e.g. to compare with the baseline).
+std::optional<store::ExperimentRecord> BestSearchExperiment(
     const std::vector<store::ExperimentRecord>& experiments);
 
 // One experiment as the API and exports show it.

@@ -14,6 +14,7 @@
 #include "autotuner/runner/fenced_store.h"
 #include "autotuner/runner/recovery.h"
 #include "autotuner/runner/results.h"
+#include "autotuner/runner/study_plan.h"
 #include "autotuner/runner/study_publisher.h"
 #include "autotuner/task/parse.h"
 #include "autotuner/task/search_space.h"
@@ -77,7 +78,7 @@ class Study {
  private:
   struct Slot {
     ExperimentRun run;
-    opt::Candidate candidate;
+    PlannedRun planned;
     std::optional<ExperimentEnd> end;
     std::jthread thread;
   };
@@ -101,6 +102,8 @@ class Study {
 
     auto status = publisher_.SetTaskStatus("running", "");
     if (!status.ok()) return std::move(status).error();
+    auto running = store_.GetTask(task_id_);
+    if (!running.ok()) return std::move(running).error();
     publisher_.StartClock(task_.optimization.max_iterations);
     publisher_.Log(std::nullopt, "info",
                    std::string(resuming ? "Resuming" : "Starting") + " study '" + record.name +
@@ -111,18 +114,21 @@ class Study {
     if (!strategy.ok()) return std::move(strategy).error();
     strategy_ = std::move(*strategy);
 
+    plan_.emplace(task_, runtime_->simulated, running->started_at.value_or(store::Now()), store_, task_id_,
+                  publisher_);
     const StudyParts parts{&store_,         env_.catalog,    task_id_,   &task_,
                            deployer_.get(), strategy_.get(), &publisher_};
-    std::vector<opt::Candidate> queued;
     if (resuming) {
       auto recovered = Recover(parts);
       if (!recovered.ok()) return std::move(recovered).error();
       next_number_ = std::max(next_number_, recovered->next_number);
-      queued = std::move(recovered->queued);
+      auto stored = store_.ListExperiments(task_id_);
+      if (!stored.ok()) return std::move(stored).error();
+      plan_->Resume(*stored, std::move(recovered->queued));
     } else {
       WarmStart(parts);
     }
-    return Loop(std::move(queued));
+    return Loop();
   }
 
   // The study's resources and GPU pool, the cluster check and the checkpoint's offline quantization (read
@@ -175,19 +181,15 @@ class Study {
     return opt::MakeStrategy(task_.optimization, search_space, options);
   }
 
-  Result<StudyResult> Loop(std::vector<opt::Candidate> queued) {
+  Result<StudyResult> Loop() {
     const size_t parallel =
         static_cast<size_t>(std::max<int64_t>(task_.optimization.parallel_experiments, 1));
     std::vector<std::unique_ptr<Slot>> slots;
     const HaltOnExit stop_experiments{halt_};  // destroyed before `slots`: stop, then join
     auto last_heartbeat = Clock::now();
-    bool proposing = true;
     while (true) {
-      if (proposing) {
-        auto filled = Fill(slots, parallel, queued);
-        if (!filled.ok()) return std::move(filled).error();
-        proposing = *filled;
-      }
+      if (Status filled = Fill(slots, parallel); !filled.ok()) return filled.error();
+      // Empty slots after a fill: stopped, or the plan has nothing more (it waits only for running ones).
       if (slots.empty()) break;
 
       {
@@ -221,27 +223,23 @@ class Study {
     return Finish();
   }
 
-  // Fills free slots: queued candidates first, then new proposals (pruned ones take no slot). False once the
-  // optimizer has nothing more to propose.
-  Result<bool> Fill(std::vector<std::unique_ptr<Slot>>& slots, size_t parallel,
-                    std::vector<opt::Candidate>& queued) {
+  // Fills free slots with what the plan says runs next: the baseline, then the search (queued candidates
+  // first, then new proposals; pruned ones take no slot), then the confirmations.
+  Status Fill(std::vector<std::unique_ptr<Slot>>& slots, size_t parallel) {
     while (!stop_.stop_requested() && slots.size() < parallel) {
-      std::vector<opt::Candidate> batch;
-      if (!queued.empty()) {
-        batch.push_back(queued.front());
-        queued.erase(queued.begin());
-      } else {
-        batch = strategy_->Propose(parallel - slots.size());
-        (void)store_.SaveCheckpoint(task_id_, strategy_->SaveState());
-        if (batch.empty()) return false;
-      }
-      for (auto& candidate : batch) {
-        auto slot = Launch(std::move(candidate));
+      const bool search_running = std::any_of(slots.begin(), slots.end(), [](const auto& s) {
+        return s->planned.kind == ExperimentKind::kSearch;
+      });
+      auto batch = plan_->Next(parallel - slots.size(), search_running, *strategy_);
+      if (!batch.ok()) return std::move(batch).error();
+      if (batch->empty()) break;
+      for (auto& planned : *batch) {
+        auto slot = Launch(std::move(planned));
         if (!slot.ok()) return std::move(slot).error();
         if (*slot) slots.push_back(std::move(*slot));
       }
     }
-    return true;
+    return {};
   }
 
   Result<StudyResult> Finish() {
@@ -259,13 +257,11 @@ class Study {
       result.stop_reason = "cancelled";
     } else {
       result.status = "completed";
-      const auto reason = strategy_->stop_reason();
-      result.stop_reason = reason ? std::string(opt::Name(*reason)) : "exhausted";
-      if (!strategy_->stop_detail().empty()) result.stop_reason += ": " + strategy_->stop_detail();
+      result.stop_reason = plan_->SearchStopReason(*strategy_);
     }
     publisher_.Log(std::nullopt, "info",
                    "Study " + result.status + " (" + result.stop_reason + ") after " +
-                       std::to_string(publisher_.done()) + " experiment(s)" +
+                       std::to_string(publisher_.done()) + " search experiment(s)" +
                        (result.any_feasible ? "" : "; no feasible configuration"));
     auto status = publisher_.SetTaskStatus(result.status, result.stop_reason);
     if (!status.ok()) return std::move(status).error();
@@ -282,28 +278,31 @@ class Study {
     return MapTaskCandidate(task_, *runtime_, values, offline_quantization_);
   }
 
-  // Stores the candidate as an experiment and starts it on its own thread; a candidate the engine or GPU
-  // cannot run is stored as pruned instead (no slot).
-  Result<std::unique_ptr<Slot>> Launch(opt::Candidate candidate) {
-    const int64_t number = next_number_++;
-    auto mapped = Map(candidate.values);
+  // Stores the planned run as an experiment (the baseline as number 0, every other as the next number) and
+  // starts it on its own thread; a candidate the engine or GPU cannot run is stored as pruned instead (no
+  // slot).
+  Result<std::unique_ptr<Slot>> Launch(PlannedRun planned) {
+    const int64_t number = planned.kind == ExperimentKind::kBaseline ? 0 : next_number_++;
+    auto mapped = Map(planned.candidate.values);
     if (mapped.pruned()) {
-      auto pruned = StorePruned(number, candidate, mapped.pruned_reason);
+      auto pruned = StorePruned(number, planned, mapped.pruned_reason);
       if (!pruned.ok()) return std::move(pruned).error();
       return std::unique_ptr<Slot>();
     }
-    auto e = store_.CreateExperiment(task_id_, number, candidate.values, "pending");
+    auto e = store_.CreateExperiment(task_id_, number, planned.candidate.values, "pending", planned.kind,
+                                     planned.confirms);
     if (!e.ok()) return std::move(e).error();
     publisher_.Remember(number, e->id);
     publisher_.PublishFinished(e->id, "experiment_created");
     publisher_.Log(number, "info",
-                   ExperimentPrefix(number) + " Status: PENDING " + DumpJson(candidate.values));
+                   ExperimentPrefix(number) + " Status: PENDING " + DumpJson(planned.candidate.values) +
+                       KindNote(planned));
     publisher_.ExperimentStarted();
     auto slot = std::make_unique<Slot>();
     slot->run.id = e->id;
     slot->run.number = number;
     slot->run.plan = std::move(*mapped.plan);
-    slot->candidate = std::move(candidate);
+    slot->planned = std::move(planned);
     Slot* raw = slot.get();
     slot->thread = std::jthread([this, raw] {
       const ExperimentContext context{&env_,           &task_,      runtime_, task_name_,  deployer_.get(),
@@ -321,8 +320,9 @@ class Study {
     return slot;
   }
 
-  Status StorePruned(int64_t number, const opt::Candidate& candidate, const std::string& reason) {
-    auto e = store_.CreateExperiment(task_id_, number, candidate.values, "pruned");
+  Status StorePruned(int64_t number, const PlannedRun& planned, const std::string& reason) {
+    auto e = store_.CreateExperiment(task_id_, number, planned.candidate.values, "pruned", planned.kind,
+                                     planned.confirms);
     if (!e.ok()) return std::move(e).error();
     publisher_.Remember(number, e->id);
     store::ExperimentOutcome outcome;
@@ -333,9 +333,33 @@ class Study {
     if (!finished.ok()) return finished;
     publisher_.Log(number, "info", ExperimentPrefix(number) + " Status: PRUNED (" + reason + ")");
     publisher_.PublishFinished(e->id, "experiment_created");
-    (void)strategy_->Observe(candidate, opt::Outcome::Infeasible(opt::InfeasibleReason::kPruned, reason));
-    (void)store_.SaveCheckpoint(task_id_, strategy_->SaveState());
+    Tell(planned, opt::Outcome::Infeasible(opt::InfeasibleReason::kPruned, reason));
     return {};
+  }
+
+  // The optimizer learns from search experiments, and from the baseline when its point is in the search
+  // space; a re-measurement repeats what it already knows.
+  void Tell(const PlannedRun& planned, const opt::Outcome& outcome) {
+    if (planned.kind == ExperimentKind::kSearch) {
+      (void)strategy_->Observe(planned.candidate, outcome);
+    } else if (planned.kind == ExperimentKind::kBaseline) {
+      if (!outcome.feasible() && !opt::SaysSomethingAboutTheConfiguration(outcome.reason())) return;
+      const bool told = TellBaseline(*strategy_, planned.candidate.values, outcome);
+      publisher_.Log(0, "info",
+                     told ? "Baseline told to the optimizer (its point is in the search space)"
+                          : "Baseline outside the search space (searched flags at the engine's defaults): "
+                            "a reference, not an observation");
+    } else {
+      return;
+    }
+    (void)store_.SaveCheckpoint(task_id_, strategy_->SaveState());
+  }
+
+  static std::string KindNote(const PlannedRun& planned) {
+    if (planned.kind == ExperimentKind::kBaseline) return " (baseline: engine defaults)";
+    if (planned.kind == ExperimentKind::kConfirm && planned.confirms)
+      return " (confirms experiment " + std::to_string(*planned.confirms) + ")";
+    return "";
   }
 
   // Runs on the study thread once an experiment's thread is done: persist, then observe, then publish.
@@ -352,15 +376,15 @@ class Study {
     if (!end.stored.error_class.empty()) line += " (" + end.stored.error_class + ")";
     if (!end.stored.error_message.empty()) line += ": " + end.stored.error_message;
     publisher_.Log(number, end.stored.status == "success" ? "info" : "warn", line);
-    (void)strategy_->Observe(slot.candidate, end.outcome);
-    (void)store_.SaveCheckpoint(task_id_, strategy_->SaveState());
-    if (auto reason = fail_fast_.Record(slot.candidate.values, end.outcome); reason && !fail_fast_reason_) {
+    Tell(slot.planned, end.outcome);
+    if (auto reason = fail_fast_.Record(slot.planned.candidate.values, end.outcome);
+        reason && !fail_fast_reason_) {
       // The cause does not depend on the configuration: stop, cancelling what still runs.
       fail_fast_reason_ = *reason;
       publisher_.Log(std::nullopt, "error", "Stopping: " + *reason);
       halt_.request_stop();
     }
-    publisher_.ExperimentEnded(id, end.stored.status != "cancelled", end.outcome);
+    publisher_.ExperimentEnded(id, slot.planned.kind, end.stored.status != "cancelled", end.outcome);
     publisher_.PublishFinished(id);
     publisher_.PublishProgress(nullptr);
   }
@@ -386,6 +410,7 @@ class Study {
   std::unique_ptr<deploy::Deployer> deployer_;
   std::unique_ptr<deploy::GpuPool> gpu_pool_;
   std::unique_ptr<opt::Strategy> strategy_;
+  std::optional<StudyPlan> plan_;
   int64_t next_number_ = 1;
   std::mutex mutex_;
   std::condition_variable done_cv_;

@@ -69,11 +69,13 @@ void StudyPublisher::ExperimentStarted() {
   ++running_;
 }
 
-void StudyPublisher::ExperimentEnded(int64_t id, bool counted, const opt::Outcome& outcome) {
+void StudyPublisher::ExperimentEnded(int64_t id, ExperimentKind kind, bool finished,
+                                     const opt::Outcome& outcome) {
   std::lock_guard lock(progress_mutex_);
-  if (counted) ++done_;
+  if (finished && CountsAgainstBudget(kind)) ++done_;
   --running_;
-  if (outcome.feasible() && (!best_score_ || outcome.score() < *best_score_)) {
+  if (kind != ExperimentKind::kConfirm && outcome.feasible() &&
+      (!best_score_ || outcome.score() < *best_score_)) {
     best_score_ = outcome.score();
     best_experiment_ = id;
   }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "autotuner/bench/load_generator.h"
+#include "autotuner/core/experiment_kind.h"
 #include "autotuner/core/json.h"
 #include "autotuner/core/result.h"
 #include "autotuner/opt/outcome.h"
@@ -36,8 +37,9 @@ class StudyPublisher {
   // The study's clock starts now; progress counts against `max_iterations`.
   void StartClock(int64_t max_iterations);
   void ExperimentStarted();
-  // `counted`: the experiment ran to an end (not cancelled).
-  void ExperimentEnded(int64_t id, bool counted, const opt::Outcome& outcome);
+  // `finished`: the experiment ran to an end (not cancelled). Only search experiments count against
+  // max_iterations; a re-measurement is never the best.
+  void ExperimentEnded(int64_t id, ExperimentKind kind, bool finished, const opt::Outcome& outcome);
   int64_t done() const;
   void PublishProgress(const bench::Progress* bench, int64_t number = 0);
 

@@ -30,7 +30,8 @@ std::vector<ConfirmRun> PendingConfirmRuns(const std::vector<store::ExperimentRe
                                            int64_t count) {
   std::vector<const store::ExperimentRecord*> ranked;
   for (const auto& e : experiments) {
-    if (e.kind == ExperimentKind::kSearch && e.status == "success" && e.score && e.feasible.value_or(false)) {
+    const bool candidate = e.kind == ExperimentKind::kSearch || e.kind == ExperimentKind::kBaseline;
+    if (candidate && e.status == "success" && e.score && e.feasible.value_or(false)) {
       ranked.push_back(&e);
     }
   }
@@ -41,7 +42,9 @@ std::vector<ConfirmRun> PendingConfirmRuns(const std::vector<store::ExperimentRe
   if (ranked.size() < 2 || count <= 0) return runs;
   for (const auto* target : ranked) {
     const auto done = std::count_if(experiments.begin(), experiments.end(), [&](const auto& e) {
-      return e.kind == ExperimentKind::kConfirm && e.confirms == target->number && e.status != "cancelled";
+      // A cancelled or interrupted re-measurement is owed again (a resumed study runs it).
+      return e.kind == ExperimentKind::kConfirm && e.confirms == target->number && e.status != "cancelled" &&
+             e.error_class != "interrupted";
     });
     for (int64_t i = done; i < count; ++i) runs.push_back({target->number, target->parameters});
   }

@@ -32,8 +32,10 @@ struct ConfirmRun {
   Json parameters;
 };
 
-// The best and the runner-up search experiments (successful, feasible, by score) each measured `count`
-// times in all, less the confirm experiments already stored for them.
+// The best and the runner-up experiments (search or baseline, as BestExperiment ranks them: successful,
+// feasible, by score; a baseline that wins or comes second is confirmed too) each measured `count`
+// times in all, less the confirm experiments already stored for them (cancelled and interrupted ones not
+// counted).
 std::vector<ConfirmRun> PendingConfirmRuns(const std::vector<store::ExperimentRecord>& experiments,
                                            int64_t count);
 

@@ -53,19 +53,26 @@ TEST(TuningPlanTest, ConfirmAutoIsTwoOnRealEnginesOnly) {
 }
 
 TEST(TuningPlanTest, ConfirmsTheBestAndTheRunnerUpOnce) {
-  std::vector<store::ExperimentRecord> experiments = {Done(0, -5.0, ExperimentKind::kBaseline), Done(1, -1.0),
+  std::vector<store::ExperimentRecord> experiments = {Done(0, -2.5, ExperimentKind::kBaseline), Done(1, -1.0),
                                                       Done(2, -3.0), Done(3, -2.0)};
   auto runs = PendingConfirmRuns(experiments, 2);
   ASSERT_EQ(runs.size(), 4u);
-  EXPECT_EQ(runs[0].confirms, 2);  // the best first; the baseline is never confirmed
+  EXPECT_EQ(runs[0].confirms, 2);  // the best first
   EXPECT_EQ(runs[1].confirms, 2);
-  EXPECT_EQ(runs[2].confirms, 3);
+  EXPECT_EQ(runs[2].confirms, 0);  // a baseline that comes second is confirmed too
   EXPECT_EQ(runs[0].parameters, (Json{{"x", 2}}));
-  // A resumed study runs only what is missing, and the re-measurements never change the targets.
+  // A resumed study runs only what is missing, and the re-measurements never change the targets; an
+  // interrupted or cancelled re-measurement is owed again.
   experiments.push_back(Done(4, -9.0, ExperimentKind::kConfirm, 2));
+  auto interrupted = Done(5, 0, ExperimentKind::kConfirm, 0);
+  interrupted.status = "failed";
+  interrupted.error_class = "interrupted";
+  experiments.push_back(interrupted);
   runs = PendingConfirmRuns(experiments, 2);
   ASSERT_EQ(runs.size(), 3u);
   EXPECT_EQ(runs[0].confirms, 2);
+  EXPECT_EQ(runs[1].confirms, 0);
+  EXPECT_EQ(runs[2].confirms, 0);
   EXPECT_TRUE(PendingConfirmRuns(experiments, 0).empty());
   EXPECT_TRUE(PendingConfirmRuns({Done(1, -1.0)}, 2).empty());
 }
