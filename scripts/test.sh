@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds with ASan + UBSan (debug preset) and runs every suite through CTest
-# (labels: unit, integration, lint, web, e2e). The few timing-sensitive integration tests (the quickstart's
+# (labels: unit, integration, lint, web, e2e, faults). The few timing-sensitive integration tests (the quickstart's
 # answer, simulator agreement) need binaries that keep up with real time, so their targets are also built
 # optimized (release preset) and the debug tree's CTest runs those.
 set -euo pipefail

@@ -128,10 +128,10 @@ end_case() { echo "faults: $1 done in $((SECONDS - started_at)) s"; }
 
 # --- Engine faults: the faulty configuration fails with its class, the healthy one succeeds, the study
 # completes (exit 0: a feasible configuration), no engine is left.
-engine_fault() {  # CASE FLAG "HEALTHY, FAULTY" WANT_CLASS [TIMEOUT_S]
-  local case=$1 flag=$2 values=$3 want=$4
+engine_fault() {  # CASE FLAG "HEALTHY, FAULTY" WANT_CLASS WANT_IN_MESSAGE [TIMEOUT_S]
+  local case=$1 flag=$2 values=$3 want=$4 message
   start_case "$case"
-  study "$case" "${5:-20}" "  sim-startup-scale: [0.01]
+  study "$case" "${6:-20}" "  sim-startup-scale: [0.01]
   $flag: [$values]"
   run "$case"
   expect "$case: exit code" "$?" 0
@@ -141,13 +141,15 @@ engine_fault() {  # CASE FLAG "HEALTHY, FAULTY" WANT_CLASS [TIMEOUT_S]
   [[ "$faulty" == true ]] && faulty=1
   expect "$case: experiments" "$(outcomes "$case" "$flag")" "$healthy=success: $faulty=failed:$want"
   expect "$case: task" "$(task_status "$case")" completed
+  message=$(sql "$case" "SELECT error_message FROM experiments WHERE status = 'failed'")
+  grep -qF -- "$5" <<<"$message" || fail "$case: '$5' not in the failure's message: $message"
   no_leaks "$case"
   end_case "$case"
 }
-engine_fault crash_at_start sim-fault-crash-at-start "false, true" deploy_failed
-engine_fault hang_mid_stream sim-fault-hang-after-tokens "0, 5" bench_failed 15
-engine_fault dropped_connections sim-fault-drop-rate "0, 1" bench_failed
-engine_fault http_500_storm sim-fault-http-500-rate "0, 1" bench_failed
+engine_fault crash_at_start sim-fault-crash-at-start "false, true" deploy_failed "simulated engine crash"
+engine_fault hang_mid_stream sim-fault-hang-after-tokens "0, 5" bench_failed "no request completed (errors: {\"timeout\":" 15
+engine_fault dropped_connections sim-fault-drop-rate "0, 1" bench_failed '(errors: {"connection_reset":20})'
+engine_fault http_500_storm sim-fault-http-500-rate "0, 1" bench_failed 'no request completed (errors: {"500":20})'
 
 # Slow tokens: a slow engine is measured as slow, not failed.
 start_case slow_tokens
@@ -320,8 +322,8 @@ limit=$(($(stat -c %s "$(db diskfull)") + 96 * 1024))
 rc=$?
 injected=$((injected + 1))
 [[ $rc -eq 1 ]] || fail "diskfull: exit code $rc, want 1; log: $(tail -c 1500 "$tmp/diskfull/run.log")"
-# A full disk says "database or disk is full"; a file-size limit, "disk I/O error (File too large)".
-grep -qE "autotuner: sqlite: (database or disk is full|disk I/O error \(File too large\))" "$tmp/diskfull/run.log" ||
+# SQLite's words: "database or disk is full" for ENOSPC, "disk I/O error" for the size limit's EFBIG.
+grep -qE "^autotuner: sqlite: (database or disk is full|disk I/O error)$" "$tmp/diskfull/run.log" ||
   fail "diskfull: no clear message: $(grep '^autotuner:' "$tmp/diskfull/run.log")"
 no_leaks diskfull
 expect "diskfull: integrity" "$(sql diskfull "PRAGMA integrity_check")" ok

@@ -4,7 +4,6 @@
 #include <sqlite3.h>
 
 #include <filesystem>
-#include <system_error>
 
 namespace autotuner::store {
 namespace {
@@ -62,7 +61,7 @@ class SqliteConnection final : public SqlConnection {
       const ErrorCode kind = code == SQLITE_CONSTRAINT ? ErrorCode::kAlreadyExists
                              : code == SQLITE_BUSY     ? ErrorCode::kUnavailable
                                                        : ErrorCode::kIo;
-      return MakeError(kind, Message(e), {{"sql", sql}});
+      return MakeError(kind, std::string("sqlite: ") + e.what(), {{"sql", sql}});
     }
   }
 
@@ -71,22 +70,11 @@ class SqliteConnection final : public SqlConnection {
       db_.exec(sql);
       return {};
     } catch (const SQLite::Exception& e) {
-      return MakeError(ErrorCode::kIo, Message(e));
+      return MakeError(ErrorCode::kIo, std::string("sqlite: ") + e.what());
     }
   }
 
  private:
-  // SQLite's text with, for an I/O failure, the system's reason: "disk I/O error" alone does not tell a full
-  // disk or a file-size limit ("File too large") from a failing device.
-  std::string Message(const SQLite::Exception& e) {
-    std::string message = std::string("sqlite: ") + e.what();
-    const int code = e.getErrorCode();
-    const int system_errno = sqlite3_system_errno(db_.getHandle());
-    if ((code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN) && system_errno != 0)
-      message += " (" + std::generic_category().message(system_errno) + ")";
-    return message;
-  }
-
   SQLite::Database db_;
 };
 
