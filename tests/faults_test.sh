@@ -26,8 +26,8 @@ command -v sqlite3 >/dev/null || { echo "faults: needs the sqlite3 CLI (scripts/
 at() { HOME="$tmp/home" XDG_DATA_HOME="$tmp/home/data" "$bin_dir/autotuner" "$@"; }
 db() { echo "$tmp/$1/store.db"; }
 
-# study CASE TIMEOUT_S PARAMETERS [BENCHMARK_EXTRA]: a tiny grid-search study (1 s of D(100,100) at
-# concurrency 2 per experiment, engine start-up at 1% of its modelled time) in $tmp/CASE/task.yaml.
+# study CASE TIMEOUT_S PARAMETERS [BENCHMARK_LIMITS]: a tiny grid-search study in $tmp/CASE/task.yaml, each
+# experiment by default 20 requests (at most 1 s) of D(100,100) at concurrency 2.
 study() {
   mkdir -p "$tmp/$1"
   cat >"$tmp/$1/task.yaml" <<EOF
@@ -44,8 +44,8 @@ benchmark:
   model_tokenizer: gpt2
   traffic_scenarios: ["D(100,100)"]
   num_concurrency: [2]
-  max_requests_per_iteration: 20
-${4:-  max_time_per_iteration: 1}
+${4:-  max_time_per_iteration: 1
+  max_requests_per_iteration: 20}
 EOF
 }
 
@@ -234,7 +234,8 @@ end_case result_write
 # resumable to the end.
 start_case sigterm
 study sigterm 30 "  sim-startup-scale: [0.01]
-  mem-fraction-static: [0.8, 0.9]" "  max_time_per_iteration: 2"
+  mem-fraction-static: [0.8, 0.9]" "  max_time_per_iteration: 2
+  max_requests_per_iteration: 100000"
 start_run sigterm
 if wait_for "$tmp/sigterm/run.log" "[Experiment 1] Status: BENCHMARKING" 60; then
   kill -TERM "$run_pid"
@@ -258,7 +259,8 @@ end_case sigterm
 # finishes undisturbed.
 start_case lease
 study lease 30 "  sim-startup-scale: [0.01]
-  mem-fraction-static: [0.8, 0.9]" "  max_time_per_iteration: 2"
+  mem-fraction-static: [0.8, 0.9]" "  max_time_per_iteration: 2
+  max_requests_per_iteration: 100000"
 start_run lease
 if wait_for "$tmp/lease/run.log" "[Experiment 1] Status: BENCHMARKING" 60; then
   injected=$((injected + 1))
