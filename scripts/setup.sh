@@ -10,7 +10,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git clang-format clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev libboost1.81-dev nlohmann-json3-dev libsimdjson-dev
-  libsqlitecpp-dev libsqlite3-dev libpq-dev
+  libsqlitecpp-dev libsqlite3-dev sqlite3 libpq-dev
   libcli11-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libpcre2-dev libicu-dev
   libeigen3-dev libnlopt-cxx-dev
   podman runc postgresql

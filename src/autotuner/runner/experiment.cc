@@ -215,9 +215,10 @@ class Experiment {
 
   ExperimentEnd Score(Json metrics) const {
     if (metrics.value("total_completed_requests", 0) == 0) {
-      return Failed(opt::InfeasibleReason::kBenchFailed,
-                    "no request completed (errors: " + DumpJson(ErrorSummary(metrics)) + ")",
-                    std::move(metrics));
+      // The message first: the order in which arguments are evaluated is unspecified, and moving `metrics`
+      // into Failed() before ErrorSummary() reads it summarised nothing ("errors: {}").
+      std::string message = "no request completed (errors: " + DumpJson(ErrorSummary(metrics)) + ")";
+      return Failed(opt::InfeasibleReason::kBenchFailed, std::move(message), std::move(metrics));
     }
     const task::Task& task = *c_.task;
     const opt::Metrics flat = opt::MetricsFromJson(metrics);

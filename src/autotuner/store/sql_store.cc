@@ -168,6 +168,14 @@ Error NotFound(const std::string& what, const std::string& key) {
   return MakeError(ErrorCode::kNotFound, "no " + what + " " + key, {{"what", what}, {"key", key}});
 }
 
+// A fault point just after a write's statement ran, before the runner's fenced transaction (WithLease)
+// commits: `name=exit` dies inside the write, which the journal must roll back; `name` fails it, which
+// WithLease rolls back.
+Status AfterWriteFailpoint(const char* name) {
+  if (Failpoint(name)) return MakeError(ErrorCode::kIo, std::string("failpoint ") + name);
+  return {};
+}
+
 }  // namespace
 
 double Now() {
@@ -483,9 +491,10 @@ Status SqlStore::SetExperimentStatus(int64_t experiment_id, const std::string& s
   Json transitions = Json::array();
   for (const auto& t : current->transitions) transitions.push_back({{"status", t.status}, {"at", t.at}});
   transitions.push_back({{"status", status}, {"at", Now()}});
-  return UpdateOne("experiment", experiment_id,
-                   "UPDATE experiments SET status = ?, transitions = ? WHERE id = ?",
-                   {status, Text(transitions), experiment_id});
+  Status updated = UpdateOne("experiment", experiment_id,
+                             "UPDATE experiments SET status = ?, transitions = ? WHERE id = ?",
+                             {status, Text(transitions), experiment_id});
+  return updated.ok() ? AfterWriteFailpoint("store.experiment_status") : updated;
 }
 
 Status SqlStore::FinishExperiment(int64_t experiment_id, const ExperimentOutcome& outcome) {
@@ -497,13 +506,14 @@ Status SqlStore::FinishExperiment(int64_t experiment_id, const ExperimentOutcome
   transitions.push_back({{"status", outcome.status}, {"at", Now()}});
   const SqlValue feasible =
       outcome.feasible ? SqlValue(int64_t{*outcome.feasible ? 1 : 0}) : SqlValue(std::monostate{});
-  return UpdateOne(
-      "experiment", experiment_id,
-      "UPDATE experiments SET status = ?, transitions = ?, metrics = ?, score = ?, feasible = ?, "
-      "error_class = ?, error_message = ? WHERE id = ?",
-      {outcome.status, Text(transitions),
-       outcome.metrics.is_null() ? SqlValue(std::monostate{}) : Text(outcome.metrics), Opt(outcome.score),
-       feasible, outcome.error_class, outcome.error_message, experiment_id});
+  Status updated =
+      UpdateOne("experiment", experiment_id,
+                "UPDATE experiments SET status = ?, transitions = ?, metrics = ?, score = ?, feasible = ?, "
+                "error_class = ?, error_message = ? WHERE id = ?",
+                {outcome.status, Text(transitions),
+                 outcome.metrics.is_null() ? SqlValue(std::monostate{}) : Text(outcome.metrics),
+                 Opt(outcome.score), feasible, outcome.error_class, outcome.error_message, experiment_id});
+  return updated.ok() ? AfterWriteFailpoint("store.finish_experiment") : updated;
 }
 
 Status SqlStore::SetEngineLog(int64_t experiment_id, const std::string& log) {

@@ -284,6 +284,36 @@ TEST_P(StoreTest, ClearIsOneTransaction) {
   EXPECT_TRUE(store().ListExperiments(task)->empty());
 }
 
+// The fault points inside the experiment writes fire after their statement ran: the fenced transaction
+// rolls the half-done write back (the faults suite kills autotuner there with `=exit`).
+TEST_P(StoreTest, ExperimentWriteFailpointsRollBackTheFencedWrite) {
+  const int64_t task = store().CreateTask("t", "", Spec("t"))->id;
+  ASSERT_TRUE(*store().AcquireLease(task, "runner-a", 30));
+  auto e = store().CreateExperiment(task, 1, Json::object());
+  ASSERT_TRUE(e.ok());
+  ExperimentOutcome outcome;
+  outcome.status = "success";
+  outcome.score = 1.0;
+  outcome.metrics = {{"mean_ttft_ms", 12.5}};
+  ::setenv("AUTOTUNER_FAILPOINT", "store.experiment_status,store.finish_experiment", 1);
+  const Status status =
+      store().WithLease(task, "runner-a", [&] { return store().SetExperimentStatus(e->id, "deploying"); });
+  const Status finish =
+      store().WithLease(task, "runner-a", [&] { return store().FinishExperiment(e->id, outcome); });
+  ::unsetenv("AUTOTUNER_FAILPOINT");
+  ASSERT_FALSE(status.ok());
+  ASSERT_FALSE(finish.ok());
+  EXPECT_NE(finish.error().message.find("store.finish_experiment"), std::string::npos);
+  auto stored = store().GetExperiment(e->id);
+  EXPECT_EQ(stored->status, "pending");
+  EXPECT_EQ(stored->transitions.size(), 1u);
+  EXPECT_TRUE(stored->metrics.is_null());
+  EXPECT_FALSE(stored->score.has_value());
+  ASSERT_TRUE(
+      store().WithLease(task, "runner-a", [&] { return store().FinishExperiment(e->id, outcome); }).ok());
+  EXPECT_EQ(store().GetExperiment(e->id)->status, "success");
+}
+
 TEST_P(StoreTest, PresetsCrud) {
   auto p = store().CreatePreset("sglang-memory", "memory sweep", {{"mem-fraction-static", {0.8, 0.9}}});
   ASSERT_TRUE(p.ok());
