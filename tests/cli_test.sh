@@ -109,6 +109,40 @@ expect_in "$tmp/out" "[]" "no task stored by bad runs"
 expect_rc 0 "run --help" "$bin" run --help
 expect_in "$tmp/out" "--resume" "run --help shows --resume"
 
+# best: the stored winner as a command line, the very line `run` printed.
+expect_rc 2 "best of an unknown task" "$bin" best nope --db "$tmp/empty.db"
+expect_in "$tmp/err" "no task named or numbered 'nope'" "best names the unknown task"
+expect_rc 2 "best with a bad format" "$bin" best nope --db "$tmp/empty.db" --format xml
+expect_rc 0 "best --help" "$bin" best --help
+expect_in "$tmp/out" "--format" "best --help shows --format"
+expect_in "$tmp/out" "3 no feasible configuration" "best --help states its exit codes"
+# A real study needs the simulator built next to the CLI.
+if [ -x "$(dirname "$bin")/autotuner-sim" ]; then
+  export XDG_DATA_HOME=$tmp/data
+  expect_rc 0 "a short study" "$bin" run --quiet --db "$tmp/study.db" --max-iterations 1 \
+    "$src/examples/quickstart.yaml"
+  ran=$(grep -A1 '^Launch it with:' "$tmp/out" | sed -n '2s/^  //p')
+  real=$(grep -A1 '^On the real engine:' "$tmp/out" | sed -n '2s/^  //p')
+  [ -n "$ran" ] || fail "run prints the best's launch line: $(tail -c 600 "$tmp/out")"
+  expect_rc 0 "best quickstart" "$bin" best quickstart --db "$tmp/study.db"
+  [ "$(head -n 1 "$tmp/out")" = "$ran" ] || fail "best prints run's line: '$(head -n 1 "$tmp/out")' vs '$ran'"
+  expect_in "$tmp/out" "# on the real engine (sglang): $real" "best adds the real engine's line as a comment"
+  expect_rc 0 "best --format json" "$bin" best 1 --db "$tmp/study.db" --format json
+  expect_in "$tmp/out" '"objective": "maximize_throughput"' "best json names the objective"
+  expect_rc 0 "best --format docker" "$bin" best quickstart --db "$tmp/study.db" --format docker
+  expect_in "$tmp/out" "docker run --rm --network host" "best docker line"
+  expect_rc 2 "best --format k8s of a local task" "$bin" best quickstart --db "$tmp/study.db" --format k8s
+  expect_in "$tmp/err" "no manifest" "k8s format needs a cluster task"
+  sed -e 's/^task_name: quickstart/task_name: crashing/' \
+      -e 's/^  max-running-requests: .*/  sim-fault-crash-at-start: [true]/' -e '/^  schedule-policy:/d' \
+      "$src/examples/quickstart.yaml" >"$tmp/crash.yaml"
+  "$bin" run --quiet --db "$tmp/study.db" --max-iterations 1 "$tmp/crash.yaml" >"$tmp/crash.out" 2>&1
+  expect_rc 3 "best of a study with nothing feasible" "$bin" best crashing --db "$tmp/study.db"
+  expect_in "$tmp/err" "no feasible successful experiment" "best says nothing was feasible"
+else
+  echo "skipping the study cases: no autotuner-sim next to $bin"
+fi
+
 if [ "$failures" -gt 0 ]; then
   echo "$failures failure(s)"
   exit 1

@@ -20,6 +20,7 @@ void RegisterValidateCommand(CLI::App& app, CommandContext& context);
 void RegisterRuntimesCommand(CLI::App& app, CommandContext& context);
 void RegisterTokenizeCommand(CLI::App& app, CommandContext& context);
 void RegisterStoreCommands(CLI::App& app, CommandContext& context);
+void RegisterBestCommand(CLI::App& app, CommandContext& context);
 void RegisterBenchCommand(CLI::App& app, CommandContext& context);
 void RegisterServeCommand(CLI::App& app, CommandContext& context);
 void RegisterRunCommand(CLI::App& app, CommandContext& context);

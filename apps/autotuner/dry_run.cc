@@ -7,6 +7,7 @@
 
 #include "autotuner/deploy/mapping.h"
 #include "autotuner/opt/strategy.h"
+#include "autotuner/runner/launch_command.h"
 #include "autotuner/runner/study.h"
 #include "autotuner/task/search_space.h"
 #ifdef AUTOTUNER_HAS_SIM
@@ -39,21 +40,6 @@ std::vector<Json> FirstCandidates(const task::Task& task) {
 
 }  // namespace
 
-std::string CandidateCommandLine(const task::Task& task, const Json& parameters,
-                                 const task::RuntimeDefinition& runtime,
-                                 const std::optional<deploy::OfflineQuantization>& offline_quantization) {
-  const auto mapped = runner::MapTaskCandidate(task, runtime, parameters, offline_quantization);
-  if (mapped.pruned()) return "";
-  std::string out;
-  for (const auto& arg : deploy::BuildEngineArgv(
-           runtime, task.model.id_or_path, runner::ServedModelName(task), *mapped.plan, "0.0.0.0", 8000,
-           mapped.plan->config_file.empty() ? "" : "extra_options.yaml")) {
-    if (!out.empty()) out += ' ';
-    out += arg.find_first_of(" \"'$") == std::string::npos ? arg : "'" + arg + "'";
-  }
-  return out;
-}
-
 runner::PreflightProbes CliPreflightProbes() {
   runner::PreflightProbes probes = runner::PreflightProbes::Default();
 #ifdef AUTOTUNER_HAS_SIM
@@ -68,10 +54,11 @@ int PrintDryRun(const task::Task& task, const task::RuntimeDefinition& runtime,
   for (const auto& values : FirstCandidates(task)) {
     const auto mapped = runner::MapTaskCandidate(task, runtime, values, std::nullopt);
     Json entry = {{"parameters", values}};
-    if (mapped.pruned()) {
-      entry["pruned"] = mapped.pruned_reason;
+    auto launch = runner::BuildLaunchCommand(task, values, runtime);
+    if (mapped.pruned() || !launch.ok()) {
+      entry["pruned"] = mapped.pruned() ? mapped.pruned_reason : launch.error().message;
     } else {
-      entry["command"] = CandidateCommandLine(task, values, runtime, std::nullopt);
+      entry["command"] = launch->shell;
       entry["gpus"] = mapped.plan->gpus_needed;
     }
     candidates.push_back(std::move(entry));

@@ -1,19 +1,12 @@
 #pragma once
 
-#include <optional>
 #include <string>
 
-#include "autotuner/deploy/mapping.h"
 #include "autotuner/runner/preflight.h"
 #include "autotuner/task/runtime_catalog.h"
 #include "autotuner/task/task.h"
 
 namespace autotuner::app {
-
-// A candidate's engine command line as a user would type it (host 0.0.0.0, port 8000), or "" when pruned.
-std::string CandidateCommandLine(const task::Task& task, const Json& parameters,
-                                 const task::RuntimeDefinition& runtime,
-                                 const std::optional<deploy::OfflineQuantization>& offline_quantization);
 
 // The real probes, plus the simulator's built-in model catalogue when the sim area is built.
 runner::PreflightProbes CliPreflightProbes();

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   autotuner::app::RegisterRuntimesCommand(app, context);
   autotuner::app::RegisterTokenizeCommand(app, context);
   autotuner::app::RegisterStoreCommands(app, context);
+  autotuner::app::RegisterBestCommand(app, context);
   autotuner::app::RegisterBenchCommand(app, context);
 #ifdef AUTOTUNER_HAS_SERVE
   autotuner::app::RegisterServeCommand(app, context);

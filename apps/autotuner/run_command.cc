@@ -18,9 +18,9 @@
 
 #include "autotuner/core/guard.h"
 #include "autotuner/core/json.h"
-#include "autotuner/deploy/offline_quant.h"
 #include "autotuner/runner/baseline.h"
 #include "autotuner/runner/event_bus.h"
+#include "autotuner/runner/launch_command.h"
 #include "autotuner/runner/results.h"
 #include "autotuner/runner/study.h"
 #include "autotuner/store/store.h"
@@ -469,17 +469,12 @@ int RunMain(const RunOptions& options) {
   if (best && parsed.task) {
     std::cout << "Best: experiment " << best->number << ", score " << Number(*best->score, 6) << ", "
               << DumpJson(best->parameters) << "\n";
-    const task::RuntimeDefinition* runtime = catalog->Find(parsed.task->base_runtime);
-    if (runtime != nullptr) {
-      const auto offline = deploy::DetectOfflineQuantization(parsed.task->model.id_or_path);
-      std::cout << "Launch it with:\n  "
-                << CandidateCommandLine(*parsed.task, best->parameters, *runtime, offline) << "\n";
-      if (runtime->simulated) {
-        if (const auto* real = catalog->Find(runtime->engine); real != nullptr && !real->simulated) {
-          std::cout << "On the real engine:\n  "
-                    << CandidateCommandLine(*parsed.task, best->parameters, *real, offline) << "\n";
-        }
-      }
+    // The lines `autotuner best` and GET /api/tasks/{id}/best give.
+    if (auto launch = runner::BestConfigurationJson(*record, *experiments, *catalog); launch.ok()) {
+      std::cout << "Launch it with:\n  " << (*launch)["launch"]["shell"].get<std::string>() << "\n";
+      const Json real = launch->value("engine_launch", Json(nullptr));
+      if (real.is_object() && real.contains("shell"))
+        std::cout << "On the real engine:\n  " << real["shell"].get<std::string>() << "\n";
     }
     std::cout << runner::BestSummaryLine(*experiments, runner::PrimaryObjective(record->spec)) << "\n";
   } else if (result->status == "completed") {

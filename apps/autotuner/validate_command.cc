@@ -8,6 +8,7 @@
 #include "autotuner/core/json.h"
 #include "autotuner/task/parse.h"
 #include "autotuner/task/search_space.h"
+#include "autotuner/task/validation.h"
 #include "commands.h"
 
 namespace autotuner::app {
@@ -30,19 +31,6 @@ std::string DescribeDimension(const task::Dimension& d) {
   return out.str();
 }
 
-Json DiagnosticsJson(const std::vector<task::Diagnostic>& list) {
-  Json out = Json::array();
-  for (const auto& d : list) {
-    Json j = {{"path", d.path}, {"message", d.message}};
-    if (d.mark) {
-      j["line"] = d.mark->line;
-      j["column"] = d.mark->column;
-    }
-    out.push_back(j);
-  }
-  return out;
-}
-
 int RunValidate(const ValidateOptions& options) {
   auto catalog = task::RuntimeCatalog::LoadDefault();
   if (!catalog.ok()) {
@@ -53,8 +41,7 @@ int RunValidate(const ValidateOptions& options) {
   if (!loaded.ok()) {
     const Error& error = loaded.error();
     if (options.json) {
-      Json out = {{"valid", false}, {"source", options.task_file}, {"error", error.ToJson()["error"]}};
-      std::cout << DumpJson(out, 2) << "\n";
+      std::cout << DumpJson(task::ValidationReport(error, options.task_file), 2) << "\n";
     } else {
       std::cerr << error.message << "\n";
     }
@@ -62,15 +49,7 @@ int RunValidate(const ValidateOptions& options) {
   }
   const task::TaskParseResult& result = *loaded;
   if (options.json) {
-    Json out = {{"valid", result.ok()},
-                {"source", options.task_file},
-                {"errors", DiagnosticsJson(result.errors)},
-                {"warnings", DiagnosticsJson(result.warnings)}};
-    if (result.task) {
-      out["task"] = task::TaskToJson(*result.task);
-      out["search_space"] = task::BuildSearchSpace(*result.task).ToJson();
-    }
-    std::cout << DumpJson(out, 2) << "\n";
+    std::cout << DumpJson(task::ValidationReport(result, options.task_file), 2) << "\n";
     return result.ok() ? kExitSuccess : kExitInvalidInput;
   }
   if (!ReportTaskDiagnostics(result, options.task_file)) return kExitInvalidInput;

@@ -130,6 +130,8 @@ class Api {
   HttpResponse ListExperiments(const HttpRequest&, const Params&);
   HttpResponse GetExperiment(const HttpRequest&, const Params&);
   HttpResponse Pareto(const HttpRequest&, const Params&);
+  HttpResponse Best(const HttpRequest&, const Params&);
+  HttpResponse ValidateTask(const HttpRequest&, const Params&);
   HttpResponse TaskEvents(const HttpRequest&, const Params&);
   HttpResponse TaskLogs(const HttpRequest&, const Params&);
   HttpResponse ExperimentLogs(const HttpRequest&, const Params&);

@@ -1,4 +1,4 @@
-// Api's experiment routes: a task's experiments, one experiment, the Pareto front.
+// Api's experiment routes: a task's experiments, one experiment, the Pareto front, the best configuration.
 
 #include <vector>
 
@@ -6,6 +6,7 @@
 #include "autotuner/api/api_internal.h"
 #include "autotuner/opt/pareto.h"
 #include "autotuner/opt/score.h"
+#include "autotuner/runner/launch_command.h"
 #include "autotuner/runner/results.h"
 #include "autotuner/task/vocabulary.h"
 
@@ -79,6 +80,23 @@ HttpResponse Api::Pareto(const HttpRequest&, const Params& params) {
   Json items = Json::array();
   for (size_t i : opt::ParetoFront(points)) items.push_back(runner::ExperimentJson(*candidates[i]));
   return HttpResponse::FromJson({{"objectives", names}, {"items", items}});
+}
+
+HttpResponse Api::Best(const HttpRequest&, const Params& params) {
+  auto task = LoadTask(params);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  if (catalog_ == nullptr)
+    return HttpResponse::FromError(MakeError(ErrorCode::kUnavailable, "no runtime catalogue loaded"));
+  auto experiments = store_->ListExperiments(task->id);
+  if (!experiments.ok()) return HttpResponse::FromError(experiments.error());
+  auto best = runner::BestConfigurationJson(*task, *experiments, *catalog_);
+  if (!best.ok()) {
+    Error error = std::move(best).error();
+    // Nothing feasible yet is a missing resource here (the CLI's `best` exits 3 for it).
+    if (error.code == ErrorCode::kNoFeasible) error.code = ErrorCode::kNotFound;
+    return HttpResponse::FromError(error);
+  }
+  return HttpResponse::FromJson(*best);
 }
 
 }  // namespace autotuner::api

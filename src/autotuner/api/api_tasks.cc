@@ -8,6 +8,7 @@
 #include "autotuner/api/attachment.h"
 #include "autotuner/runner/results.h"
 #include "autotuner/task/parse.h"
+#include "autotuner/task/validation.h"
 
 namespace autotuner::api {
 namespace {
@@ -158,6 +159,21 @@ HttpResponse Api::CreateTask(const HttpRequest& request, const Params&) {
   HttpResponse response = HttpResponse::FromJson(TaskJson(*created), 201);
   response.headers.emplace_back("Location", "/api/tasks/" + std::to_string(created->id));
   return response;
+}
+
+HttpResponse Api::ValidateTask(const HttpRequest& request, const Params&) {
+  // Findings are the answer here, not a failure of the request: every outcome is a 200 report.
+  auto body = ParseBody(request);
+  if (!body.ok()) return HttpResponse::FromJson(task::ValidationReport(body.error(), "body"));
+  if (body->size() != 1 || !body->contains("yaml"))
+    return HttpResponse::FromJson(task::ValidationReport(task::ParseTask(*body, catalog_), "body"));
+  const Json& text = (*body)["yaml"];
+  if (!text.is_string())
+    return HttpResponse::FromJson(task::ValidationReport(
+        BadRequest("yaml must be a string, got " + std::string(JsonTypeName(text))), "yaml"));
+  auto document = task::ParseDocument(text.get<std::string>(), "yaml", task::DocumentFormat::kYaml);
+  if (!document.ok()) return HttpResponse::FromJson(task::ValidationReport(document.error(), "yaml"));
+  return HttpResponse::FromJson(task::ValidationReport(task::ParseTask(*document, catalog_), "yaml"));
 }
 
 HttpResponse Api::GetTask(const HttpRequest&, const Params& params) {

@@ -839,6 +839,8 @@ TEST_F(ApiServerTest, EngineDataSystemAndOpenApi) {
                                                                    {"/api/tasks/{id}/experiments", "get"},
                                                                    {"/api/experiments/{id}", "get"},
                                                                    {"/api/tasks/{id}/pareto", "get"},
+                                                                   {"/api/tasks/{id}/best", "get"},
+                                                                   {"/api/tasks/validate", "post"},
                                                                    {"/api/tasks/{id}/events", "get"},
                                                                    {"/api/tasks/{id}/logs", "get"},
                                                                    {"/api/experiments/{id}/logs", "get"},

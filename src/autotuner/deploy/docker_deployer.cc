@@ -123,24 +123,31 @@ std::string DockerDeployer::ContainerName(const DeploySpec& spec, int port) {
   return name;
 }
 
-Json DockerDeployer::ContainerBody(const DeploySpec& spec, int port, const std::string& config_dir) const {
+DockerDeployer::ContainerParts DockerDeployer::Parts(const DeploySpec& spec, int port,
+                                                     const std::string& config_dir) const {
   const std::string config_path =
       config_dir.empty() ? "" : std::string(kConfigMount) + "/" + spec.runtime->config_file_flag + ".yaml";
-  const std::vector<std::string> argv = BuildEngineArgv(*spec.runtime, spec.model, spec.served_model_name,
-                                                        spec.plan, options_.host, port, config_path);
+  ContainerParts parts;
+  parts.argv = BuildEngineArgv(*spec.runtime, spec.model, spec.served_model_name, spec.plan, options_.host,
+                               port, config_path);
+  for (const auto& [name, value] : spec.env) parts.env.push_back(name + "=" + value);
+  std::error_code ec;
+  if (!options_.hf_cache_dir.empty() && fs::is_directory(options_.hf_cache_dir, ec)) {
+    parts.binds.push_back(options_.hf_cache_dir + ":/root/.cache/huggingface/hub");
+  }
+  if (fs::is_directory(spec.model, ec)) parts.binds.push_back(spec.model + ":" + spec.model + ":ro");
+  if (!config_dir.empty()) parts.binds.push_back(config_dir + ":" + kConfigMount + ":ro");
+  return parts;
+}
+
+Json DockerDeployer::ContainerBody(const DeploySpec& spec, int port, const std::string& config_dir) const {
+  ContainerParts parts = Parts(spec, port, config_dir);
   Json env = Json::array({"AUTOTUNER_OWNER=" + options_.owner, "AUTOTUNER_EXPERIMENT=" + spec.experiment});
   for (const auto& name : options_.pass_env) {
     if (const char* value = std::getenv(name.c_str()); value != nullptr) env.push_back(name + "=" + value);
   }
-  for (const auto& [name, value] : spec.env) env.push_back(name + "=" + value);
-  Json binds = Json::array();
-  std::error_code ec;
-  if (!options_.hf_cache_dir.empty() && fs::is_directory(options_.hf_cache_dir, ec)) {
-    binds.push_back(options_.hf_cache_dir + ":/root/.cache/huggingface/hub");
-  }
-  if (fs::is_directory(spec.model, ec)) binds.push_back(spec.model + ":" + spec.model + ":ro");
-  if (!config_dir.empty()) binds.push_back(config_dir + ":" + kConfigMount + ":ro");
-  Json host_config = {{"NetworkMode", "host"}, {"Binds", binds}};
+  for (const auto& entry : parts.env) env.push_back(entry);
+  Json host_config = {{"NetworkMode", "host"}, {"Binds", parts.binds}};
   if (options_.ipc_host) {
     host_config["IpcMode"] = "host";
   } else {
@@ -155,14 +162,35 @@ Json DockerDeployer::ContainerBody(const DeploySpec& spec, int port, const std::
         Json::array({{{"Driver", "nvidia"}, {"DeviceIDs", ids}, {"Capabilities", Json::array({{"gpu"}})}}});
   }
   return {{"Image", spec.image},
-          {"Entrypoint", Json::array({argv.front()})},
-          {"Cmd", Json(std::vector<std::string>(argv.begin() + 1, argv.end()))},
+          {"Entrypoint", Json::array({parts.argv.front()})},
+          {"Cmd", Json(std::vector<std::string>(parts.argv.begin() + 1, parts.argv.end()))},
           {"Env", env},
           {"Labels",
            {{"autotuner.task", spec.task_name},
             {"autotuner.experiment", spec.experiment},
             {"autotuner.owner", options_.owner}}},
           {"HostConfig", host_config}};
+}
+
+std::vector<std::string> DockerDeployer::RunArgv(const DeploySpec& spec, int port,
+                                                 const std::string& config_dir) const {
+  const ContainerParts parts = Parts(spec, port, config_dir);
+  std::vector<std::string> argv = {"docker", "run", "--rm", "--network", "host"};
+  if (options_.ipc_host) {
+    argv.insert(argv.end(), {"--ipc", "host"});
+  } else {
+    argv.insert(argv.end(), {"--shm-size", std::to_string(options_.shm_size_bytes)});
+  }
+  // Any free GPUs of the count the configuration needs (the study's own ids are not the reader's).
+  if (!spec.runtime->simulated && spec.plan.gpus_needed > 0)
+    argv.insert(argv.end(), {"--gpus", std::to_string(spec.plan.gpus_needed)});
+  for (const auto& bind : parts.binds) argv.insert(argv.end(), {"-v", bind});
+  // Secrets pass by name: docker copies the caller's value, and the line never holds the token.
+  for (const auto& name : options_.pass_env) argv.insert(argv.end(), {"-e", name});
+  for (const auto& entry : parts.env) argv.insert(argv.end(), {"-e", entry});
+  argv.insert(argv.end(), {"--entrypoint", parts.argv.front(), spec.image});
+  argv.insert(argv.end(), parts.argv.begin() + 1, parts.argv.end());
+  return argv;
 }
 
 void DockerDeployer::ReleasePort(int port) {

@@ -45,6 +45,9 @@ class DockerDeployer final : public Deployer {
 
   // The container-create body for a spec (exposed for tests of what is asked of the daemon).
   Json ContainerBody(const DeploySpec& spec, int port, const std::string& config_dir) const;
+  // The same container as a `docker run` line for a person (the best configuration): no labels or
+  // AUTOTUNER_* environment, pass_env by name only, `--gpus N` for the plan's GPU count.
+  std::vector<std::string> RunArgv(const DeploySpec& spec, int port, const std::string& config_dir) const;
   // "autotuner-<task>-<experiment>-<port>", with characters Docker rejects replaced.
   static std::string ContainerName(const DeploySpec& spec, int port);
 
@@ -53,6 +56,14 @@ class DockerDeployer final : public Deployer {
   const DockerDeployerOptions& options() const { return options_; }
 
  private:
+  // What the create body and the run line share: the engine's argv, the spec's environment, the mounts.
+  struct ContainerParts {
+    std::vector<std::string> argv;
+    std::vector<std::string> env;  // NAME=value
+    std::vector<std::string> binds;
+  };
+  ContainerParts Parts(const DeploySpec& spec, int port, const std::string& config_dir) const;
+
   DockerDeployerOptions options_;
   DockerClient client_;
   std::mutex mutex_;

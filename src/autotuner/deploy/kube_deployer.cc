@@ -257,9 +257,10 @@ std::string KubeDeployer::ObjectName(const DeploySpec& spec) {
 }
 
 Json KubeDeployer::Labels(const DeploySpec& spec) const {
-  return {{"autotuner.io/task", LabelValue(spec.task_name)},
-          {"autotuner.io/experiment", LabelValue(ObjectName(spec))},
-          {kOwnerLabel, LabelValue(options_.owner)}};
+  Json labels = {{"autotuner.io/task", LabelValue(spec.task_name)},
+                 {"autotuner.io/experiment", LabelValue(ObjectName(spec))}};
+  if (options_.bookkeeping) labels[kOwnerLabel] = LabelValue(options_.owner);
+  return labels;
 }
 
 Json KubeDeployer::EngineContainer(const DeploySpec& spec, bool with_config) const {
@@ -271,8 +272,11 @@ Json KubeDeployer::EngineContainer(const DeploySpec& spec, bool with_config) con
                                                         spec.plan, "0.0.0.0", options_.port, config_path);
   const std::string ready_path =
       spec.runtime->ready_path.empty() ? spec.runtime->health_path : spec.runtime->ready_path;
-  Json env = Json::array({{{"name", "AUTOTUNER_OWNER"}, {"value", options_.owner}},
-                          {{"name", "AUTOTUNER_EXPERIMENT"}, {"value", spec.experiment}}});
+  Json env = Json::array();
+  if (options_.bookkeeping) {
+    env.push_back({{"name", "AUTOTUNER_OWNER"}, {"value", options_.owner}});
+    env.push_back({{"name", "AUTOTUNER_EXPERIMENT"}, {"value", spec.experiment}});
+  }
   for (const auto& [name, value] : spec.env) env.push_back({{"name", name}, {"value", value}});
   if (!options_.hf_token_secret.empty()) {
     env.push_back(

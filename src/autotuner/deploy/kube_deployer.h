@@ -26,6 +26,9 @@ struct KubeDeployerOptions {
   std::optional<task::Storage> storage;               // model weights on a PVC
   std::optional<task::OmeResourceConfig> base_model;  // OME ClusterBaseModel
   std::optional<task::OmeResourceConfig> serving_runtime;  // OME ClusterServingRuntime
+  // false: objects for a person to apply (the best configuration, runner/launch_command.h): no owner label
+  // and no AUTOTUNER_* environment, so no study's orphan cleanup ever removes them.
+  bool bookkeeping = true;
 };
 
 class KubeDeployer final : public Deployer {

@@ -312,6 +312,18 @@ Result<GpuSelection> SelectGpus(const PreflightProbes& probes, const std::string
   return selection;
 }
 
+EngineModel ResolveEngineModel(const task::Task& task, const task::RuntimeDefinition& runtime) {
+  EngineModel out;
+  out.model = task.model.id_or_path;
+  if (IsCluster(task.deployment_mode)) return out;
+  if (auto files = ResolveModelFiles(task.model.id_or_path, TaskModelLocations(task, runtime)); files.ok()) {
+    if (files->source == ModelFiles::Source::kModelDir) out.model = files->path.string();
+    if (files->source == ModelFiles::Source::kHubCache) out.env["HF_HUB_OFFLINE"] = "1";
+    out.note = "Model files: " + files->path.string() + " (" + std::string(Name(files->source)) + ")";
+  }
+  return out;
+}
+
 Result<StudyResources> ResolveStudyResources(const task::Task& task, const task::RuntimeDefinition& runtime,
                                              const PreflightProbes& probes, const std::string& gpu_ids) {
   StudyResources resources;
@@ -319,16 +331,10 @@ Result<StudyResources> ResolveStudyResources(const task::Task& task, const task:
   if (!source.ok()) return std::move(source).error();
   resources.tokenizer = source->name_or_path;
   if (!source->note.empty()) resources.notes.push_back(source->note);
-  resources.engine_model = task.model.id_or_path;
-  if (!IsCluster(task.deployment_mode)) {
-    if (auto files = ResolveModelFiles(task.model.id_or_path, TaskModelLocations(task, runtime));
-        files.ok()) {
-      if (files->source == ModelFiles::Source::kModelDir) resources.engine_model = files->path.string();
-      if (files->source == ModelFiles::Source::kHubCache) resources.engine_env["HF_HUB_OFFLINE"] = "1";
-      resources.notes.push_back("Model files: " + files->path.string() + " (" +
-                                std::string(Name(files->source)) + ")");
-    }
-  }
+  EngineModel model = ResolveEngineModel(task, runtime);
+  resources.engine_model = std::move(model.model);
+  resources.engine_env = std::move(model.env);
+  if (!model.note.empty()) resources.notes.push_back(std::move(model.note));
   const int64_t hw_gpus = task.hardware ? std::max<int64_t>(task.hardware->num_gpus, 1) : 1;
   if (runtime.simulated || IsCluster(task.deployment_mode)) {
     if (!gpu_ids.empty()) {

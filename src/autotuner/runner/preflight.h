@@ -102,6 +102,15 @@ struct StudyResources {
   std::string engine_model;
   std::map<std::string, std::string> engine_env;
 };
+// What the engine is given for the task's model: a bare name under model_dir becomes its path; a Hub id in
+// the cache stays an id with HF_HUB_OFFLINE=1; cluster modes leave the model as the task names it.
+struct EngineModel {
+  std::string model;
+  std::map<std::string, std::string> env;
+  std::string note;  // where the files are, for the study log; empty when not found
+};
+EngineModel ResolveEngineModel(const task::Task& task, const task::RuntimeDefinition& runtime);
+
 // Simulated runtimes: hardware.num_gpus virtual ids (or --gpus); cluster modes: the same count, scheduled by
 // the cluster; real local/Docker runtimes: SelectGpus, kUnavailable when none is free.
 Result<StudyResources> ResolveStudyResources(const task::Task& task, const task::RuntimeDefinition& runtime,

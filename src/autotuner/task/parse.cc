@@ -6,6 +6,7 @@
 #include "autotuner/core/strings.h"
 #include "autotuner/task/defaults.h"
 #include "autotuner/task/parse_internal.h"
+#include "autotuner/task/validation.h"
 #include "autotuner/task/vocabulary.h"
 
 namespace autotuner::task {
@@ -338,15 +339,7 @@ std::string FormatDiagnostic(const Diagnostic& d, std::string_view source) {
 }
 
 Error ValidationError(const TaskParseResult& result) {
-  Json errors = Json::array();
-  for (const auto& d : result.errors) {
-    Json e = {{"path", d.path}, {"message", d.message}};
-    if (d.mark) {
-      e["line"] = d.mark->line;
-      e["column"] = d.mark->column;
-    }
-    errors.push_back(e);
-  }
+  const Json errors = DiagnosticsJson(result.errors);
   const size_t n = result.errors.size();
   return MakeError(ErrorCode::kValidation,
                    "invalid task: " + std::to_string(n) + " error" + (n == 1 ? "" : "s"),

@@ -172,3 +172,23 @@ export interface Gpu {
   busy?: { task_id: number; experiment_id: number } | null;
   [key: string]: unknown;
 }
+
+/** One way to launch a configuration (`launch` / `engine_launch` of GET /api/tasks/{id}/best). */
+export interface LaunchCommand {
+  argv: string[];
+  shell: string;
+  env: Record<string, string>;
+  docker: string | null;
+  manifest: { items: JsonObject[] } | null;
+  config_file: { path: string; content: string } | null;
+}
+
+/** GET /api/tasks/{id}/best (docs/api.md). */
+export interface BestConfiguration {
+  experiment: Experiment;
+  objective: string;
+  runtime: string;
+  launch: LaunchCommand;
+  engine_launch: (Partial<LaunchCommand> & { runtime: string; error?: string }) | null;
+  baseline: { text?: string } | null;
+}

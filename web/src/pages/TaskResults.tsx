@@ -7,6 +7,7 @@ import { loadAxes, type Axes } from '../lib/axes';
 import { download, experimentsCsv, runsCsv } from '../lib/analysis';
 import { fmtDuration, fmtNumber, fmtValue } from '../lib/format';
 import { navigate } from '../router';
+import { BestLaunch } from '../components/BestLaunch';
 import { Empty, ErrorBanner, Loading, ProgressBar, ProgressStrip, StatusBadge } from '../components/common';
 
 const ScoreBarChart = lazy(() => import('../components/charts').then((m) => ({ default: m.ScoreBarChart })));
@@ -93,6 +94,7 @@ export default function TaskResults({ taskId }: { taskId: number }) {
           <ProgressStrip taskId={taskId} experiments={experiments} />
         </div>
       </div>
+      <BestLaunch taskId={taskId} bestExperimentId={task.summary?.best_experiment_id ?? best?.id} />
 
       <div className="tabs">
         {(['overview', 'pareto', 'sensitivity'] as const).map((t) => (

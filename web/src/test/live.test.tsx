@@ -43,7 +43,9 @@ describe('TaskResults live updates', () => {
     expect(screen.getByTestId('experiments-table').textContent).toMatch(/success/);
     expect(screen.getByTestId('best-score').textContent).toMatch(/0\.42/);
     expect(screen.getByText(/max_iterations reached/)).toBeTruthy();
-    expect(fn.mock.calls.length).toBe(fetchesBefore); // no polling
+    // No polling: the one request is the new best's launch command, asked for once when the best appeared.
+    const urls = fn.mock.calls.slice(fetchesBefore).map((c) => String(c[0]));
+    expect(urls).toEqual(['/api/tasks/7/best']);
   });
 
   it('reopens a closed stream by itself, resuming after the last event id', async () => {

@@ -1,0 +1,207 @@
+// GET /api/tasks/{id}/best and POST /api/tasks/validate through Api::Handle, over a real SQLite store and the
+// shipped runtimes.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "autotuner/api/api.h"
+#include "autotuner/core/json.h"
+#include "autotuner/store/store.h"
+#include "autotuner/task/runtime_catalog.h"
+
+namespace autotuner::api {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+Json SimTask(const std::string& name = "best") {
+  return {{"task_name", name},
+          {"base_runtime", "sim-sglang"},
+          {"model", {{"id_or_path", "meta-llama/Llama-3.2-1B-Instruct"}}},
+          {"hardware", {{"gpu_type", "H100"}, {"num_gpus", 1}}},
+          {"parameters", {{"mem-fraction-static", {0.7, 0.8}}, {"schedule-policy", {"lpm", "fcfs"}}}},
+          {"optimization", {{"strategy", "grid_search"}, {"objective", "maximize_throughput"}}},
+          {"benchmark",
+           {{"model_tokenizer", "gpt2"}, {"traffic_scenarios", {"D(100,100)"}}, {"num_concurrency", {1}}}}};
+}
+
+class ApiResultsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("autotuner_api_results_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
+    fs::create_directories(dir_);
+    auto opened = store::OpenStore((dir_ / "api.db").string());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(*opened);
+    auto catalog = task::RuntimeCatalog::Load({std::string(AUTOTUNER_SOURCE_DIR) + "/runtimes"});
+    ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+    catalog_ = std::move(*catalog);
+    api_ = std::make_unique<Api>(store_.get(), nullptr, nullptr, &catalog_);
+  }
+  void TearDown() override {
+    api_.reset();
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  Json Call(const std::string& method, const std::string& path, const std::string& body, int status) {
+    HttpRequest request;
+    request.method = method;
+    request.path = path;
+    request.body = body;
+    const HttpResponse response = api_->Handle(request);
+    EXPECT_EQ(response.status, status) << method << " " << path << ": " << response.body;
+    return Json::parse(response.body, nullptr, false);
+  }
+
+  int64_t CreateTask(const Json& doc) {
+    return Call("POST", "/api/tasks", DumpJson(doc), 201)["id"].get<int64_t>();
+  }
+
+  // An experiment finished with throughput `tps` (score −tps), feasible or not.
+  int64_t Finished(int64_t task, int64_t number, const Json& parameters, double tps, bool feasible = true,
+                   ExperimentKind kind = ExperimentKind::kSearch) {
+    auto e = store_->CreateExperiment(task, number, parameters, "pending", kind);
+    EXPECT_TRUE(e.ok());
+    const Json metrics = {{"mean_total_throughput_per_gpu", tps}, {"mean_e2e_latency", 1.0}};
+    EXPECT_TRUE(store_->FinishExperiment(e->id, {"success", metrics, -tps, feasible, "", ""}).ok());
+    return e->id;
+  }
+
+  static inline int counter_ = 0;
+  fs::path dir_;
+  std::unique_ptr<store::Store> store_;
+  task::RuntimeCatalog catalog_;
+  std::unique_ptr<Api> api_;
+};
+
+TEST_F(ApiResultsTest, BestGivesTheWinnersLaunchAndTheRealEnginesLine) {
+  const int64_t id = CreateTask(SimTask());
+  Finished(id, 0, Json::object(), 1000, true, ExperimentKind::kBaseline);
+  Finished(id, 1, {{"mem-fraction-static", 0.7}, {"schedule-policy", "lpm"}}, 1200);
+  const int64_t best = Finished(id, 2, {{"mem-fraction-static", 0.8}, {"schedule-policy", "fcfs"}}, 1500);
+  Finished(id, 3, {{"mem-fraction-static", 0.8}, {"schedule-policy", "lpm"}}, 9000, false);  // broke an SLO
+
+  const Json out = Call("GET", "/api/tasks/" + std::to_string(id) + "/best", "", 200);
+  EXPECT_EQ(out["experiment"]["id"], best);
+  EXPECT_EQ(out["objective"], "maximize_throughput");
+  const Json& launch = out["launch"];
+  EXPECT_EQ(launch["argv"][0], "autotuner-sim");
+  EXPECT_THAT(launch["shell"].get<std::string>(), HasSubstr("--mem-fraction-static 0.8"));
+  EXPECT_THAT(launch["shell"].get<std::string>(), HasSubstr("--schedule-policy fcfs"));
+  EXPECT_THAT(launch["docker"].get<std::string>(), StartsWith("docker run "));
+  EXPECT_TRUE(launch["env"].is_object());
+  EXPECT_TRUE(launch["manifest"].is_null());
+  // The simulator's winner on the engine it simulates.
+  const Json& real = out["engine_launch"];
+  ASSERT_TRUE(real.is_object()) << out.dump();
+  EXPECT_EQ(real["runtime"], "sglang");
+  EXPECT_NE(real["argv"][0], "autotuner-sim");
+  EXPECT_THAT(real["shell"].get<std::string>(), HasSubstr("--mem-fraction-static 0.8"));
+  EXPECT_THAT(real["docker"].get<std::string>(), HasSubstr("lmsysorg/sglang"));
+  // +50% over the defaults' 1000 tok/s/GPU.
+  EXPECT_EQ(out["baseline"]["baseline"], 1000.0);
+  EXPECT_EQ(out["baseline"]["best"], 1500.0);
+  EXPECT_TRUE(out["baseline"]["better"].get<bool>());
+}
+
+TEST_F(ApiResultsTest, BestOfAClusterTaskCarriesItsManifestAndNoBaselineWithoutOne) {
+  Json doc = SimTask("cluster");
+  doc["deployment_mode"] = "kubernetes";
+  const int64_t id = CreateTask(doc);
+  Finished(id, 1, {{"mem-fraction-static", 0.7}, {"schedule-policy", "lpm"}}, 1200);
+  const Json out = Call("GET", "/api/tasks/" + std::to_string(id) + "/best", "", 200);
+  ASSERT_TRUE(out["launch"]["manifest"].is_object()) << out.dump();
+  std::set<std::string> kinds;
+  for (const auto& object : out["launch"]["manifest"]["items"])
+    kinds.insert(object["kind"].get<std::string>());
+  EXPECT_EQ(kinds, (std::set<std::string>{"Service", "Deployment"}));
+  EXPECT_TRUE(out["baseline"].is_null());
+}
+
+TEST_F(ApiResultsTest, BestIsNotFoundWithAReasonWhenNothingIsFeasible) {
+  const int64_t id = CreateTask(SimTask());
+  const std::string path = "/api/tasks/" + std::to_string(id) + "/best";
+  Json error = Call("GET", path, "", 404)["error"];
+  EXPECT_EQ(error["type"], "not_found");
+  EXPECT_THAT(error["message"].get<std::string>(), HasSubstr("no feasible successful experiment"));
+
+  Finished(id, 1, {{"mem-fraction-static", 0.7}, {"schedule-policy", "lpm"}}, 1200, false);
+  auto failed = store_->CreateExperiment(id, 2, {{"mem-fraction-static", 0.8}, {"schedule-policy", "lpm"}});
+  ASSERT_TRUE(failed.ok());
+  ASSERT_TRUE(
+      store_->FinishExperiment(failed->id, {"failed", nullptr, std::nullopt, false, "oom", "OOM"}).ok());
+  error = Call("GET", path, "", 404)["error"];
+  EXPECT_EQ(error["code"], 404);
+  EXPECT_EQ(error["details"]["experiments"], 2);
+  EXPECT_EQ(Call("GET", "/api/tasks/999/best", "", 404)["error"]["type"], "not_found");
+}
+
+TEST_F(ApiResultsTest, ValidateReportsAValidTaskWithItsSearchSpace) {
+  const Json out = Call("POST", "/api/tasks/validate", DumpJson(SimTask()), 200);
+  EXPECT_TRUE(out["valid"].get<bool>()) << out.dump();
+  EXPECT_EQ(out["errors"], Json::array());
+  EXPECT_EQ(out["task"]["task_name"], "best");
+  EXPECT_EQ(out["search_space"]["grid_size"], 4);
+  // Nothing was stored.
+  EXPECT_EQ(Call("GET", "/api/tasks", "", 200)["total"], 0);
+}
+
+TEST_F(ApiResultsTest, ValidateNamesTheFieldPathOfEveryMistake) {
+  Json bad = SimTask();
+  bad["benchmark"]["num_concurrency"] = {1, -4};
+  bad["optimization"]["strategy"] = "anneal";
+  const Json out = Call("POST", "/api/tasks/validate", DumpJson(bad), 200);
+  EXPECT_FALSE(out["valid"].get<bool>());
+  std::set<std::string> paths;
+  for (const auto& e : out["errors"]) paths.insert(e["path"].get<std::string>());
+  EXPECT_EQ(paths, (std::set<std::string>{"benchmark.num_concurrency[1]", "optimization.strategy"}))
+      << out.dump();
+  EXPECT_FALSE(out.contains("task"));
+}
+
+TEST_F(ApiResultsTest, ValidateYamlGivesLinesAndColumns) {
+  const std::string yaml =
+      "task_name: y\n"
+      "base_runtime: sim-sglang\n"
+      "model: {id_or_path: meta-llama/Llama-3.2-1B-Instruct}\n"
+      "optimization:\n"
+      "  strategy: anneal\n"
+      "benchmark: {model_tokenizer: gpt2, num_concurrency: [1]}\n";
+  Json out = Call("POST", "/api/tasks/validate", DumpJson({{"yaml", yaml}}), 200);
+  EXPECT_FALSE(out["valid"].get<bool>());
+  Json strategy = nullptr;
+  for (const auto& e : out["errors"])
+    if (e["path"] == "optimization.strategy") strategy = e;
+  ASSERT_TRUE(strategy.is_object()) << out.dump();
+  EXPECT_EQ(strategy["line"], 5);
+  EXPECT_EQ(strategy["column"], 3);
+
+  out = Call("POST", "/api/tasks/validate", DumpJson({{"yaml", "task_name: y\nmodel: [unclosed\n"}}), 200);
+  EXPECT_FALSE(out["valid"].get<bool>());
+  EXPECT_EQ(out["error"]["code"], 400);
+  ASSERT_EQ(out["errors"].size(), 1u);
+  EXPECT_GE(out["errors"][0]["line"].get<int>(), 2) << out.dump();
+  EXPECT_TRUE(out["errors"][0]["column"].is_number_integer());
+
+  out = Call("POST", "/api/tasks/validate", DumpJson({{"yaml", 3}}), 200);
+  EXPECT_FALSE(out["valid"].get<bool>());
+  EXPECT_THAT(out["errors"][0]["message"].get<std::string>(), HasSubstr("yaml must be a string"));
+}
+
+TEST_F(ApiResultsTest, ValidateOfABrokenBodyIsStillAReport) {
+  const Json out = Call("POST", "/api/tasks/validate", "{\"task_name\": ", 200);
+  EXPECT_FALSE(out["valid"].get<bool>());
+  EXPECT_EQ(out["errors"][0]["line"], 1) << out.dump();
+  EXPECT_TRUE(out["errors"][0]["column"].is_number_integer());
+}
+
+}  // namespace
+}  // namespace autotuner::api

@@ -1,0 +1,168 @@
+#include "autotuner/runner/launch_command.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+
+#include "autotuner/core/model_files_testing.h"
+#include "autotuner/task/parse.h"
+
+namespace autotuner::runner {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const task::RuntimeCatalog& Catalog() {
+  static const task::RuntimeCatalog catalog = [] {
+    auto c = task::RuntimeCatalog::LoadDefault();
+    if (!c.ok()) throw std::runtime_error(c.error().message);
+    return std::move(*c);
+  }();
+  return catalog;
+}
+
+task::Task ParsedTask(const std::string& runtime, const std::string& mode = "local", Json extra = {}) {
+  Json spec = {
+      {"task_name", "launch"},
+      {"base_runtime", runtime},
+      {"deployment_mode", mode},
+      {"model", {{"id_or_path", "meta-llama/Llama-3.2-1B-Instruct"}}},
+      {"parameters", {{"mem-fraction-static", {0.8, 0.9}}, {"schedule-policy", {"lpm"}}}},
+      {"optimization", {{"strategy", "grid_search"}, {"objective", "minimize_latency"}}},
+      {"benchmark",
+       {{"model_tokenizer", "gpt2"}, {"traffic_scenarios", {"D(100,100)"}}, {"num_concurrency", {1}}}}};
+  if (extra.is_object()) spec.merge_patch(extra);
+  auto parsed = task::ParseTask(spec, &Catalog());
+  if (!parsed.task) throw std::runtime_error(task::ValidationError(parsed).message);
+  return *parsed.task;
+}
+
+// Runs a shell line with /bin/sh and returns what it printed.
+std::string RunShell(const std::string& line) {
+  testing::ScratchDir dir("launch-shell");
+  const std::string script = (dir.path() / "line.sh").string();
+  std::ofstream(script) << line << "\n";
+  std::FILE* pipe = ::popen(("sh " + ShellQuote(script)).c_str(), "r");
+  if (pipe == nullptr) return "<popen failed>";
+  std::string out;
+  char buffer[256];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+  ::pclose(pipe);
+  return out;
+}
+
+TEST(LaunchCommandShellTest, SafeWordsStayBareOthersAreSingleQuoted) {
+  EXPECT_EQ(ShellQuote("--mem-fraction-static"), "--mem-fraction-static");
+  EXPECT_EQ(ShellQuote("meta-llama/Llama-3.2-1B-Instruct"), "meta-llama/Llama-3.2-1B-Instruct");
+  EXPECT_EQ(ShellQuote("0.0.0.0"), "0.0.0.0");
+  EXPECT_EQ(ShellQuote(""), "''");
+  EXPECT_EQ(ShellQuote("a b"), "'a b'");
+  EXPECT_EQ(ShellQuote("it's"), "'it'\\''s'");
+  EXPECT_EQ(ShellQuote("$HOME"), "'$HOME'");
+  EXPECT_EQ(ShellQuote("{\"a\": 1}"), "'{\"a\": 1}'");
+  EXPECT_EQ(ShellLine({{"HF_HUB_OFFLINE", "1"}}, {"python3", "-m", "sglang.launch_server"}),
+            "HF_HUB_OFFLINE=1 python3 -m sglang.launch_server");
+}
+
+TEST(LaunchCommandShellTest, EveryWordSurvivesARealShell) {
+  const std::vector<std::string> words = {"plain",      "with space",  "it's",        "'",  "$HOME", "$(id)",
+                                          "`id`",       "line\nbreak", "back\\slash", "*",  "~",     "",
+                                          "\"double\"", "a;b|c&d",     "tab\there",   "!x", "#hash", "é ü"};
+  std::vector<std::string> argv = {"printf", "%s\\0"};
+  argv.insert(argv.end(), words.begin(), words.end());
+  const std::string out = RunShell(ShellLine({}, argv));
+  std::vector<std::string> got;
+  size_t start = 0;
+  for (size_t nul; (nul = out.find('\0', start)) != std::string::npos; start = nul + 1)
+    got.push_back(out.substr(start, nul - start));
+  EXPECT_EQ(got, words);
+}
+
+TEST(LaunchCommandShellTest, EnvironmentValuesSurviveARealShell) {
+  const std::string value = "a 'quoted' $value\nover lines";
+  EXPECT_EQ(RunShell(ShellLine({{"LAUNCH_TEST", value}}, {"sh", "-c", "printf %s \"$LAUNCH_TEST\""})), value);
+}
+
+TEST(LaunchCommandTest, EngineArgvShellDockerForALocalTask) {
+  const task::Task task = ParsedTask("sglang", "local", {{"runtime_image_tag", "v9.9"}});
+  auto launch = BuildLaunchCommand(task, {{"mem-fraction-static", 0.9}, {"schedule-policy", "lpm"}},
+                                   *Catalog().Find("sglang"));
+  ASSERT_TRUE(launch.ok()) << launch.error().message;
+  EXPECT_THAT(launch->argv, ::testing::IsSupersetOf({"--mem-fraction-static", "0.9", "--host", "0.0.0.0",
+                                                     "--port", "8000", "--schedule-policy", "lpm"}));
+  EXPECT_THAT(launch->shell, HasSubstr("--mem-fraction-static 0.9"));
+  EXPECT_THAT(launch->shell, HasSubstr("meta-llama/Llama-3.2-1B-Instruct"));
+  EXPECT_THAT(launch->docker, HasSubstr("docker run --rm --network host --ipc host --gpus 1 "));
+  EXPECT_THAT(launch->docker, HasSubstr(" lmsysorg/sglang:v9.9 "));
+  EXPECT_THAT(launch->docker, HasSubstr("-e HF_TOKEN "));
+  EXPECT_THAT(launch->docker, Not(HasSubstr("AUTOTUNER_")));
+  EXPECT_FALSE(launch->manifest.has_value());
+  const Json json = launch->ToJson();
+  EXPECT_TRUE(json["manifest"].is_null());
+  EXPECT_TRUE(json["config_file"].is_null());
+  EXPECT_EQ(json["argv"], Json(launch->argv));
+  EXPECT_EQ(json["shell"], launch->shell);
+}
+
+TEST(LaunchCommandTest, HubCacheModelRunsOfflineAndTheShellLineSaysSo) {
+  testing::ScratchDir dir("launch-hub");
+  testing::WriteHubSnapshot(dir.path() / "hub", "meta-llama/Llama-3.2-1B-Instruct", "abc",
+                            {{"config.json", "{}"}});
+  testing::ScopedEnv hub("HF_HUB_CACHE", (dir.path() / "hub").string());
+  auto launch =
+      BuildLaunchCommand(ParsedTask("sglang"), {{"mem-fraction-static", 0.8}}, *Catalog().Find("sglang"));
+  ASSERT_TRUE(launch.ok()) << launch.error().message;
+  EXPECT_EQ(launch->env, (std::map<std::string, std::string>{{"HF_HUB_OFFLINE", "1"}}));
+  EXPECT_EQ(launch->shell.rfind("HF_HUB_OFFLINE=1 ", 0), 0u) << launch->shell;
+  EXPECT_THAT(launch->docker, HasSubstr("-e HF_HUB_OFFLINE=1 "));
+}
+
+TEST(LaunchCommandTest, KubernetesModeRendersTheDeployersManifestWithoutBookkeeping) {
+  auto launch = BuildLaunchCommand(ParsedTask("sglang", "kubernetes"), {{"mem-fraction-static", 0.8}},
+                                   *Catalog().Find("sglang"));
+  ASSERT_TRUE(launch.ok()) << launch.error().message;
+  ASSERT_TRUE(launch->manifest.has_value());
+  std::vector<std::string> kinds;
+  for (const auto& object : (*launch->manifest)["items"]) kinds.push_back(object["kind"].get<std::string>());
+  EXPECT_THAT(kinds, ElementsAre("Service", "Deployment"));
+  const Json& deployment = (*launch->manifest)["items"][1];
+  EXPECT_FALSE(deployment["metadata"]["labels"].contains("autotuner.io/owner")) << deployment.dump();
+  const Json& container = deployment["spec"]["template"]["spec"]["containers"][0];
+  EXPECT_THAT(container.dump(), Not(HasSubstr("AUTOTUNER_OWNER")));
+  EXPECT_THAT(container["args"].dump(), HasSubstr("--mem-fraction-static"));
+}
+
+TEST(LaunchCommandTest, ConfigFileIsNamedInTheArgvAndGivenWithItsContent) {
+  Json extra = {{"parameters",
+                 {{"mem-fraction-static", nullptr}, {"schedule-policy", nullptr}, {"max_batch_size", {64}}}},
+                {"quantization_config", {{"preset", "dynamic-fp8"}}}};
+  const task::Task task = ParsedTask("trtllm", "local", extra);
+  auto launch = BuildLaunchCommand(task, {{"max_batch_size", 64}, {"quantization.preset", "dynamic-fp8"}},
+                                   *Catalog().Find("trtllm"));
+  ASSERT_TRUE(launch.ok()) << launch.error().message;
+  ASSERT_TRUE(launch->config_path.has_value());
+  EXPECT_EQ(*launch->config_path, "autotuner-config/extra_llm_api_options.yaml");
+  EXPECT_THAT(launch->argv, ::testing::IsSupersetOf(
+                                std::vector<std::string>{"--extra_llm_api_options", *launch->config_path}));
+  const Json json = launch->ToJson();
+  EXPECT_THAT(json["config_file"]["content"].get<std::string>(), HasSubstr("kv_cache_config"));
+  EXPECT_THAT(launch->docker, HasSubstr("autotuner-config:/autotuner-config:ro"));
+}
+
+TEST(LaunchCommandTest, SimulatedRuntimesNameTheirRealEngine) {
+  const auto* sim = Catalog().Find("sim-sglang");
+  ASSERT_NE(sim, nullptr);
+  const auto* real = RealEngineOf(*sim, Catalog());
+  ASSERT_NE(real, nullptr);
+  EXPECT_EQ(real->name, "sglang");
+  EXPECT_EQ(RealEngineOf(*real, Catalog()), nullptr);
+}
+
+}  // namespace
+}  // namespace autotuner::runner
