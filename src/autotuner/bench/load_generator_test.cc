@@ -94,7 +94,8 @@ TEST_F(LoadGeneratorTest, StreamsSplitAnywhereAreMeasuredExactly) {
     ASSERT_EQ(r.token_times.size(), 3u);
     EXPECT_FLOAT_EQ(r.token_times[0], static_cast<float>(r.ttft));
     EXPECT_LE(r.token_times[0], r.token_times[2]);
-    EXPECT_GE(r.e2e, r.token_times[2]);
+    // Token times are floats (memory per request); the last one may round above a double e2e it equals.
+    EXPECT_GE(static_cast<float>(r.e2e), r.token_times[2]);
   }
   EXPECT_LE(server.requests(), 41);  // keep-alive: no duplicate sends
   const Json body = Json::parse(last_body);
