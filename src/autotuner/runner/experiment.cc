@@ -1,5 +1,7 @@
 #include "autotuner/runner/experiment.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -15,6 +17,7 @@
 #include "autotuner/bench/metrics.h"
 #include "autotuner/bench/plan.h"
 #include "autotuner/core/duration.h"
+#include "autotuner/core/guard.h"
 #include "autotuner/deploy/gpu_telemetry.h"
 #include "autotuner/deploy/kube_deployer.h"
 #include "autotuner/opt/score.h"
@@ -52,11 +55,18 @@ class Watchdog {
   Watchdog(const std::stop_token& study_stop, Clock::time_point deadline)
       : on_cancel_(study_stop, [this] { stop_.request_stop(); }),
         thread_([this, deadline](std::stop_token watch) {
-          std::mutex m;
-          std::condition_variable_any cv;
-          std::unique_lock lock(m);
-          if (!cv.wait_until(lock, watch, deadline, [] { return false; }) && !watch.stop_requested()) {
-            timed_out_ = true;
+          try {
+            std::mutex m;
+            std::condition_variable_any cv;
+            std::unique_lock lock(m);
+            if (!cv.wait_until(lock, watch, deadline, [] { return false; }) && !watch.stop_requested()) {
+              timed_out_ = true;
+              stop_.request_stop();
+            }
+          } catch (...) {
+            // A watchdog that cannot wait cannot enforce the deadline: stop the experiment, never let it run
+            // on.
+            spdlog::error("experiment watchdog: {}", DescribeCurrentException());
             stop_.request_stop();
           }
         }) {}

@@ -31,15 +31,20 @@ std::string AllLogs(store::Store& store, int64_t task_id) {
 }
 
 // Stops the study once `finished` experiments have ended and the next one is benchmarking.
+// Runs on a thread of its own: whatever happens there, the study is stopped, so the test fails, not hangs.
 void StopAfter(EventBus::Subscription& sub, FakeWorld& world, int finished, std::stop_source& stop) {
-  int seen = 0;
-  while (seen < finished) {
-    for (const auto& e : sub.Next(std::chrono::milliseconds(20))) {
-      if (e.type == "experiment_finished") ++seen;
+  try {
+    int seen = 0;
+    while (seen < finished) {
+      for (const auto& e : sub.Next(std::chrono::milliseconds(20))) {
+        if (e.type == "experiment_finished") ++seen;
+      }
     }
+    world.block_bench = true;
+    while (world.benchmarking.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "stopper thread: " << e.what();
   }
-  world.block_bench = true;
-  while (world.benchmarking.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   stop.request_stop();
 }
 
