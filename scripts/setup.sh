@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config git clang-format clang libclang-rt-14-dev
+  build-essential cmake ninja-build ccache pkg-config git clang-format clang libclang-rt-14-dev lld
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev libboost1.81-dev nlohmann-json3-dev libsimdjson-dev
   libsqlitecpp-dev libsqlite3-dev sqlite3 libpq-dev

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh debug
 echo "test: building the release binaries of the timing-sensitive tests"
 cmake --preset release >/dev/null
-cmake --build --preset release --target autotuner autotuner-sim autotuner_run_tests autotuner_sim_agreement_tests
+cmake --build --preset release --target autotuner autotuner-sim autotuner_run_tests autotuner_sim_agreement_tests \
+  autotuner_prompt_tests
 echo "test: building the libFuzzer targets (clang) that the fuzz label runs"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz

@@ -523,6 +523,10 @@ void Server::Stop() {
 
 int Server::port() const { return impl_->port; }
 
+size_t Server::OpenConnectionsFrom(const std::string& address) const {
+  return impl_->http.ConnectionsFrom(address);
+}
+
 std::string Server::url() const {
   const std::string& host = impl_->options.host;
   return "http://" + (host.find(':') != std::string::npos && host.front() != '[' ? "[" + host + "]" : host) +

@@ -59,6 +59,8 @@ class Server {
   // Ends every stream, stops accepting and joins the serving thread. Idempotent.
   void Stop();
   int port() const;
+  // Connections from `address` admitted and not yet closed (the per-address cap counts these).
+  size_t OpenConnectionsFrom(const std::string& address) const;
   // "http://host:port".
   std::string url() const;
 
