@@ -327,6 +327,9 @@ injected=$((injected + 1))
 # SQLite's words: "database or disk is full" for ENOSPC, "disk I/O error" for the size limit's EFBIG.
 grep -qE "^autotuner: sqlite: (database or disk is full|disk I/O error)$" "$tmp/diskfull/run.log" ||
   fail "diskfull: no clear message: $(grep '^autotuner:' "$tmp/diskfull/run.log")"
+# What could not be stored is still shown: the console has the study's last lines, marked.
+grep -q "(not stored: " "$tmp/diskfull/run.log" ||
+  fail "diskfull: the lines the store refused are not on the console: $(tail -c 800 "$tmp/diskfull/run.log")"
 no_leaks diskfull
 expect "diskfull: integrity" "$(sql diskfull "PRAGMA integrity_check")" ok
 expect_kept diskfull "$before"

@@ -181,7 +181,7 @@ class ProgressPrinter {
       return;
     }
     std::string line;
-    if (e.type == "log") {
+    if (e.type == "log" || e.type == "log_unstored") {
       const std::string level = e.data.value("level", "");
       const std::string text = e.data.value("line", "");
       if (level == "engine" || quiet_) return;
@@ -191,7 +191,7 @@ class ProgressPrinter {
             text.find("Status: FAILED") != std::string::npos)
           return;
       }
-      line = text;
+      line = e.type == "log" ? text : text + " (not stored: " + e.data.value("store_error", "") + ")";
     } else if (e.type == "experiment_finished") {
       line = Summary(e.data);
       if (e.data["score"].is_number() && e.data.value("feasible", false) &&

@@ -16,7 +16,16 @@ void StudyPublisher::Log(std::optional<int64_t> number, const std::string& level
     if (auto it = ids_.find(*number); it != ids_.end()) experiment_id = it->second;
   }
   auto id = store_.AppendLog(task_id_, experiment_id, level, clean);
-  if (!id.ok()) return;
+  if (!id.ok()) {
+    // The store refuses writes (full disk, lost database): the line still reaches the console.
+    Publish("log_unstored", {{"task_id", task_id_},
+                             {"experiment_id", number ? Json(*number) : Json(nullptr)},
+                             {"level", level},
+                             {"line", clean},
+                             {"store_error", id.error().message},
+                             {"at", store::Now()}});
+    return;
+  }
   Publish("log", {{"task_id", task_id_},
                   {"log_id", *id},
                   {"experiment_id", number ? Json(*number) : Json(nullptr)},
