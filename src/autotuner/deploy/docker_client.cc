@@ -71,6 +71,18 @@ Result<bool> DockerClient::ImageExists(const std::string& image) const {
   return true;
 }
 
+Result<std::string> DockerClient::ImageDigest(const std::string& image) const {
+  const auto r = Connect(endpoint_)->Get(std::string(kApi) + "/images/" + Escape(image) + "/json");
+  if (r && r->status == 404) return MakeError(ErrorCode::kNotFound, "no image " + image);
+  if (!Ok(r)) return ApiError("inspect image " + image, r);
+  auto body = ParseJson(r->body, "inspect image");
+  if (!body.ok()) return std::move(body).error();
+  const auto digests = body->find("RepoDigests");
+  if (digests != body->end() && digests->is_array() && !digests->empty() && digests->front().is_string())
+    return digests->front().get<std::string>();
+  return StringField(*body, "Id", "");
+}
+
 Status DockerClient::PullImage(const std::string& image,
                                const std::function<void(std::string_view)>& progress) const {
   std::string repo = image, tag = "latest";

@@ -27,6 +27,8 @@ class DockerClient {
 
   Result<Json> Version() const;
   Result<bool> ImageExists(const std::string& image) const;
+  // The image's registry digest ("repo@sha256:..."), else its local id ("sha256:..."); kNotFound when absent.
+  Result<std::string> ImageDigest(const std::string& image) const;
   // Pulls `image` ("repo:tag"), reporting each progress message.
   Status PullImage(const std::string& image, const std::function<void(std::string_view)>& progress) const;
   // Creates a container; returns its id.

@@ -6,7 +6,6 @@
 #include <map>
 #include <set>
 
-#include "autotuner/core/data_files.h"
 #include "autotuner/core/process.h"
 
 namespace autotuner::deploy {
@@ -62,55 +61,6 @@ Error BadLine(std::string_view what, std::string_view line, std::string_view why
                    {{"line", std::string(line)}});
 }
 
-struct TypeRow {
-  std::string type;
-  std::vector<std::string> match;
-};
-
-struct TypeTable {
-  std::vector<TypeRow> rows;
-  std::map<std::string, int> features;
-};
-
-int ParseCap(const std::string& text) {
-  const size_t dot = text.find('.');
-  if (dot == std::string::npos) return 0;
-  const auto major = Number(text.substr(0, dot), 0, 99);
-  const auto minor = Number(text.substr(dot + 1), 0, 9);
-  return major && minor ? static_cast<int>(*major) * 10 + static_cast<int>(*minor) : 0;
-}
-
-// The table is data (read once); a missing or broken file leaves it empty, so types are unknown.
-const TypeTable& Types() {
-  static const TypeTable table = [] {
-    TypeTable t;
-    auto json = ReadDataJson("gpu_types.json");
-    if (!json.ok()) return t;
-    try {
-      for (const auto& row : json->at("types")) {
-        TypeRow r{row.at("type").get<std::string>(), {}};
-        for (const auto& m : row.at("match")) r.match.push_back(m.get<std::string>());
-        t.rows.push_back(std::move(r));
-      }
-      if (json->contains("features")) {
-        for (const auto& [feature, cap] : json->at("features").items()) {
-          t.features[feature] = ParseCap(cap.get<std::string>());
-        }
-      }
-    } catch (const nlohmann::json::exception&) {
-      return TypeTable{};
-    }
-    return t;
-  }();
-  return table;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::string GpuDevice::ComputeCapText() const {
@@ -151,7 +101,7 @@ Result<std::vector<GpuDevice>> ParseGpuQuery(std::string_view csv) {
     gpu.uuid = std::string(f[1]);
     gpu.name = std::string(f[2]);
     if (!NotAvailable(f[3])) {
-      const int cap = ParseCap(std::string(f[3]));
+      const int cap = ParseComputeCapability(f[3]);
       if (cap == 0) return BadLine("--query-gpu", line, "compute_cap is not MAJOR.MINOR");
       gpu.compute_major = cap / 10;
       gpu.compute_minor = cap % 10;
@@ -216,29 +166,6 @@ Result<std::string> RunCommandOutput(const std::vector<std::string>& argv) {
                      argv.front() + " failed (" + status->Describe() + "): " + text.substr(0, 300));
   }
   return text;
-}
-
-std::string GpuTypeOf(std::string_view nvidia_smi_name) {
-  const std::string lower = Lower(nvidia_smi_name);
-  for (const auto& row : Types().rows) {
-    for (const auto& m : row.match) {
-      if (lower.find(m) != std::string::npos) return row.type;
-    }
-  }
-  return "";
-}
-
-std::vector<std::string> KnownGpuTypes() {
-  std::vector<std::string> types;
-  for (const auto& row : Types().rows) types.push_back(row.type);
-  return types;
-}
-
-std::optional<int> FeatureMinComputeCapability(std::string_view feature) {
-  const auto& features = Types().features;
-  if (auto it = features.find(std::string(feature)); it != features.end() && it->second > 0)
-    return it->second;
-  return std::nullopt;
 }
 
 GpuInventory QueryGpuInventory(const CommandRunner& run) {

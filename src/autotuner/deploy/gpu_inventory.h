@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "autotuner/core/gpu_types.h"
 #include "autotuner/core/json.h"
 #include "autotuner/core/result.h"
 
@@ -65,13 +66,6 @@ std::string ParseCudaVersion(std::string_view banner);
 // a non-zero exit or after `timeout`.
 using CommandRunner = std::function<Result<std::string>(const std::vector<std::string>& argv)>;
 Result<std::string> RunCommandOutput(const std::vector<std::string>& argv);
-
-// The type of an nvidia-smi name from the table (data/gpu_types.json), or empty.
-std::string GpuTypeOf(std::string_view nvidia_smi_name);
-// Every type name the table knows.
-std::vector<std::string> KnownGpuTypes();
-// Minimum compute capability (×10) a feature needs ("fp8" → 89), or nothing for unknown features.
-std::optional<int> FeatureMinComputeCapability(std::string_view feature);
 
 GpuInventory QueryGpuInventory(const CommandRunner& run = RunCommandOutput);
 

@@ -73,6 +73,7 @@ Json Render(const std::string& example) {
   spec.served_model_name =
       task.benchmark.model_name.empty() ? task.model.id_or_path : task.benchmark.model_name;
   spec.plan = *mapped.plan;
+  spec.env = EngineEnv(spec.plan, {});
   const KubeDeployer deployer(KubeDeployerOptionsForTask(task, "golden-owner"), std::make_unique<NoApi>());
 
   Json objects = Json::array();
@@ -154,6 +155,10 @@ TEST(KubeGoldenTest, PlainDeploymentCarriesTheTunedArguments) {
   EXPECT_THAT(args, HasSubstr(R"("--max-num-seqs","256")"));
   EXPECT_THAT(args, HasSubstr(R"("--tensor-parallel-size","2")"));
   EXPECT_EQ(container["resources"]["limits"]["nvidia.com/gpu"], "2");
+  // The task's env: its fixed variable and the candidate's value of the searched one.
+  const std::string env = DumpJson(container["env"]);
+  EXPECT_THAT(env, HasSubstr(R"({"name":"NCCL_DEBUG","value":"WARN"})"));
+  EXPECT_THAT(env, HasSubstr(R"({"name":"VLLM_ATTENTION_BACKEND","value":"FLASH_ATTN"})"));
   ASSERT_NE(FindKind(rendered, "Service"), nullptr);
   const Json* job = FindKind(rendered, "Job");
   ASSERT_NE(job, nullptr);

@@ -291,6 +291,27 @@ TEST(LocalDeployerTest, ConfigFileIsWrittenForTheEngine) {
   EXPECT_THAT(all, HasSubstr("\"dtype\": \"fp8\""));
 }
 
+TEST(LocalDeployerTest, TheSpecsEnvironmentReachesTheEngineAndCannotMoveItsGpus) {
+  TempDir dir;
+  const std::string ready = dir.path() + "/ready";
+  const auto rt = FakeRuntime(
+      "echo \"attn=$VLLM_ATTENTION_BACKEND offline=$HF_HUB_OFFLINE gpus=$CUDA_VISIBLE_DEVICES\"; "
+      "touch " +
+      ready + "; exec sleep 60");
+  LocalDeployer deployer(Options(dir.path(), ready));
+  std::vector<std::string> lines;
+  DeploySpec spec = Spec(rt, &lines);
+  spec.gpu_ids = {1};
+  LaunchPlan plan;
+  plan.env = {{"VLLM_ATTENTION_BACKEND", "FLASHINFER"}};
+  spec.env = EngineEnv(plan, {{"HF_HUB_OFFLINE", "1"}});
+  auto deployment = deployer.Deploy(spec);
+  ASSERT_TRUE(deployment.ok()) << deployment.error().message;
+  ASSERT_TRUE((*deployment)->WaitReady(Clock::now() + milliseconds(10000), {}).ok());
+  ASSERT_TRUE((*deployment)->Stop().ok());
+  EXPECT_THAT(lines, ::testing::Contains("attn=FLASHINFER offline=1 gpus=1"));
+}
+
 TEST(LocalDeployerTest, FreePortsAreDistinct) {
   std::set<int> used;
   for (int i = 0; i < 5; ++i) {

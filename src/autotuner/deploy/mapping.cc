@@ -6,6 +6,7 @@
 #include <set>
 
 #include "autotuner/core/strings.h"
+#include "autotuner/task/search_space.h"
 #include "autotuner/task/vocabulary.h"
 
 namespace autotuner::deploy {
@@ -69,6 +70,7 @@ class Mapper {
     MapQuantization(ResolveQuantization());
     if (!pruned_.empty()) return Pruned();
     MapSimulatorSettings();
+    MapEnv();
     MappingOutcome out;
     out.plan = std::move(plan_);
     return out;
@@ -106,6 +108,15 @@ class Mapper {
     }
     plan_.args.push_back(rendered);
     plan_.args.push_back(ValueText(value, flag));
+  }
+
+  void MapEnv() {
+    for (const auto& variable : in_.task->env) {
+      const std::string dim = task::EnvDimension(variable.name);
+      const auto it = in_.assignment.find(dim);
+      plan_.env[variable.name] =
+          it != in_.assignment.end() && it->is_string() ? it->get<std::string>() : variable.values.front();
+    }
   }
 
   void MapParameters() {
@@ -299,6 +310,12 @@ GpuGeneration GenerationOf(std::string_view gpu_type) {
 }
 
 MappingOutcome MapCandidate(const MappingInput& input) { return Mapper(input).Run(); }
+
+std::map<std::string, std::string> EngineEnv(const LaunchPlan& plan,
+                                             std::map<std::string, std::string> resolved) {
+  for (const auto& [name, value] : plan.env) resolved[name] = value;
+  return resolved;
+}
 
 std::vector<std::string> BuildEngineArgv(const task::RuntimeDefinition& rt, const std::string& model,
                                          const std::string& served_model_name, const LaunchPlan& plan,

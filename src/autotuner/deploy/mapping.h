@@ -4,6 +4,7 @@
 // and parallel_config mapped per engine, combinations the engine or GPU cannot run pruned with a stated
 // reason.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@ struct LaunchPlan {
   Json config_file = Json::object();  // settings for the runtime's config file (empty: none needed)
   int64_t gpus_needed = 1;
   std::vector<std::string> notes;  // mapping decisions worth a log line ("fp8 → fp8_e4m3: ...")
+  // The task's `env` for this candidate: fixed variables and the searched ones' assigned values.
+  std::map<std::string, std::string> env;
 };
 
 struct MappingOutcome {
@@ -45,6 +48,11 @@ struct MappingOutcome {
 };
 
 MappingOutcome MapCandidate(const MappingInput& input);
+
+// The environment an engine gets: `resolved` (what resolving the model added, HF_HUB_OFFLINE=1 for a Hub
+// cache model) overlaid with the plan's `env`, so a variable the user set wins.
+std::map<std::string, std::string> EngineEnv(const LaunchPlan& plan,
+                                             std::map<std::string, std::string> resolved);
 
 // The whole engine command line: the runtime's command, the model (positional or flag), host and port, the
 // served model name, the metrics switch, the plan's flags, and the config file when the plan has one.

@@ -63,6 +63,21 @@ TEST(MappingTest, ParametersUseTheEngineSpelling) {
               ElementsAre("--max_batch_size", "64"));
 }
 
+TEST(MappingTest, EnvTakesFixedValuesAndTheCandidatesSearchedOnes) {
+  Fixture f = Make("vllm", "env: {HF_TOKEN: t, VLLM_ATTENTION_BACKEND: [FLASH_ATTN, FLASHINFER]}\n",
+                   {{"env.VLLM_ATTENTION_BACKEND", "FLASHINFER"}});
+  const auto out = Map(f);
+  ASSERT_FALSE(out.pruned()) << out.pruned_reason;
+  EXPECT_TRUE(out.plan->args.empty());  // never a flag
+  const std::map<std::string, std::string> want = {{"HF_TOKEN", "t"},
+                                                   {"VLLM_ATTENTION_BACKEND", "FLASHINFER"}};
+  EXPECT_EQ(out.plan->env, want);
+  // The user's variable wins over what resolving the model adds.
+  const auto env = EngineEnv(*out.plan, {{"HF_HUB_OFFLINE", "1"}, {"HF_TOKEN", "resolved"}});
+  EXPECT_EQ(env, (std::map<std::string, std::string>{
+                     {"HF_HUB_OFFLINE", "1"}, {"HF_TOKEN", "t"}, {"VLLM_ATTENTION_BACKEND", "FLASHINFER"}}));
+}
+
 TEST(MappingTest, IntegerFlagsRenderWithoutDecimals) {
   EXPECT_THAT(Args(Make("vllm", "parameters: {max-num-seqs: {type: integer, low: 8, high: 512}}\n",
                         {{"max-num-seqs", 128.0}})),

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -45,6 +46,18 @@ std::string JoinArgs(const std::vector<std::string>& args) {
   for (const auto& a : args) {
     if (!out.empty()) out += ' ';
     out += a;
+  }
+  return out;
+}
+
+// `NAME=value ...` for the log, with the values of credential-like variables (HF_TOKEN, *_API_KEY, ...)
+// hidden: engine logs are stored and shown in the UI.
+std::string EnvForLog(const std::map<std::string, std::string>& env) {
+  std::string out;
+  for (const auto& [name, value] : env) {
+    const bool secret = name.find("TOKEN") != std::string::npos || name.find("SECRET") != std::string::npos ||
+                        name.find("PASSWORD") != std::string::npos || name.ends_with("KEY");
+    out += name + "=" + (secret ? std::string("***") : value) + " ";
   }
   return out;
 }
@@ -165,13 +178,13 @@ class Experiment {
     spec.model = c_.resources->engine_model;
     spec.served_model_name = ServedModelName(*c_.task);
     spec.plan = plan;
-    spec.env = c_.resources->engine_env;
+    spec.env = deploy::EngineEnv(plan, c_.resources->engine_env);
     StudyPublisher* publisher = c_.publisher;
     const int64_t number = run_.number;
     spec.on_log_line = [publisher, number](std::string_view line) {
       publisher->Log(number, "engine", std::string(line));
     };
-    Log("info", prefix + " Launch: " +
+    Log("info", prefix + " Launch: " + EnvForLog(spec.env) +
                     JoinArgs(deploy::BuildEngineArgv(runtime, spec.model, spec.served_model_name, plan,
                                                      "HOST", 0, plan.config_file.empty() ? "" : "CONFIG")));
     return c_.deployer->Deploy(spec);

@@ -30,6 +30,11 @@ Status FencedStore::UpdateTaskSpec(int64_t id, const std::string& description, c
   return Fenced([&] { return inner_.UpdateTaskSpec(id, description, spec); });
 }
 
+Status FencedStore::SetTaskProvenance(int64_t id, const Json& provenance) {
+  if (id != task_id_) return inner_.SetTaskProvenance(id, provenance);
+  return Fenced([&] { return inner_.SetTaskProvenance(id, provenance); });
+}
+
 Status FencedStore::SetTaskStatus(int64_t id, const std::string& status, const std::string& stop_reason) {
   if (id != task_id_) return inner_.SetTaskStatus(id, status, stop_reason);
   return Fenced([&] { return inner_.SetTaskStatus(id, status, stop_reason); });

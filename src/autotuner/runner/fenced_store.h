@@ -38,6 +38,7 @@ class FencedStore final : public store::Store {
   Result<int64_t> CountTasks(const std::string& status) override { return inner_.CountTasks(status); }
   Result<std::string> UniqueTaskName(const std::string& name) override { return inner_.UniqueTaskName(name); }
   Status UpdateTaskSpec(int64_t id, const std::string& description, const Json& spec) override;
+  Status SetTaskProvenance(int64_t id, const Json& provenance) override;
   Status SetTaskStatus(int64_t id, const std::string& status, const std::string& stop_reason) override;
   Status DeleteTask(int64_t id) override { return inner_.DeleteTask(id); }
   Status ClearTask(int64_t id) override { return inner_.ClearTask(id); }

@@ -47,7 +47,7 @@ deploy::DeploySpec LaunchSpec(const task::Task& task, const task::RuntimeDefinit
   spec.model = model.model;
   spec.served_model_name = ServedModelName(task);
   spec.plan = plan;
-  spec.env = model.env;
+  spec.env = deploy::EngineEnv(plan, model.env);
   return spec;
 }
 
@@ -113,7 +113,7 @@ Result<LaunchCommand> BuildLaunchCommand(const task::Task& task, const Json& par
   }
   out.argv = deploy::BuildEngineArgv(runtime, spec.model, spec.served_model_name, spec.plan, "0.0.0.0",
                                      kLaunchPort, out.config_path.value_or(""));
-  out.env = model.env;
+  out.env = spec.env;
   out.shell = ShellLine(out.env, out.argv);
   if (!spec.image.empty()) {
     deploy::DockerDeployerOptions docker;

@@ -123,6 +123,25 @@ TEST(LaunchCommandTest, HubCacheModelRunsOfflineAndTheShellLineSaysSo) {
   EXPECT_THAT(launch->docker, HasSubstr("-e HF_HUB_OFFLINE=1 "));
 }
 
+TEST(LaunchCommandTest, TaskEnvWithTheCandidatesSearchedValueIsInEveryForm) {
+  const Json env = {{"env", {{"NCCL_DEBUG", "INFO"}, {"SGLANG_ATTN", {"fa3", "flashinfer"}}}}};
+  const Json candidate = {{"mem-fraction-static", 0.8}, {"env.SGLANG_ATTN", "flashinfer"}};
+  auto launch = BuildLaunchCommand(ParsedTask("sglang", "local", env), candidate, *Catalog().Find("sglang"));
+  ASSERT_TRUE(launch.ok()) << launch.error().message;
+  EXPECT_EQ(launch->env,
+            (std::map<std::string, std::string>{{"NCCL_DEBUG", "INFO"}, {"SGLANG_ATTN", "flashinfer"}}));
+  EXPECT_EQ(launch->shell.rfind("NCCL_DEBUG=INFO SGLANG_ATTN=flashinfer ", 0), 0u) << launch->shell;
+  EXPECT_THAT(launch->docker, HasSubstr("-e SGLANG_ATTN=flashinfer "));
+  EXPECT_EQ(launch->ToJson()["env"]["SGLANG_ATTN"], "flashinfer");
+
+  auto kube =
+      BuildLaunchCommand(ParsedTask("sglang", "kubernetes", env), candidate, *Catalog().Find("sglang"));
+  ASSERT_TRUE(kube.ok()) << kube.error().message;
+  const Json& container = (*kube->manifest)["items"][1]["spec"]["template"]["spec"]["containers"][0];
+  EXPECT_NE(container["env"].dump().find(R"({"name":"SGLANG_ATTN","value":"flashinfer"})"), std::string::npos)
+      << container["env"].dump();
+}
+
 TEST(LaunchCommandTest, KubernetesModeRendersTheDeployersManifestWithoutBookkeeping) {
   auto launch = BuildLaunchCommand(ParsedTask("sglang", "kubernetes"), {{"mem-fraction-static", 0.8}},
                                    *Catalog().Find("sglang"));

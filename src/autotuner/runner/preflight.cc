@@ -233,6 +233,10 @@ PreflightProbes PreflightProbes::Default() {
   probes.docker_image_present = [](const std::string& image) {
     return deploy::DockerClient::FromEnvironment().ImageExists(image);
   };
+  probes.command_output = [](const std::vector<std::string>& argv) { return deploy::RunCommandOutput(argv); };
+  probes.docker_image_digest = [](const std::string& image) {
+    return deploy::DockerClient::FromEnvironment().ImageDigest(image);
+  };
   probes.cluster_reachable = [](const task::Task&) -> Status {
     auto config = deploy::KubeConfig::Discover();
     if (!config.ok()) return std::move(config).error();
@@ -354,6 +358,7 @@ Result<StudyResources> ResolveStudyResources(const task::Task& task, const task:
   resources.gpu_ids = selected->ids;
   resources.gpu_type = selected->type;
   resources.real_gpus = true;
+  resources.inventory = std::move(selected->inventory);
   resources.notes.insert(resources.notes.end(), selected->left_out.begin(), selected->left_out.end());
   return resources;
 }

@@ -48,6 +48,10 @@ struct PreflightProbes {
   // Whether the simulator has a built-in profile for a model it cannot find files of (unset: none).
   std::function<bool(const std::string& model)> simulator_knows_model;
   std::function<std::optional<uint64_t>(const std::filesystem::path& dir)> free_disk_bytes;
+  // Provenance (runner/provenance.h): a command's output (the runtime's version_probe) and an image's digest.
+  // Unset: not recorded.
+  std::function<Result<std::string>(const std::vector<std::string>& argv)> command_output;
+  std::function<Result<std::string>(const std::string& image)> docker_image_digest;
 
   static PreflightProbes Default();
 };
@@ -101,6 +105,7 @@ struct StudyResources {
   // engine runs with HF_HUB_OFFLINE=1 so it reads the cache and never downloads.
   std::string engine_model;
   std::map<std::string, std::string> engine_env;
+  deploy::GpuInventory inventory;  // real runtimes: what nvidia-smi said when the GPUs were chosen
 };
 // What the engine is given for the task's model: a bare name under model_dir becomes its path; a Hub id in
 // the cache stays an id with HF_HUB_OFFLINE=1; cluster modes leave the model as the task names it.

@@ -11,6 +11,7 @@
 #include "autotuner/opt/strategy.h"
 #include "autotuner/runner/experiment.h"
 #include "autotuner/runner/fail_fast.h"
+#include "autotuner/runner/provenance.h"
 #include "autotuner/runner/fenced_store.h"
 #include "autotuner/runner/recovery.h"
 #include "autotuner/runner/results.h"
@@ -109,7 +110,7 @@ class Study {
                    std::string(resuming ? "Resuming" : "Starting") + " study '" + record.name +
                        "': " + std::string(task::Name(task_.optimization.strategy)) + " on " +
                        task_.base_runtime + " (" + task_.model.id_or_path + ")");
-    if (Status prepared = Prepare(); !prepared.ok()) return prepared.error();
+    if (Status prepared = Prepare(record.spec); !prepared.ok()) return prepared.error();
     auto strategy = MakeStrategy();
     if (!strategy.ok()) return std::move(strategy).error();
     strategy_ = std::move(*strategy);
@@ -133,12 +134,16 @@ class Study {
 
   // The study's resources and GPU pool, the cluster check and the checkpoint's offline quantization (read
   // once: it may read files).
-  Status Prepare() {
+  Status Prepare(const Json& spec) {
     // Tokenizer, GPUs and the files the engine gets, resolved once (runner/preflight.h).
     auto resources = ResolveStudyResources(task_, *runtime_, probes_, env_.gpu_ids);
     if (!resources.ok()) return std::move(resources).error();
     resources_ = std::move(*resources);
     for (const auto& note : resources_.notes) publisher_.Log(std::nullopt, "info", note);
+    // Recorded at every start: a resumed study runs on the machine and engine it finds now.
+    const Json provenance = StudyProvenance(spec, task_, *runtime_, resources_, probes_);
+    if (Status stored = store_.SetTaskProvenance(task_id_, provenance); !stored.ok()) return stored;
+    publisher_.Log(std::nullopt, "info", "Provenance: " + ProvenanceLine(provenance));
     task_.benchmark.model_tokenizer = resources_.tokenizer;
     if (!resources_.gpu_type.empty() && (!task_.hardware || task_.hardware->gpu_type.empty())) {
       // Pruning (FP8 needs Ada or newer, ...) by the GPUs nvidia-smi reports when the task names none.

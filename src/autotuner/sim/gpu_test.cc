@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "autotuner/task/vocabulary.h"
+
 namespace autotuner::sim {
 namespace {
 
@@ -18,6 +20,11 @@ TEST(SimGpuTest, EveryDocumentedTypeIsKnown) {
     EXPECT_GT(gpu->bf16_tflops, 0);
   }
   EXPECT_EQ(AllGpus().size(), 7u);
+}
+
+TEST(SimGpuTest, TheTaskParserOffersExactlyTheModelledGpus) {
+  ASSERT_EQ(task::kSimulatedGpuTypes.size(), AllGpus().size());
+  for (size_t i = 0; i < AllGpus().size(); ++i) EXPECT_EQ(task::kSimulatedGpuTypes[i], AllGpus()[i].name);
 }
 
 TEST(SimGpuTest, LookupIgnoresCaseAndSeparators) {

@@ -75,6 +75,8 @@ CREATE TABLE presets (
 ALTER TABLE experiments ADD COLUMN kind TEXT NOT NULL DEFAULT 'search';
 ALTER TABLE experiments ADD COLUMN confirms BIGINT;
 )sql",
+      // Study provenance (issue 16): versions, task hash, GPUs; JSON, NULL until a study starts.
+      "ALTER TABLE tasks ADD COLUMN provenance TEXT;",
   };
   return migrations;
 }
@@ -114,7 +116,7 @@ bool FinalTaskStatus(const std::string& s) { return s == "completed" || s == "fa
 
 constexpr const char* kTaskColumns =
     "id, name, description, spec, status, created_at, started_at, finished_at, stop_reason, lease_owner, "
-    "lease_heartbeat";
+    "lease_heartbeat, provenance";
 
 TaskRecord TaskFromRow(const SqlRow& r) {
   TaskRecord t;
@@ -129,6 +131,7 @@ TaskRecord TaskFromRow(const SqlRow& r) {
   t.stop_reason = AsString(r[8]);
   t.lease_owner = AsString(r[9]);
   t.lease_heartbeat = OptDouble(r[10]);
+  t.provenance = JsonColumn(r[11]);
   return t;
 }
 
@@ -348,6 +351,11 @@ Status SqlStore::UpdateTaskSpec(int64_t id, const std::string& description, cons
                    {description, Text(spec), id});
 }
 
+Status SqlStore::SetTaskProvenance(int64_t id, const Json& provenance) {
+  std::lock_guard lock(mutex_);
+  return UpdateOne("task", id, "UPDATE tasks SET provenance = ? WHERE id = ?", {Text(provenance), id});
+}
+
 Status SqlStore::SetTaskStatus(int64_t id, const std::string& status, const std::string& stop_reason) {
   std::lock_guard lock(mutex_);
   const double now = Now();
@@ -381,8 +389,8 @@ Status SqlStore::ClearTask(int64_t id) {
     }
     return UpdateOne(
         "task", id,
-        "UPDATE tasks SET status = 'pending', started_at = NULL, finished_at = NULL, stop_reason = '' "
-        "WHERE id = ?",
+        "UPDATE tasks SET status = 'pending', started_at = NULL, finished_at = NULL, stop_reason = '', "
+        "provenance = NULL WHERE id = ?",
         {id});
   });
 }

@@ -29,6 +29,7 @@ class SqlStore final : public Store {
   Result<int64_t> CountTasks(const std::string& status) override;
   Result<std::string> UniqueTaskName(const std::string& name) override;
   Status UpdateTaskSpec(int64_t id, const std::string& description, const Json& spec) override;
+  Status SetTaskProvenance(int64_t id, const Json& provenance) override;
   Status SetTaskStatus(int64_t id, const std::string& status, const std::string& stop_reason) override;
   Status DeleteTask(int64_t id) override;
   Status ClearTask(int64_t id) override;

@@ -31,6 +31,9 @@ struct TaskRecord {
   std::string stop_reason;
   std::string lease_owner;
   std::optional<double> lease_heartbeat;
+  // Where the study's numbers come from (runner/provenance.h); null until a study starts, cleared with its
+  // experiments.
+  Json provenance = nullptr;
 };
 
 struct Transition {
@@ -112,6 +115,7 @@ class Store {
   // `name` itself when free, else `name-2`, `name-3`, ...
   virtual Result<std::string> UniqueTaskName(const std::string& name) = 0;
   virtual Status UpdateTaskSpec(int64_t id, const std::string& description, const Json& spec) = 0;
+  virtual Status SetTaskProvenance(int64_t id, const Json& provenance) = 0;
   // Sets the status; "running" stamps started_at, a final status stamps finished_at.
   virtual Status SetTaskStatus(int64_t id, const std::string& status,
                                const std::string& stop_reason = "") = 0;

@@ -198,6 +198,19 @@ TEST_P(StoreTest, LeasesHaveOneHolderUntilTheHeartbeatStops) {
   EXPECT_EQ(store().AcquireLease(999999, "x", 30).error().code, ErrorCode::kNotFound);
 }
 
+TEST_P(StoreTest, ProvenanceIsKeptWithTheTaskUntilCleared) {
+  const int64_t task = store().CreateTask("t", "", Spec("t"))->id;
+  EXPECT_TRUE(store().GetTask(task)->provenance.is_null());
+  const Json provenance = {{"autotuner_version", "1.2.3"}, {"gpus", {{{"index", 0}, {"name", "NVIDIA H100"}}}}};
+  ASSERT_TRUE(store().SetTaskProvenance(task, provenance).ok());
+  EXPECT_EQ(store().GetTask(task)->provenance, provenance);
+  EXPECT_EQ(store().GetTaskByName("t")->provenance, provenance);
+  EXPECT_EQ(store().ListTasks({})->front().provenance, provenance);
+  EXPECT_EQ(store().SetTaskProvenance(task + 100, provenance).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store().ClearTask(task).ok());
+  EXPECT_TRUE(store().GetTask(task)->provenance.is_null());
+}
+
 TEST_P(StoreTest, ClearAndDeleteRemoveEverythingOfATask) {
   const int64_t task = store().CreateTask("t", "", Spec("t"))->id;
   const int64_t keep = store().CreateTask("keep", "", Spec("keep"))->id;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "autotuner/core/gpu_types.h"
 #include "autotuner/core/strings.h"
 #include "autotuner/task/defaults.h"
 #include "autotuner/task/parse_internal.h"
@@ -13,7 +14,7 @@ namespace autotuner::task {
 namespace internal {
 namespace {
 
-constexpr std::array<std::string_view, 17> kTopLevelKeys = {"task_name",
+constexpr std::array<std::string_view, 18> kTopLevelKeys = {"task_name",
                                                             "description",
                                                             "deployment_mode",
                                                             "base_runtime",
@@ -27,11 +28,22 @@ constexpr std::array<std::string_view, 17> kTopLevelKeys = {"task_name",
                                                             "optimization",
                                                             "benchmark",
                                                             "slo",
+                                                            "env",
                                                             "clusterbasemodel_config",
                                                             "clusterservingruntime_config",
                                                             "storage"};
 constexpr std::array<std::string_view, 2> kModelKeys = {"id_or_path", "namespace"};
 constexpr std::array<std::string_view, 2> kHardwareKeys = {"gpu_type", "num_gpus"};
+
+// A type of data/gpu_types.json by its name, or by the full name nvidia-smi reports ("NVIDIA A100-SXM4-80GB";
+// a bare "H1000" is not read as H100), or empty.
+std::string TableGpuType(const std::string& gpu) {
+  const std::string key = NormalizeFlagName(gpu);
+  for (const auto& type : KnownGpuTypes()) {
+    if (NormalizeFlagName(type) == key) return type;
+  }
+  return key.starts_with("nvidia") ? GpuTypeOf(gpu) : "";
+}
 
 }  // namespace
 
@@ -74,6 +86,7 @@ TaskParseResult Parser::Run(const Json& doc) {
   ParseBenchmark(doc, task);
   ParseSlo(doc, task);
   ParseOme(doc, task);
+  ParseEnv(doc, task);
   result.errors = std::move(errors_);
   result.warnings = std::move(warnings_);
   if (result.errors.empty()) result.task = std::move(task);
@@ -270,18 +283,42 @@ void Parser::ParseHardware(const Json& doc, Task& task) {
   CheckKeys(*hw, "hardware", kHardwareKeys);
   Hardware hardware;
   if (auto gpu = String(*hw, "gpu_type", "hardware.gpu_type")) {
-    const auto it = std::find_if(kGpuTypes.begin(), kGpuTypes.end(), [&](std::string_view known) {
-      return NormalizeFlagName(known) == NormalizeFlagName(*gpu);
-    });
-    if (it == kGpuTypes.end()) {
-      Fail("hardware.gpu_type", "unknown GPU type '" + *gpu + "'" + DidYouMean(*gpu, kGpuTypes) +
-                                    " (known: " + JoinNames(kGpuTypes) + ")");
-    } else {
-      hardware.gpu_type = std::string(*it);
-    }
+    const bool simulated =
+        runtime_ != nullptr ? runtime_->simulated : std::string_view(task.base_runtime).starts_with("sim-");
+    hardware.gpu_type = (simulated ? SimulatedGpuType(*gpu) : RealGpuType(*gpu)).value_or("");
   }
   hardware.num_gpus = Integer(*hw, "num_gpus", "hardware.num_gpus", 1, limits::kMaxGpus).value_or(0);
   task.hardware = hardware;
+}
+
+// One of the GPUs the simulator models; a real GPU it does not model is named as such.
+std::optional<std::string> Parser::SimulatedGpuType(const std::string& gpu) {
+  const std::string key = NormalizeFlagName(gpu);
+  for (std::string_view known : kSimulatedGpuTypes) {
+    if (NormalizeFlagName(known) == key) return std::string(known);
+  }
+  if (key == "a100") return std::string("A100-80GB");  // the simulator's A100 without a size
+  const std::string real = TableGpuType(gpu);
+  Fail("hardware.gpu_type",
+       (real.empty() ? "unknown GPU type '" + gpu + "'"
+                     : "the simulator does not model " + real + " ('" + gpu + "' is a real GPU type)") +
+           DidYouMean(gpu, kSimulatedGpuTypes) + " (simulated runtimes model " +
+           JoinNames(kSimulatedGpuTypes) + "; real runtimes accept every type of data/gpu_types.json)");
+  return std::nullopt;
+}
+
+std::optional<std::string> Parser::RealGpuType(const std::string& gpu) {
+  if (const std::string type = TableGpuType(gpu); !type.empty()) {
+    if (NormalizeFlagName(type) != NormalizeFlagName(gpu))
+      Warn("hardware.gpu_type", "read '" + gpu + "' as " + type);
+    return type;
+  }
+  const std::vector<std::string> known = KnownGpuTypes();
+  const std::vector<std::string_view> names(known.begin(), known.end());
+  Fail("hardware.gpu_type",
+       "unknown GPU type '" + gpu + "'" + DidYouMean(gpu, names) +
+           " (known: " + (names.empty() ? "none: data/gpu_types.json is missing" : JoinNames(names)) + ")");
+  return std::nullopt;
 }
 
 }  // namespace internal

@@ -115,6 +115,8 @@ class Parser {
   void ParseIdentity(const Json& doc, Task& task);
   void ParseModel(const Json& doc, Task& task);
   void ParseHardware(const Json& doc, Task& task);
+  std::optional<std::string> SimulatedGpuType(const std::string& gpu);
+  std::optional<std::string> RealGpuType(const std::string& gpu);
 
   // ---- quantization_config / quant_config (parse_quantization.cc)
   void ParseQuantization(const Json& doc, Task& task);
@@ -147,6 +149,10 @@ class Parser {
 
   // ---- OME resources and storage (parse_deployment.cc)
   void ParseOme(const Json& doc, Task& task);
+
+  // ---- env, the engine environment (parse_env.cc)
+  void ParseEnv(const Json& doc, Task& task);
+  std::optional<std::string> EnvValue(const Json& v, const std::string& path);
 
   const RuntimeCatalog* catalog_ = nullptr;
   const RuntimeDefinition* runtime_ = nullptr;  // set once base_runtime names a catalogued runtime

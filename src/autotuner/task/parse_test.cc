@@ -71,6 +71,16 @@ const std::string kLongName(70, 'a');
 INSTANTIATE_TEST_SUITE_P(
     Rules, InvalidTaskTest,
     ::testing::Values(
+        BadCase{"EnvNotMapping", "env: [A]\n", "env", "must be a mapping"},
+        BadCase{"EnvBadName", "env: {1BAD: x}\n", "env.1BAD", "not an environment variable name"},
+        BadCase{"EnvReservedName", "env: {CUDA_VISIBLE_DEVICES: '0'}\n", "env.CUDA_VISIBLE_DEVICES",
+                "choose GPUs with --gpus"},
+        BadCase{"EnvBoolean", "env: {NCCL_DEBUG: true}\n", "env.NCCL_DEBUG", "quote it (\"true\")"},
+        BadCase{"EnvEmptyList", "env: {VLLM_ATTENTION_BACKEND: []}\n", "env.VLLM_ATTENTION_BACKEND",
+                "must not be an empty list"},
+        BadCase{"EnvRepeatedValue", "env: {VLLM_ATTENTION_BACKEND: [FLASH_ATTN, FLASH_ATTN]}\n",
+                "env.VLLM_ATTENTION_BACKEND[1]", "repeats the value"},
+        BadCase{"EnvNestedValue", "env: {A: {b: c}}\n", "env.A", "must be a string"},
         BadCase{"MissingTaskName", "base_runtime: sglang\nmodel: {id_or_path: m}\n", "task_name",
                 "is required", true},
         BadCase{"TaskNameNotString", "task_name: [a]\nbase_runtime: sglang\nmodel: {id_or_path: m}\n",
@@ -595,6 +605,62 @@ INSTANTIATE_TEST_SUITE_P(Examples, ExampleTest, ::testing::ValuesIn(ExampleFiles
                            }
                            return name;
                          });
+
+TEST(GpuTypeTest, RealRuntimesAcceptEveryTypeOfTheTableAndNvidiaSmiNames) {
+  for (const auto& [written, type] :
+       std::vector<std::pair<std::string, std::string>>{{"V100", "V100"},
+                                                        {"t4", "T4"},
+                                                        {"B200", "B200"},
+                                                        {"L40S", "L40S"},
+                                                        {"NVIDIA A100-SXM4-80GB", "A100"}}) {
+    const TaskParseResult result =
+        ParseYaml(std::string(kBase) + "hardware: {gpu_type: '" + written + "'}\n");
+    ASSERT_TRUE(result.ok()) << written << ":\n" << AllMessages(result.errors);
+    EXPECT_EQ(result.task->hardware->gpu_type, type) << written;
+  }
+  const TaskParseResult by_smi_name = ParseYaml(std::string(kBase) + "hardware: {gpu_type: NVIDIA H200}\n");
+  EXPECT_NE(FindAt(by_smi_name.warnings, "hardware.gpu_type"), nullptr) << "the reading is said";
+}
+
+TEST(GpuTypeTest, SimulatedRuntimesAcceptTheModelledGpusAndNameThemOtherwise) {
+  const std::string sim = "task_name: t\nbase_runtime: sim-sglang\nmodel: {id_or_path: m}\n";
+  const TaskParseResult ok = ParseYaml(sim + "hardware: {gpu_type: a100_40gb}\n");
+  ASSERT_TRUE(ok.ok()) << AllMessages(ok.errors);
+  EXPECT_EQ(ok.task->hardware->gpu_type, "A100-40GB");
+  EXPECT_EQ(ParseYaml(sim + "hardware: {gpu_type: A100}\n").task->hardware->gpu_type, "A100-80GB");
+
+  const TaskParseResult v100 = ParseYaml(sim + "hardware: {gpu_type: V100}\n");
+  const Diagnostic* d = FindAt(v100.errors, "hardware.gpu_type");
+  ASSERT_NE(d, nullptr) << AllMessages(v100.errors);
+  EXPECT_NE(d->message.find("the simulator does not model V100"), std::string::npos) << d->message;
+  EXPECT_NE(d->message.find("H100, H200, A100-80GB, A100-40GB, L40S, L4, A10G"), std::string::npos)
+      << d->message;
+}
+
+TEST(EnvTest, FixedAndSearchedVariablesRoundTrip) {
+  const TaskParseResult result =
+      ParseYaml(std::string(kBase) +
+                "env: {HF_TOKEN: secret, NCCL_IB_DISABLE: 1, VLLM_ATTENTION_BACKEND: "
+                "[FLASH_ATTN, FLASHINFER]}\n");
+  ASSERT_TRUE(result.ok()) << AllMessages(result.errors);
+  const std::vector<EnvVariable> want = {{"HF_TOKEN", {"secret"}, false},
+                                         {"NCCL_IB_DISABLE", {"1"}, false},
+                                         {"VLLM_ATTENTION_BACKEND", {"FLASH_ATTN", "FLASHINFER"}, true}};
+  EXPECT_EQ(result.task->env, want);
+  const Json normalised = TaskToJson(*result.task);
+  EXPECT_EQ(normalised["env"], Json::parse(R"({"HF_TOKEN": "secret", "NCCL_IB_DISABLE": "1",
+                                              "VLLM_ATTENTION_BACKEND": ["FLASH_ATTN", "FLASHINFER"]})"));
+  const TaskParseResult again = ParseTask(normalised);
+  ASSERT_TRUE(again.ok()) << AllMessages(again.errors);
+  EXPECT_EQ(again.task->env, want);
+}
+
+TEST(EnvTest, NoEnvLeavesTheNormalisedTaskWithoutTheKey) {
+  const TaskParseResult result = ParseYaml(kBase);
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result.task->env.empty());
+  EXPECT_FALSE(TaskToJson(*result.task).contains("env"));
+}
 
 TEST(LoadTaskFileTest, MissingFileIsAnInputError) {
   auto loaded = LoadTaskFile("/nonexistent/task.yaml");

@@ -88,6 +88,7 @@ Status ApplyFile(const Json& doc, const std::string& file, RuntimeDefinition& de
   str("model_dir", def.model_dir);
   if (doc.contains("command")) def.command = Strings(doc["command"]);
   if (doc.contains("launcher_probe")) def.launcher_probe = Strings(doc["launcher_probe"]);
+  if (doc.contains("version_probe")) def.version_probe = Strings(doc["version_probe"]);
   if (doc.contains("reserved_flags")) {
     for (auto& flag : Strings(doc["reserved_flags"])) def.reserved_flags.push_back(std::move(flag));
   }

@@ -39,6 +39,8 @@ struct RuntimeDefinition {
   // Preflight: a command that exits 0 when the engine is installed (`python3 -c "import sglang"`); empty:
   // command[0] on PATH is enough.
   std::vector<std::string> launcher_probe;
+  // Study provenance: a command whose first output line is the installed engine's version; empty: unknown.
+  std::vector<std::string> version_probe;
   std::string model_dir;  // where bare model names live (core/model_files.h); empty: the default
   std::string model_arg;  // flag carrying the model, or "positional"
   std::string host_flag;

@@ -43,6 +43,8 @@ std::string_view Name(Dimension::Source source) {
       return "quantization_config";
     case Dimension::Source::kParallel:
       return "parallel_config";
+    case Dimension::Source::kEnv:
+      return "env";
   }
   return "parameters";
 }
@@ -61,6 +63,8 @@ void AddCategorical(SearchSpace& space, std::string name, Dimension::Source sour
 }
 
 }  // namespace
+
+std::string EnvDimension(std::string_view variable) { return "env." + std::string(variable); }
 
 SearchSpace BuildSearchSpace(const Task& task) {
   SearchSpace space;
@@ -88,6 +92,11 @@ SearchSpace BuildSearchSpace(const Task& task) {
   AddCategorical(space, "parallel.pp", Dimension::Source::kParallel, task.parallel.pp);
   AddCategorical(space, "parallel.dp", Dimension::Source::kParallel, task.parallel.dp);
   AddCategorical(space, "parallel.ep", Dimension::Source::kParallel, task.parallel.ep);
+  for (const auto& variable : task.env) {
+    if (variable.searched) {
+      AddCategorical(space, EnvDimension(variable.name), Dimension::Source::kEnv, variable.values);
+    }
+  }
 
   for (const auto& d : space.dimensions) {
     const auto n = d.Cardinality();

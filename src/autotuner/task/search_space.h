@@ -10,11 +10,13 @@
 
 namespace autotuner::task {
 
-// One searched dimension: an engine flag, a quantization field, or a parallelism degree.
+// One searched dimension: an engine flag, a quantization field, a parallelism degree, or an engine
+// environment variable.
 struct Dimension {
-  enum class Source { kParameter, kQuantization, kParallel };
-  std::string
-      name;  // flag name as written; "quantization.preset", "quantization.kv_cache_dtype", "parallel.tp"
+  enum class Source { kParameter, kQuantization, kParallel, kEnv };
+  // flag name as written; "quantization.preset", "quantization.kv_cache_dtype", "parallel.tp",
+  // "env.VLLM_ATTENTION_BACKEND"
+  std::string name;
   Source source = Source::kParameter;
   Parameter::Kind kind = Parameter::Kind::kCategorical;
   std::vector<Json> values;  // categorical
@@ -42,6 +44,9 @@ struct SearchSpace {
 };
 
 SearchSpace BuildSearchSpace(const Task& task);
+
+// The dimension name of a searched `env` variable: "env.NAME".
+std::string EnvDimension(std::string_view variable);
 
 std::string_view Name(Dimension::Source source);
 

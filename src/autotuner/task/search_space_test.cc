@@ -32,6 +32,17 @@ TEST(SearchSpaceTest, GridSizeIsProductOfFiniteDimensions) {
   EXPECT_EQ(s.dimensions[3].source, Dimension::Source::kParallel);
 }
 
+TEST(SearchSpaceTest, OnlyListedEnvVariablesAreSearched) {
+  const SearchSpace s = BuildSearchSpace(MustParse(
+      "parameters: {a: [1, 2]}\nenv: {HF_TOKEN: t, VLLM_ATTENTION_BACKEND: [FLASH_ATTN, FLASHINFER]}\n"));
+  ASSERT_EQ(s.dimensions.size(), 2u);
+  EXPECT_EQ(s.dimensions[1].name, "env.VLLM_ATTENTION_BACKEND");
+  EXPECT_EQ(s.dimensions[1].source, Dimension::Source::kEnv);
+  EXPECT_EQ(s.dimensions[1].values, (std::vector<Json>{"FLASH_ATTN", "FLASHINFER"}));
+  EXPECT_EQ(s.grid_size, 4u);
+  EXPECT_EQ(s.ToJson()["dimensions"][1]["source"], "env");
+}
+
 TEST(SearchSpaceTest, ContinuousDimensionsAreFlagged) {
   const SearchSpace s =
       BuildSearchSpace(MustParse("parameters: {a: [1, 2], f: {type: float, low: 0.1, high: 0.9}}\n"));

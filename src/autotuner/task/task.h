@@ -146,6 +146,15 @@ struct Storage {
   bool operator==(const Storage&) const = default;
 };
 
+// One variable of the task's `env` (SPEC §1): set in every engine's environment. A single value is fixed; a
+// list is searched like a parameter (dimension "env.NAME").
+struct EnvVariable {
+  std::string name;
+  std::vector<std::string> values;  // one or more
+  bool searched = false;            // written as a list
+  bool operator==(const EnvVariable&) const = default;
+};
+
 // A validated, normalised task (SPEC §1). Every defaulted field holds its default.
 struct Task {
   std::string task_name;
@@ -161,6 +170,7 @@ struct Task {
   Optimization optimization;
   Benchmark benchmark;
   Slo slo;
+  std::vector<EnvVariable> env;  // sorted by name
   std::optional<OmeResourceConfig> clusterbasemodel_config;
   std::optional<OmeResourceConfig> clusterservingruntime_config;
   std::optional<Storage> storage;

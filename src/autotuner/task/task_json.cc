@@ -140,6 +140,11 @@ Json TaskToJson(const Task& t) {
     slo["steepness"] = t.slo.steepness;
     out["slo"] = slo;
   }
+  if (!t.env.empty()) {
+    Json env = Json::object();
+    for (const auto& v : t.env) env[v.name] = v.searched ? Json(v.values) : Json(v.values.front());
+    out["env"] = env;
+  }
   if (t.clusterbasemodel_config)
     out["clusterbasemodel_config"] = OmeResourceToJson(*t.clusterbasemodel_config);
   if (t.clusterservingruntime_config) {

@@ -17,8 +17,10 @@ inline constexpr std::array<std::string_view, 5> kObjectives = {
     "minimize_latency", "maximize_throughput", "minimize_ttft", "minimize_tpot", "maximize_goodput"};
 inline constexpr std::array<std::string_view, 2> kBenchmarkTasks = {"text-to-text", "text-to-embeddings"};
 inline constexpr std::array<std::string_view, 2> kApis = {"completions", "chat"};
-inline constexpr std::array<std::string_view, 7> kGpuTypes = {"H100", "H200", "A100-80GB", "A100-40GB",
-                                                              "L40S", "L4",   "A10G"};
+// The GPUs the engine simulator models (sim/gpu.cc; its tests check the two lists agree). Real runtimes
+// accept every type of data/gpu_types.json instead.
+inline constexpr std::array<std::string_view, 7> kSimulatedGpuTypes = {
+    "H100", "H200", "A100-80GB", "A100-40GB", "L40S", "L4", "A10G"};
 // Until runtime definitions exist (runtimes/*.yaml), these are the runtimes a task may name.
 inline constexpr std::array<std::string_view, 6> kBuiltinRuntimes = {"sglang",     "vllm",     "trtllm",
                                                                      "sim-sglang", "sim-vllm", "sim-trtllm"};
