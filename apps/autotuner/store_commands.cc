@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "autotuner/core/json.h"
+#include "autotuner/runner/baseline.h"
 #include "autotuner/runner/results.h"
 #include "autotuner/store/store.h"
 #include "commands.h"
@@ -122,7 +123,8 @@ int ListExperiments(const StoreOptions& options) {
   const auto* experiments = &results->experiments;
   if (options.json) {
     Json out = Json::array();
-    for (const auto& e : *experiments) out.push_back(runner::ExperimentJson(e));
+    const task::Objective objective = runner::PrimaryObjective(task->spec);
+    for (const auto& e : *experiments) out.push_back(runner::ExperimentJson(e, objective));
     std::cout << DumpJson(out, 2) << "\n";
     return kExitSuccess;
   }

@@ -3,7 +3,8 @@
 # starts BUILD_BIN_DIR/autotuner serve on a free loopback port with a temporary database and web/dist as web root,
 # waits for /api/system/health, runs e2e/run.mjs, stops the server. Registered in CTest with label `e2e`.
 #   web/e2e/run-with-server.sh build/release/bin
-# Env: E2E_ARTIFACTS (default web/e2e/artifacts), CHROMIUM_PATH, E2E_TIMEOUT_S; E2E_MOCK=1 uses e2e/mock-server.mjs
+# Env: E2E_SPEC (default run.mjs; trust.mjs for the results checks), E2E_ARTIFACTS (default web/e2e/artifacts),
+# CHROMIUM_PATH, E2E_TIMEOUT_S; E2E_MOCK=1 uses e2e/mock-server.mjs
 # instead of the real server (UI development only).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -70,7 +71,7 @@ done
 artifacts="${E2E_ARTIFACTS:-$web/e2e/artifacts}"
 mkdir -p "$artifacts"
 rc=0
-AUTOTUNER_URL="$url" E2E_ARTIFACTS="$artifacts" node "$here/run.mjs" || rc=$?
+AUTOTUNER_URL="$url" E2E_ARTIFACTS="$artifacts" node "$here/${E2E_SPEC:-run.mjs}" || rc=$?
 cp "$server_log" "$artifacts/server.log" 2>/dev/null || true
 if [ "$rc" != 0 ]; then
   echo "e2e: server log (last 40 lines):" >&2

@@ -10,81 +10,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { BASE, TIMEOUT, api, launchBrowser, recorder, waitFor, watchErrors } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BASE = (process.env.AUTOTUNER_URL ?? '').replace(/\/$/, '');
-if (!BASE) {
-  console.error('AUTOTUNER_URL is not set (e.g. http://127.0.0.1:8080)');
-  process.exit(2);
-}
 const ARTIFACTS = path.resolve(process.env.E2E_ARTIFACTS ?? path.join(here, 'artifacts'));
-const TIMEOUT = Number(process.env.E2E_TIMEOUT_S ?? 240) * 1000;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 fs.mkdirSync(ARTIFACTS, { recursive: true });
-for (const f of fs.readdirSync(ARTIFACTS)) if (/\.(png|json)$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
+for (const f of fs.readdirSync(ARTIFACTS)) if (/^\d.*\.png$|^summary\.json$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
 
-const results = [];
 const pageErrors = [];
-let shot = 0;
-const t0 = Date.now();
-const log = (...a) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
+const { results, step, screenshot, shots, t0 } = recorder(ARTIFACTS);
 
-async function step(name, fn) {
-  const start = Date.now();
-  try {
-    const detail = await fn();
-    results.push({ step: name, ok: true, ms: Date.now() - start, detail });
-    log(`ok   ${name}${detail ? ` — ${typeof detail === 'string' ? detail : JSON.stringify(detail)}` : ''}`);
-  } catch (e) {
-    results.push({ step: name, ok: false, ms: Date.now() - start, error: String(e?.message ?? e) });
-    log(`FAIL ${name}: ${e?.message ?? e}`);
-    throw e;
-  }
-}
-
-async function screenshot(page, name) {
-  const file = path.join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
-
-async function waitFor(cond, what, timeout = 30000, interval = 200) {
-  const end = Date.now() + timeout;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await cond();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, interval));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
-
-async function api(pathname, init = {}) {
-  const headers = { 'Content-Type': 'application/json', ...(process.env.AUTOTUNER_TOKEN ? { Authorization: `Bearer ${process.env.AUTOTUNER_TOKEN}` } : {}) };
-  const res = await fetch(`${BASE}${pathname}`, { ...init, headers });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: !process.env.E2E_HEADFUL,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'].filter((a) => a !== '--headless' || !process.env.E2E_HEADFUL),
-});
+const browser = await launchBrowser();
 const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 const page = await context.newPage();
 page.setDefaultTimeout(20000);
-const watch = (p) => {
-  p.on('pageerror', (e) => pageErrors.push(String(e)));
-  p.on('console', (m) => {
-    if (m.type() === 'error' && !/EventSource|ERR_|net::|Failed to load resource/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
-  });
-};
+const watch = (p) => watchErrors(p, pageErrors);
 watch(page);
 
 const stamp = new Date().toISOString().replace(/[-:T.Z]/g, '').slice(4, 14);
@@ -171,7 +111,7 @@ try {
     }, 'the task to run an experiment', 60000, 100);
     await waitFor(async () => (await lineCount()) > before + 2, 'log lines to stream in', 30000);
     const grown = await lineCount();
-    await logsPage.screenshot({ path: path.join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-task-log-live.png`), fullPage: true });
+    await screenshot(logsPage, 'task-log-live');
     await screenshot(page, 'task-running');
     await waitFor(async () => {
       seen.add((await statusText()).trim());
@@ -365,6 +305,6 @@ try {
   await browser.close();
   const summary = { base: BASE, ok: exitCode === 0, seconds: (Date.now() - t0) / 1000, artifacts: ARTIFACTS, page_errors: pageErrors, steps: results };
   fs.writeFileSync(path.join(ARTIFACTS, 'summary.json'), JSON.stringify(summary, null, 2));
-  console.log(`e2e ${exitCode === 0 ? 'PASSED' : 'FAILED'}: ${results.filter((r) => r.ok).length}/${results.length} steps, ${shot} screenshots in ${ARTIFACTS}`);
+  console.log(`e2e ${exitCode === 0 ? 'PASSED' : 'FAILED'}: ${results.filter((r) => r.ok).length}/${results.length} steps, ${shots()} screenshots in ${ARTIFACTS}`);
   process.exit(exitCode);
 }

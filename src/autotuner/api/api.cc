@@ -171,7 +171,7 @@ const std::vector<Api::Route>& Api::Routes() {
       {"PUT", "/api/presets/{id}", &Api::UpdatePreset, "Update a user preset"},
       {"DELETE", "/api/presets/{id}", &Api::DeletePreset, "Delete a user preset"},
       {"GET", "/api/presets/{id}/export", &Api::ExportPreset, "Export a preset for import elsewhere"},
-      {"GET", "/api/system/info", &Api::SystemInfo, "Version, store, task defaults"},
+      {"GET", "/api/system/info", &Api::SystemInfo, "Version, store, task defaults, units"},
       {"GET", "/api/system/health", &Api::SystemHealth, "Liveness and store health (no auth)"},
       {"GET", "/api/gpus", &Api::Gpus, "GPU inventory"},
       {"GET", "/api/openapi.json", &Api::OpenApiRoute, "This document"},

@@ -6,6 +6,7 @@
 #include "autotuner/api/api_internal.h"
 #include "autotuner/opt/pareto.h"
 #include "autotuner/opt/score.h"
+#include "autotuner/runner/baseline.h"
 #include "autotuner/runner/launch_command.h"
 #include "autotuner/runner/results.h"
 #include "autotuner/task/vocabulary.h"
@@ -34,9 +35,10 @@ HttpResponse Api::ListExperiments(const HttpRequest& request, const Params& para
   const std::string status = Query(request, "status").value_or("");
   auto experiments = store_->ListExperiments(task->id);
   if (!experiments.ok()) return HttpResponse::FromError(experiments.error());
+  const task::Objective objective = runner::PrimaryObjective(task->spec);
   Json items = Json::array();
   for (const auto& e : *experiments)
-    if (status.empty() || e.status == status) items.push_back(runner::ExperimentJson(e));
+    if (status.empty() || e.status == status) items.push_back(runner::ExperimentJson(e, objective));
   return HttpResponse::FromJson({{"items", items}});
 }
 
@@ -51,7 +53,10 @@ HttpResponse Api::GetExperiment(const HttpRequest& request, const Params& params
       return HttpResponse::FromError(MakeError(ErrorCode::kNotFound, "no experiment " + std::to_string(*id)));
     return HttpResponse::FromError(experiment.error());
   }
-  return HttpResponse::FromJson(runner::ExperimentJson(*experiment, *logs));
+  auto task = store_->GetTask(experiment->task_id);
+  const task::Objective objective =
+      task.ok() ? runner::PrimaryObjective(task->spec) : task::Objective::kMinimizeLatency;
+  return HttpResponse::FromJson(runner::ExperimentJson(*experiment, objective, *logs));
 }
 
 HttpResponse Api::Pareto(const HttpRequest&, const Params& params) {
@@ -78,7 +83,8 @@ HttpResponse Api::Pareto(const HttpRequest&, const Params& params) {
     points.push_back(std::move(point));
   }
   Json items = Json::array();
-  for (size_t i : opt::ParetoFront(points)) items.push_back(runner::ExperimentJson(*candidates[i]));
+  const task::Objective primary = runner::PrimaryObjective(task->spec);
+  for (size_t i : opt::ParetoFront(points)) items.push_back(runner::ExperimentJson(*candidates[i], primary));
   return HttpResponse::FromJson({{"objectives", names}, {"items", items}});
 }
 

@@ -112,6 +112,56 @@ TEST_F(ApiResultsTest, BestGivesTheWinnersLaunchAndTheRealEnginesLine) {
   EXPECT_TRUE(out["baseline"]["better"].get<bool>());
 }
 
+TEST_F(ApiResultsTest, ExperimentsShowTheObjectiveInItsUnitAndDirectionNextToTheScore) {
+  const int64_t id = CreateTask(SimTask("units"));
+  auto e = store_->CreateExperiment(id, 1, Json::object(), "pending", ExperimentKind::kSearch);
+  ASSERT_TRUE(e.ok());
+  const Json metrics = {{"mean_total_throughput_per_gpu", 35039.5},
+                        {"mean_e2e_latency", 1.0},
+                        {"score_breakdown", {{"base", -35039.5}, {"penalty", 0.5}, {"score", -52559.25}}}};
+  ASSERT_TRUE(store_->FinishExperiment(e->id, {"success", metrics, -52559.25, true, "", ""}).ok());
+  const Json item = Call("GET", "/api/tasks/" + std::to_string(id) + "/experiments", "", 200)["items"][0];
+  EXPECT_EQ(item["score"], -52559.25);  // the optimizer's number stays
+  EXPECT_EQ(item["objective"]["name"], "maximize_throughput");
+  EXPECT_EQ(item["objective"]["value"], 35039.5);
+  EXPECT_EQ(item["objective"]["unit"], "tok/s/GPU");
+  EXPECT_EQ(item["objective"]["higher_is_better"], true);
+  EXPECT_EQ(item["slo_penalty"], 0.5);
+  EXPECT_EQ(Call("GET", "/api/experiments/" + std::to_string(e->id), "", 200)["objective"],
+            item["objective"]);
+  const Json units = Call("GET", "/api/system/info", "", 200)["units"];
+  EXPECT_EQ(units["objectives"]["maximize_throughput"]["unit"], "tok/s/GPU");
+  EXPECT_EQ(units["objectives"]["minimize_latency"]["higher_is_better"], false);
+  EXPECT_EQ(units["metrics"]["ttft_p90"], "s");
+}
+
+TEST_F(ApiResultsTest, AnAllFailedTaskSaysNoFeasibleConfigurationWithItsFailureClasses) {
+  const int64_t id = CreateTask(SimTask("all-failed"));
+  const std::string path = "/api/tasks/" + std::to_string(id);
+  const char* classes[] = {"deploy_failed", "oom", "deploy_failed"};
+  for (int n = 0; n < 3; ++n) {
+    auto e = store_->CreateExperiment(id, n + 1, Json::object(), "pending", ExperimentKind::kSearch);
+    ASSERT_TRUE(e.ok());
+    ASSERT_TRUE(store_->FinishExperiment(e->id, {"failed", Json::object(), {}, {}, classes[n], "boom"}).ok());
+  }
+  ASSERT_TRUE(store_->SetTaskStatus(id, "running").ok());
+  EXPECT_TRUE(Call("GET", path, "", 200)["summary"]["outcome"].is_null());  // still running: no verdict
+  ASSERT_TRUE(store_->SetTaskStatus(id, "completed", "max_iterations reached").ok());
+  const Json summary = Call("GET", path, "", 200)["summary"];
+  EXPECT_EQ(summary["outcome"], "no_feasible_configuration");
+  EXPECT_EQ(summary["failures"], Json({{"deploy_failed", 2}, {"oom", 1}}));
+  EXPECT_EQ(Call("GET", "/api/tasks", "", 200)["items"][0]["summary"]["outcome"],
+            "no_feasible_configuration");
+
+  const int64_t good = CreateTask(SimTask("one-good"));
+  Finished(good, 1, Json::object(), 1000);
+  ASSERT_TRUE(store_->SetTaskStatus(good, "completed").ok());
+  const Json good_summary = Call("GET", "/api/tasks/" + std::to_string(good), "", 200)["summary"];
+  EXPECT_EQ(good_summary["outcome"], "best_found");
+  EXPECT_EQ(good_summary["best_objective"]["value"], 1000.0);  // the task list's "best" in tok/s/GPU
+  EXPECT_EQ(good_summary["best_objective"]["unit"], "tok/s/GPU");
+}
+
 TEST_F(ApiResultsTest, BestOfAClusterTaskCarriesItsManifestAndNoBaselineWithoutOne) {
   Json doc = SimTask("cluster");
   doc["deployment_mode"] = "kubernetes";

@@ -6,6 +6,7 @@
 #include "autotuner/api/api_internal.h"
 #include "autotuner/core/version.h"
 #include "autotuner/deploy/gpu_pool.h"
+#include "autotuner/runner/units.h"
 #include "autotuner/task/defaults.h"
 
 namespace autotuner::api {
@@ -23,7 +24,8 @@ HttpResponse Api::SystemInfo(const HttpRequest&, const Params&) {
                                  {"auth_required", options_.auth_required},
                                  {"runs_studies", studies_ != nullptr},
                                  {"runtimes", runtimes},
-                                 {"task_defaults", task::TaskDefaultsJson()}});
+                                 {"task_defaults", task::TaskDefaultsJson()},
+                                 {"units", runner::UnitTableJson()}});
 }
 
 HttpResponse Api::SystemHealth(const HttpRequest&, const Params&) {

@@ -6,7 +6,9 @@
 #include "autotuner/api/api.h"
 #include "autotuner/api/api_internal.h"
 #include "autotuner/api/attachment.h"
+#include "autotuner/runner/baseline.h"
 #include "autotuner/runner/results.h"
+#include "autotuner/runner/units.h"
 #include "autotuner/task/parse.h"
 #include "autotuner/task/validation.h"
 
@@ -45,7 +47,10 @@ Json Api::Summary(const store::TaskRecord& task) {
                   {"cancelled", 0},
                   {"running", 0},
                   {"best_score", nullptr},
-                  {"best_experiment_id", nullptr}};
+                  {"best_experiment_id", nullptr},
+                  {"best_objective", nullptr},
+                  {"outcome", nullptr},
+                  {"failures", Json::object()}};
   auto experiments = store_->ListExperiments(task.id);
   if (experiments.ok()) {
     int64_t success = 0, failed = 0, pruned = 0, cancelled = 0, running = 0;
@@ -65,7 +70,9 @@ Json Api::Summary(const store::TaskRecord& task) {
     if (auto best = runner::BestExperiment(*experiments)) {
       summary["best_score"] = Optional(best->score);
       summary["best_experiment_id"] = best->id;
+      summary["best_objective"] = runner::ObjectiveValueJson(*best, runner::PrimaryObjective(task.spec));
     }
+    summary.update(runner::OutcomeJson(task.status, *experiments));
   }
   if (IsFinal(task.status) && experiments.ok()) {
     std::lock_guard lock(cache_mutex_);

@@ -161,7 +161,7 @@ Result<Json> BestConfigurationJson(const store::TaskRecord& record,
     engine_launch["runtime"] = real->name;
   }
   const task::Objective objective = PrimaryObjective(record.spec);
-  return Json{{"experiment", ExperimentJson(*best)},
+  return Json{{"experiment", ExperimentJson(*best, objective)},
               {"objective", std::string(task::Name(objective))},
               {"runtime", runtime->name},
               {"launch", launch->ToJson()},

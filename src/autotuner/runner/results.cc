@@ -7,6 +7,7 @@
 
 #include "autotuner/runner/baseline.h"
 #include "autotuner/runner/confirm.h"
+#include "autotuner/runner/units.h"
 
 namespace autotuner::runner {
 namespace {
@@ -114,7 +115,7 @@ std::optional<store::ExperimentRecord> BestSearchExperiment(
   return LowestScore(experiments, /*with_baseline=*/false);
 }
 
-Json ExperimentJson(const store::ExperimentRecord& e, bool with_engine_log) {
+Json ExperimentJson(const store::ExperimentRecord& e, task::Objective objective, bool with_engine_log) {
   Json transitions = Json::array();
   for (const auto& t : e.transitions) transitions.push_back({{"status", t.status}, {"at", t.at}});
   Json out = {{"id", e.id},
@@ -126,6 +127,8 @@ Json ExperimentJson(const store::ExperimentRecord& e, bool with_engine_log) {
               {"parameters", e.parameters},
               {"score", e.score ? Json(*e.score) : Json(nullptr)},
               {"feasible", e.feasible ? Json(*e.feasible) : Json(nullptr)},
+              {"objective", ObjectiveValueJson(e, objective)},
+              {"slo_penalty", SloPenaltyJson(e)},
               {"metrics", e.metrics},
               {"error_class", e.error_class},
               {"error_message", e.error_message},
@@ -135,17 +138,33 @@ Json ExperimentJson(const store::ExperimentRecord& e, bool with_engine_log) {
   return out;
 }
 
+Json OutcomeJson(std::string_view task_status, const std::vector<store::ExperimentRecord>& experiments) {
+  Json failures = Json::object();
+  for (const auto& e : experiments) {
+    if (e.status != "failed") continue;
+    const std::string cls = e.error_class.empty() ? "unknown" : e.error_class;
+    failures[cls] = failures.value(cls, int64_t{0}) + 1;
+  }
+  Json outcome(nullptr);
+  if (BestExperiment(experiments)) {
+    outcome = "best_found";
+  } else if (task_status == "completed" || task_status == "failed") {
+    outcome = "no_feasible_configuration";
+  }
+  return {{"outcome", outcome}, {"failures", failures}};
+}
+
 Json ResultsJson(const store::TaskRecord& task, const std::vector<store::ExperimentRecord>& experiments) {
   const auto best = BestExperiment(experiments);
   const int64_t successful = std::count_if(experiments.begin(), experiments.end(),
                                            [](const auto& e) { return e.status == "success"; });
   double elapsed = 0;
   if (task.started_at) elapsed = task.finished_at.value_or(store::Now()) - *task.started_at;
+  const task::Objective objective = PrimaryObjective(task.spec);
   Json all = Json::array();
-  for (const auto& e : experiments) all.push_back(ExperimentJson(e));
+  for (const auto& e : experiments) all.push_back(ExperimentJson(e, objective));
   const Json optimization = task.spec.value("optimization", Json::object());
   const auto baseline = BaselineExperiment(experiments);
-  const task::Objective objective = PrimaryObjective(task.spec);
   return {{"task_name", task.name},
           {"status", task.status},
           {"strategy", optimization.value("strategy", "")},
@@ -154,8 +173,8 @@ Json ResultsJson(const store::TaskRecord& task, const std::vector<store::Experim
           {"successful_experiments", successful},
           {"elapsed_time", elapsed},
           {"stop_reason", task.stop_reason},
-          {"best_result", best ? ExperimentJson(*best) : Json(nullptr)},
-          {"baseline", baseline ? ExperimentJson(*baseline) : Json(nullptr)},
+          {"best_result", best ? ExperimentJson(*best, objective) : Json(nullptr)},
+          {"baseline", baseline ? ExperimentJson(*baseline, objective) : Json(nullptr)},
           {"improvement", ImprovementJson(experiments, objective)},
           {"confirmation", ConfirmationJson(experiments, objective)},
           {"all_results", all}};

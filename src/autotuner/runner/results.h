@@ -6,10 +6,12 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "autotuner/core/json.h"
 #include "autotuner/store/store.h"
+#include "autotuner/task/task.h"
 
 namespace autotuner::runner {
 
@@ -23,8 +25,15 @@ std::optional<store::ExperimentRecord> BestExperiment(
 std::optional<store::ExperimentRecord> BestSearchExperiment(
     const std::vector<store::ExperimentRecord>& experiments);
 
-// One experiment as the API and exports show it.
-Json ExperimentJson(const store::ExperimentRecord& experiment, bool with_engine_log = false);
+// One experiment as the API and exports show it; `objective` (the task's primary one) gives its
+// `objective` value in its own unit and direction next to the optimizer's lower-is-better `score`.
+Json ExperimentJson(const store::ExperimentRecord& experiment, task::Objective objective,
+                    bool with_engine_log = false);
+
+// What a finished study found, for the task summary: {"outcome": "best_found" | "no_feasible_configuration"
+// (completed or failed without one feasible experiment: the CLI's exit 3) | null (running, pending, or
+// cancelled before any feasible one), "failures": {error_class: count of failed experiments}}.
+Json OutcomeJson(std::string_view task_status, const std::vector<store::ExperimentRecord>& experiments);
 
 Json ResultsJson(const store::TaskRecord& task, const std::vector<store::ExperimentRecord>& experiments);
 

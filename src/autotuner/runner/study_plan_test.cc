@@ -175,8 +175,9 @@ TEST_F(StudyTest, ConfirmationReMeasuresTheBestAndTheRunnerUp) {
   EXPECT_EQ(confirmation->runner_up.number, runner_up);
   EXPECT_FALSE(confirmation->within_noise) << confirmation->text;  // the fake engines do not vary
   EXPECT_NE(confirmation->text.find("beats"), std::string::npos) << confirmation->text;
-  EXPECT_EQ(ExperimentJson(confirms[0])["kind"], "confirm");
-  EXPECT_EQ(ExperimentJson(confirms[0])["confirms"], *confirms[0].confirms);
+  EXPECT_EQ(ExperimentJson(confirms[0], task::Objective::kMinimizeLatency)["kind"], "confirm");
+  EXPECT_EQ(ExperimentJson(confirms[0], task::Objective::kMinimizeLatency)["confirms"],
+            *confirms[0].confirms);
 }
 
 TEST_F(StudyTest, AWinnerWithinNoiseOfTheRunnerUpSaysSo) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "autotuner/runner/baseline.h"
 #include "autotuner/runner/results.h"
 
 namespace autotuner::runner {
@@ -45,7 +46,11 @@ void StudyPublisher::Publish(const std::string& type, Json data) {
 
 void StudyPublisher::PublishFinished(int64_t experiment_id, const std::string& type) {
   auto e = store_.GetExperiment(experiment_id);
-  if (e.ok()) Publish(type, ExperimentJson(*e));
+  if (!e.ok()) return;
+  auto task = store_.GetTask(task_id_);
+  const task::Objective objective =
+      task.ok() ? PrimaryObjective(task->spec) : task::Objective::kMinimizeLatency;
+  Publish(type, ExperimentJson(*e, objective));
 }
 
 Status StudyPublisher::SetTaskStatus(const std::string& status, const std::string& reason) {

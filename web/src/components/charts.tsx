@@ -20,6 +20,8 @@ import { fmtNumber } from '../lib/format';
 import { axisOptions, subRoundPoints } from '../lib/stats';
 import { resolveAxis, saveAxes, type Axes } from '../lib/axes';
 import { paretoPoints, sensitivity } from '../lib/analysis';
+import { experimentLabel } from '../lib/labels';
+import { directionLabel, fmtObjective, objectiveValue, taskObjective } from '../lib/objective';
 
 const GREEN = '#16a34a';
 const BLUE = '#2563eb';
@@ -35,9 +37,12 @@ interface ChartProps {
 interface BarDatum {
   id: number;
   label: string;
-  score: number;
+  /** The objective in its own unit (the score for a server that sends none). */
+  value: number;
   exp: Experiment;
 }
+
+
 
 /** The bar chart's tooltip: every tuned parameter, differences from the best highlighted, ⭐ on the best. */
 export function DiffTooltip({ exp, best }: { exp: Experiment; best: Experiment | null }) {
@@ -50,7 +55,13 @@ export function DiffTooltip({ exp, best }: { exp: Experiment; best: Experiment |
           Experiment #{exp.experiment_id} {isBest && '⭐ best'}
         </b>
       </div>
-      <div>score: {fmtNumber(exp.score)}</div>
+      {exp.objective && (
+        <div data-testid="tooltip-objective">
+          {exp.objective.name}: {fmtObjective(exp.objective)}
+        </div>
+      )}
+      {exp.slo_penalty != null && exp.slo_penalty > 0 && <div>SLO penalty: {fmtNumber(exp.slo_penalty)}</div>}
+      <div className="muted">score: {fmtNumber(exp.score)}</div>
       {lines.map((l) => (
         <div key={l.key} className={l.differs ? 'diff' : ''} data-differs={l.differs}>
           {l.text}
@@ -61,17 +72,23 @@ export function DiffTooltip({ exp, best }: { exp: Experiment; best: Experiment |
 }
 
 export function ScoreBarChart({ experiments, best, hovered, setHovered }: ChartProps) {
-  const data: BarDatum[] = experiments
-    .filter((e) => typeof e.score === 'number' && Number.isFinite(e.score))
-    .map((e) => ({ id: e.id, label: `#${e.experiment_id}${best?.id === e.id ? ' ⭐' : ''}`, score: e.score as number, exp: e }));
+  const objective = taskObjective(experiments);
+  const data: BarDatum[] = [];
+  for (const e of experiments) {
+    const value = objective ? objectiveValue(e) : e.score;
+    if (typeof value !== 'number' || !Number.isFinite(value) || e.feasible === false) continue;
+    data.push({ id: e.id, label: experimentLabel(e, best), value, exp: e });
+  }
   if (!data.length) return <div className="empty">No scored experiment yet.</div>;
+  const axisLabel = objective ? `${objective.metric} (${directionLabel(objective)})` : 'score (lower is better)';
   return (
-    <div data-testid="score-chart" style={{ width: '100%', height: 280 }}>
+    <div data-testid="score-chart" data-objective={objective?.name ?? ''} style={{ width: '100%', height: 280 }}>
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={data} margin={{ top: 10, right: 10, bottom: 5, left: 10 }} onMouseLeave={() => setHovered(null)}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" />
-          <YAxis tickFormatter={(v: number) => fmtNumber(v, 3)} width={70} label={{ value: 'score (lower is better)', angle: -90, position: 'insideLeft', style: { fontSize: 11 } }} />
+          {/* Bars grow from 0, so their lengths compare; objective values are never negative. */}
+          <YAxis tickFormatter={(v: number) => fmtNumber(v, 3)} width={70} domain={objective ? [0, 'auto'] : ['auto', 'auto']} label={{ value: axisLabel, angle: -90, position: 'insideLeft', style: { fontSize: 11 } }} />
           <Tooltip
             cursor={{ fill: 'rgba(37,99,235,0.08)' }}
             content={({ active, payload }) => {
@@ -79,13 +96,14 @@ export function ScoreBarChart({ experiments, best, hovered, setHovered }: ChartP
               return active && d ? <DiffTooltip exp={d.exp} best={best} /> : null;
             }}
           />
-          <Bar dataKey="score" isAnimationActive={false} onMouseEnter={(_: unknown, i: number) => setHovered(data[i]?.id ?? null)}>
+          <Bar dataKey="value" isAnimationActive={false} onMouseEnter={(_: unknown, i: number) => setHovered(data[i]?.id ?? null)}>
             {data.map((d) => (
-              <Cell key={d.id} fill={best?.id === d.id ? GREEN : hovered === d.id ? BLUE : GREY} />
+              <Cell key={d.id} fill={best?.id === d.id ? GREEN : hovered === d.id ? BLUE : d.exp.kind === 'baseline' ? '#f59e0b' : GREY} />
             ))}
           </Bar>
         </BarChart>
       </ResponsiveContainer>
+      {objective && <div className="muted small">Bars: {directionLabel(objective)} · infeasible experiments left out · <span style={{ color: '#f59e0b' }}>■</span> baseline (engine defaults)</div>}
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { Experiment } from '../lib/types';
+import type { Experiment, Task } from '../lib/types';
 import { STATUS_COLORS, fmtNumber, fmtValue } from '../lib/format';
 
 export function StatusBadge({ status }: { status: string }) {
@@ -8,6 +8,26 @@ export function StatusBadge({ status }: { status: string }) {
       {status}
     </span>
   );
+}
+
+/** "deploy_failed ×2, oom ×1", most frequent first. */
+export function failureText(failures: Record<string, number> | undefined): string {
+  return Object.entries(failures ?? {})
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([cls, n]) => `${cls} ×${n}`)
+    .join(', ');
+}
+
+/** The task's status, except that a study that finished without one feasible experiment says so (not a green "completed"). */
+export function TaskStatusBadge({ task }: { task: Pick<Task, 'status' | 'summary'> }) {
+  if (task.summary?.outcome === 'no_feasible_configuration') {
+    return (
+      <span className="badge" data-status="no_feasible_configuration" title={`${task.status}: ${failureText(task.summary.failures)}`} style={{ background: STATUS_COLORS.failed }}>
+        no feasible configuration
+      </span>
+    );
+  }
+  return <StatusBadge status={task.status} />;
 }
 
 export function ErrorBanner({ error, onClose }: { error: unknown; onClose?: () => void }) {

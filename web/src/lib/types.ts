@@ -26,6 +26,21 @@ export interface TaskSummary {
   running: number;
   best_score: number | null;
   best_experiment_id: number | null;
+  /** The best experiment's objective in its own unit (null without a best). */
+  best_objective?: ObjectiveValue | null;
+  /** Set once the study finished: `no_feasible_configuration` when no experiment was feasible. */
+  outcome?: 'best_found' | 'no_feasible_configuration' | null;
+  /** Failed experiments by error class. */
+  failures?: Record<string, number>;
+}
+
+/** The primary objective of an experiment in its own unit and direction (docs/api.md). */
+export interface ObjectiveValue {
+  name: string;
+  metric: string;
+  value: number | null;
+  unit: string;
+  higher_is_better: boolean;
 }
 
 export interface Task {
@@ -72,7 +87,14 @@ export interface Experiment {
   experiment_id: number;
   status: ExperimentStatus;
   parameters: Record<string, Json>;
+  /** search; baseline (the engine's defaults, number 0); confirm (a re-measurement of `confirms`). */
+  kind?: 'search' | 'baseline' | 'confirm';
+  confirms?: number | null;
+  /** Lower is better, for the optimizer and exports; people read `objective`. */
   score: number | null;
+  objective?: ObjectiveValue | null;
+  /** Σ SLO penalty folded into the score (0 when every SLO was met), null when not scored. */
+  slo_penalty?: number | null;
   feasible: boolean | null;
   metrics: ExperimentMetrics | null;
   error_class: string;

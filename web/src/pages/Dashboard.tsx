@@ -3,7 +3,8 @@ import { api } from '../lib/api';
 import type { Experiment, Gpu, Page, Task } from '../lib/types';
 import { useTaskEvents } from '../lib/useLive';
 import { STATUS_COLORS, fmtDuration, fmtNumber, fmtValue } from '../lib/format';
-import { Empty, ErrorBanner, Loading, ProgressBar, StatusBadge } from '../components/common';
+import { Empty, ErrorBanner, Loading, ProgressBar, TaskStatusBadge } from '../components/common';
+import { fmtObjective } from '../lib/objective';
 
 const DAY = 24 * 3600;
 
@@ -61,7 +62,7 @@ export default function Dashboard() {
                   <th>Task</th>
                   <th>Status</th>
                   <th>Progress</th>
-                  <th>Best score</th>
+                  <th>Best</th>
                   <th className="hide-narrow">Running for</th>
                 </tr>
               </thead>
@@ -75,12 +76,12 @@ export default function Dashboard() {
                         <a href={`#/tasks/${t.id}`}>{t.name}</a>
                       </td>
                       <td>
-                        <StatusBadge status={t.status} />
+                        <TaskStatusBadge task={t} />
                       </td>
                       <td style={{ minWidth: 160 }}>
                         <ProgressBar done={done} total={t.summary?.max_iterations ?? list.length} />
                       </td>
-                      <td>{fmtNumber(t.summary?.best_score)}</td>
+                      <td>{t.summary?.best_objective ? fmtObjective(t.summary.best_objective) : fmtNumber(t.summary?.best_score)}</td>
                       <td className="hide-narrow">{fmtDuration(t.started_at ? Date.now() / 1000 - t.started_at : null)}</td>
                     </tr>
                   );

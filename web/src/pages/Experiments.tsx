@@ -3,6 +3,7 @@ import { api } from '../lib/api';
 import type { Experiment, Page, Task } from '../lib/types';
 import { fmtNumber, fmtTime, fmtValue } from '../lib/format';
 import { Empty, ErrorBanner, Loading, StatusBadge } from '../components/common';
+import { fmtObjective } from '../lib/objective';
 
 const STATUSES = ['pending', 'deploying', 'benchmarking', 'success', 'failed', 'cancelled', 'pruned'];
 
@@ -91,7 +92,7 @@ export default function Experiments() {
                         .map(([k, v]) => `${k}=${fmtValue(v)}`)
                         .join(' ')}
                     </td>
-                    <td>{fmtNumber(e.score)}</td>
+                    <td title={`score ${fmtNumber(e.score)}`}>{e.objective ? fmtObjective(e.objective) : fmtNumber(e.score)}</td>
                     <td>{fmtNumber(e.metrics?.mean_e2e_latency as number)}</td>
                     <td>{fmtNumber(e.metrics?.mean_output_throughput as number)}</td>
                     <td className="hide-narrow">{fmtTime(e.created_at)}</td>

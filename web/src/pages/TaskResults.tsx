@@ -8,7 +8,9 @@ import { download, experimentsCsv, runsCsv } from '../lib/analysis';
 import { fmtDuration, fmtNumber, fmtValue } from '../lib/format';
 import { navigate } from '../router';
 import { BestLaunch } from '../components/BestLaunch';
-import { Empty, ErrorBanner, Loading, ProgressBar, ProgressStrip, StatusBadge } from '../components/common';
+import { Empty, ErrorBanner, Loading, ProgressBar, ProgressStrip, StatusBadge, TaskStatusBadge, failureText } from '../components/common';
+import { directionLabel, fmtObjective, objectiveValue, taskObjective, useMetricUnits, withUnit } from '../lib/objective';
+import { experimentLabel } from '../lib/labels';
 
 const ScoreBarChart = lazy(() => import('../components/charts').then((m) => ({ default: m.ScoreBarChart })));
 const SubRoundScatter = lazy(() => import('../components/charts').then((m) => ({ default: m.SubRoundScatter })));
@@ -42,8 +44,8 @@ export default function TaskResults({ taskId }: { taskId: number }) {
     <div>
       <div className="row">
         <h1>{task.name}</h1>
-        <span data-testid="task-status">
-          <StatusBadge status={task.status} />
+        <span data-testid="task-status" data-outcome={task.summary?.outcome ?? ''}>
+          <TaskStatusBadge task={task} />
         </span>
         <span className="muted small" data-testid="live-indicator" title="live updates over SSE">
           {connected ? '● live' : '○ reconnecting'}
@@ -69,7 +71,17 @@ export default function TaskResults({ taskId }: { taskId: number }) {
       </div>
       {task.description && <p className="muted">{task.description}</p>}
       <ErrorBanner error={actionError} onClose={() => setActionError(null)} />
-      {task.stop_reason && <div className="banner info">Stopped: {task.stop_reason}</div>}
+      {task.summary?.outcome === 'no_feasible_configuration' ? (
+        <div className="banner error" data-testid="no-feasible">
+          <span>
+            No feasible configuration: none of the {task.summary.total} experiments succeeded within the SLOs
+            {failureText(task.summary.failures) ? ` (${failureText(task.summary.failures)})` : ''}. Stopped: {task.stop_reason || task.status}. See the Error column and the
+            logs for why.
+          </span>
+        </div>
+      ) : (
+        task.stop_reason && <div className="banner info">Stopped: {task.stop_reason}</div>
+      )}
       <div className="card">
         <div className="row">
           <div style={{ flex: 1, minWidth: 200 }}>
@@ -77,10 +89,11 @@ export default function TaskResults({ taskId }: { taskId: number }) {
           </div>
           <span className="stat">
             <span className="muted small">best</span>
-            <b data-testid="best-score">
-              {fmtNumber(best?.score ?? task.summary?.best_score)}
+            <b data-testid="best-score" title={best ? `score ${fmtNumber(best.score)} (lower is better, for the optimizer)` : undefined}>
+              {best?.objective ? fmtObjective(best.objective) : task.summary?.best_objective ? fmtObjective(task.summary.best_objective) : fmtNumber(best?.score ?? task.summary?.best_score)}
               {best ? ` (#${best.experiment_id})` : ''}
             </b>
+            {best?.objective && <span className="muted small"> {best.objective.name}, {best.objective.higher_is_better ? 'higher' : 'lower'} is better</span>}
           </span>
           {progress && (
             <span className="muted small">
@@ -117,7 +130,7 @@ export default function TaskResults({ taskId }: { taskId: number }) {
           <>
             <div className="grid">
               <div className="card">
-                <h2>Objective Scores by Experiment</h2>
+                <h2>Objective by experiment</h2>
                 <Suspense fallback={<Loading />}>
                   <ScoreBarChart experiments={experiments} best={best} hovered={hovered} setHovered={setHovered} />
                 </Suspense>
@@ -162,6 +175,7 @@ function sortValue(e: Experiment, key: SortKey): number | string {
   if (key === 'experiment_id') return e.experiment_id;
   if (key === 'status') return e.status;
   if (key === 'score') return e.score ?? Infinity;
+  if (key === 'objective') return objectiveValue(e) ?? -Infinity;
   if (key.startsWith('p:')) {
     const v = e.parameters?.[key.slice(2)];
     return typeof v === 'number' ? v : fmtValue(v);
@@ -199,6 +213,8 @@ export function ExperimentsTable({
     return [...s].sort();
   }, [experiments]);
   const metrics = METRIC_COLUMNS.filter((m) => experiments.some((e) => typeof e.metrics?.[m] === 'number'));
+  const units = useMetricUnits();
+  const objective = taskObjective(experiments);
   if (!experiments.length) return <Empty>No experiment yet — start the task to run some.</Empty>;
   const rows = sortExperiments(experiments, sort.key, sort.dir);
   const header = (key: SortKey, label: string) => (
@@ -215,8 +231,10 @@ export function ExperimentsTable({
             {header('experiment_id', '#')}
             {header('status', 'Status')}
             {params.map((p) => header(`p:${p}`, p))}
+            {objective && header('objective', `${objective.name} (${directionLabel(objective)})`)}
+            <th title="Σ SLO penalty folded into the score">SLO penalty</th>
             {header('score', 'Score')}
-            {metrics.map((m) => header(m, m))}
+            {metrics.map((m) => header(m, withUnit(m, units)))}
             <th>Error</th>
             <th>Log</th>
           </tr>
@@ -229,23 +247,22 @@ export function ExperimentsTable({
               onMouseEnter={() => setHovered(e.id)}
               onMouseLeave={() => setHovered(null)}
             >
-              <td>
-                {e.experiment_id}
-                {best?.id === e.id ? ' ⭐' : ''}
-              </td>
+              <td data-testid="experiment-label" data-kind={e.kind ?? 'search'}>{experimentLabel(e, best)}</td>
               <td>
                 <StatusBadge status={e.status} />
               </td>
               {params.map((p) => (
                 <td key={p}>{fmtValue(e.parameters?.[p])}</td>
               ))}
-              <td>{fmtNumber(e.score)}</td>
+              {objective && <td data-testid="objective-cell">{fmtObjective(e.objective)}</td>}
+              <td>{fmtNumber(e.slo_penalty)}</td>
+              <td className="muted">{fmtNumber(e.score)}</td>
               {metrics.map((m) => (
                 <td key={m}>{fmtNumber(e.metrics?.[m] as number)}</td>
               ))}
-              <td className="small" title={e.error_message}>
+              <td className="small error-cell" data-testid="error-cell">
                 {e.error_class}
-                {e.error_message ? `: ${e.error_message.slice(0, 60)}` : ''}
+                {e.error_message ? `: ${e.error_message}` : ''}
               </td>
               <td>
                 <a href={`#/tasks/${taskId}/logs?exp=${e.experiment_id}`}>log</a>

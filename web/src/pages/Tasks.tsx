@@ -6,7 +6,8 @@ import { download } from '../lib/analysis';
 import { fmtNumber, fmtTime } from '../lib/format';
 import { useTaskEvents } from '../lib/useLive';
 import { navigate } from '../router';
-import { Empty, ErrorBanner, Loading, ProgressStrip, StatusBadge } from '../components/common';
+import { Empty, ErrorBanner, Loading, ProgressStrip, TaskStatusBadge } from '../components/common';
+import { fmtObjective } from '../lib/objective';
 
 export default function Tasks() {
   const [status, setStatus] = useState('');
@@ -120,12 +121,12 @@ export default function Tasks() {
                         {t.description && <div className="muted small">{t.description.slice(0, 60)}</div>}
                       </td>
                       <td>
-                        <StatusBadge status={t.status} />
+                        <TaskStatusBadge task={t} />
                       </td>
                       <td style={{ whiteSpace: 'normal', minWidth: 120 }}>
                         <ProgressStrip taskId={t.id} experiments={exps[t.id] ?? []} />
                       </td>
-                      <td>{fmtNumber(t.summary?.best_score)}</td>
+                      <td>{t.summary?.best_objective ? fmtObjective(t.summary.best_objective) : fmtNumber(t.summary?.best_score)}</td>
                       <td className="hide-narrow">{fmtTime(t.created_at)}</td>
                       <td>
                         <div className="actions">

@@ -4,6 +4,7 @@ import { DiffTooltip, SubRoundScatter } from '../components/charts';
 import TaskFormPage from '../pages/TaskFormPage';
 import Logs from '../pages/Logs';
 import { ExperimentsTable } from '../pages/TaskResults';
+import { TaskStatusBadge, failureText } from '../components/common';
 import { App } from '../App';
 import { AXES_STORAGE_KEY } from '../lib/axes';
 import type { Experiment, Task } from '../lib/types';
@@ -145,11 +146,38 @@ describe('ExperimentsTable', () => {
     const list = [exp(11, 1, { a: 1 }, 0.9), exp(12, 2, { a: 2 }, 0.3), exp(13, 3, { a: 3 }, 0.6)];
     render(<ExperimentsTable taskId={3} experiments={list} best={list[1]} hovered={null} setHovered={() => undefined} />);
     const ids = () => screen.getAllByRole('row').slice(1).map((r) => r.querySelector('td')!.textContent);
-    expect(ids()).toEqual(['1', '2 ⭐', '3']);
+    expect(ids()).toEqual(['#1', '#2 ⭐', '#3']);
     fireEvent.click(screen.getByText('Score'));
-    expect(ids()).toEqual(['2 ⭐', '3', '1']);
+    expect(ids()).toEqual(['#2 ⭐', '#3', '#1']);
     fireEvent.click(screen.getByText(/Score/));
-    expect(ids()).toEqual(['1', '3', '2 ⭐']);
+    expect(ids()).toEqual(['#1', '#3', '#2 ⭐']);
+  });
+
+  it('shows a maximize objective in its unit and direction, marks the baseline and keeps errors whole', () => {
+    const objective = (value: number | null) => ({ name: 'maximize_throughput', metric: 'mean_total_throughput_per_gpu', value, unit: 'tok/s/GPU', higher_is_better: true });
+    const base = { ...exp(20, 0, {}, -1000), kind: 'baseline' as const, objective: objective(1000), slo_penalty: 0 };
+    const won = { ...exp(21, 1, { a: 1 }, -35039.5), objective: objective(35039.5), slo_penalty: 0 };
+    const message = 'engine exited at 2026-12-02T10:20:18.123Z: CUDA out of memory while allocating the KV cache';
+    const broke = { ...exp(22, 2, { a: 2 }, null), status: 'failed' as const, error_class: 'oom', error_message: message, objective: objective(null) };
+    render(<ExperimentsTable taskId={3} experiments={[base, won, broke]} best={won} hovered={null} setHovered={() => undefined} />);
+    expect(screen.getByText('maximize_throughput (tok/s/GPU, higher is better)')).toBeTruthy();
+    const cells = screen.getAllByTestId('objective-cell').map((c) => c.textContent);
+    expect(cells).toEqual(['1000 tok/s/GPU', '35039.5 tok/s/GPU', '—']);
+    expect(screen.getAllByTestId('experiment-label').map((c) => c.textContent)).toEqual(['#0 baseline', '#1 ⭐', '#2']);
+    expect(screen.getAllByTestId('error-cell')[2].textContent).toBe(`oom: ${message}`);
+    // Sorting by the objective puts the highest throughput last ascending, i.e. the direction is the metric's own.
+    fireEvent.click(screen.getByText(/maximize_throughput \(/));
+    expect(screen.getAllByTestId('objective-cell').map((c) => c.textContent)).toEqual(['—', '1000 tok/s/GPU', '35039.5 tok/s/GPU']);
+  });
+});
+
+describe('TaskStatusBadge', () => {
+  it('says no feasible configuration for an all-failed study instead of a green completed', () => {
+    const summary = { max_iterations: 3, total: 3, success: 0, failed: 3, pruned: 0, cancelled: 0, running: 0, best_score: null, best_experiment_id: null, outcome: 'no_feasible_configuration' as const, failures: { oom: 1, deploy_failed: 2 } };
+    render(<TaskStatusBadge task={{ status: 'completed', summary }} />);
+    const badge = screen.getByText('no feasible configuration');
+    expect(badge.getAttribute('data-status')).toBe('no_feasible_configuration');
+    expect(failureText(summary.failures)).toBe('deploy_failed ×2, oom ×1');
   });
 });
 
