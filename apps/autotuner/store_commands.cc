@@ -9,6 +9,7 @@
 
 #include "autotuner/core/json.h"
 #include "autotuner/runner/baseline.h"
+#include "autotuner/runner/provenance.h"
 #include "autotuner/runner/results.h"
 #include "autotuner/store/store.h"
 #include "commands.h"
@@ -131,6 +132,7 @@ int ListExperiments(const StoreOptions& options) {
   const auto best = runner::BestExperiment(*experiments);
   std::cout << "Task " << task->name << " (" << task->status << "), " << experiments->size()
             << " experiments\n";
+  if (!task->provenance.is_null()) std::cout << "  " << runner::ProvenanceLine(task->provenance) << "\n";
   for (const auto& e : *experiments) {
     std::ostringstream score;
     if (e.score) score << std::setprecision(6) << *e.score;

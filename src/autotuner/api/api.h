@@ -19,6 +19,7 @@
 
 #include "autotuner/core/json.h"
 #include "autotuner/core/result.h"
+#include "autotuner/deploy/gpu_inventory.h"
 #include "autotuner/runner/event_bus.h"
 #include "autotuner/store/store.h"
 #include "autotuner/task/runtime_catalog.h"
@@ -67,7 +68,10 @@ class StudyControl {
 struct ApiOptions {
   std::chrono::milliseconds heartbeat_interval = std::chrono::seconds(10);
   size_t max_json_depth = 64;
-  std::string gpu_ids;         // override for /api/gpus ("0,1"); empty: nvidia-smi
+  std::string gpu_ids;         // the GPUs studies may use ("0,1"; --gpus); empty: every GPU nvidia-smi shows
+  // /api/gpus: how the inventory is read (unset: nvidia-smi) and how long one answer is reused.
+  std::function<deploy::GpuInventory()> gpu_inventory;
+  std::chrono::milliseconds gpu_cache_ttl = std::chrono::seconds(5);
   bool auth_required = false;  // reported by /api/system/info
 };
 
@@ -149,6 +153,7 @@ class Api {
   HttpResponse SystemInfo(const HttpRequest&, const Params&);
   HttpResponse SystemHealth(const HttpRequest&, const Params&);
   HttpResponse Gpus(const HttpRequest&, const Params&);
+  Json GpuInventoryJson();
   HttpResponse OpenApiRoute(const HttpRequest&, const Params&);
 
   static const std::vector<Route>& Routes();
@@ -170,8 +175,10 @@ class Api {
   std::mutex cache_mutex_;
   std::map<int64_t, CachedSummary> summary_cache_;
 
-  std::once_flag gpus_once_;
-  std::vector<int> gpus_;
+  // /api/gpus: nvidia-smi takes a while and the dashboard polls, so one answer serves gpu_cache_ttl.
+  std::mutex gpus_mutex_;
+  std::optional<std::chrono::steady_clock::time_point> gpus_at_;
+  Json gpus_;
 };
 
 // The SSE frame of one event: "id: N\nevent: TYPE\ndata: JSON\n\n".

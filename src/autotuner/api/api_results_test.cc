@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "autotuner/api/api.h"
 #include "autotuner/core/json.h"
@@ -160,6 +161,69 @@ TEST_F(ApiResultsTest, AnAllFailedTaskSaysNoFeasibleConfigurationWithItsFailureC
   EXPECT_EQ(good_summary["outcome"], "best_found");
   EXPECT_EQ(good_summary["best_objective"]["value"], 1000.0);  // the task list's "best" in tok/s/GPU
   EXPECT_EQ(good_summary["best_objective"]["unit"], "tok/s/GPU");
+}
+
+TEST_F(ApiResultsTest, TheTaskCarriesItsStudysProvenanceOnceOneStarted) {
+  const int64_t id = CreateTask(SimTask("provenance"));
+  const std::string path = "/api/tasks/" + std::to_string(id);
+  EXPECT_TRUE(Call("GET", path, "", 200)["provenance"].is_null());
+  const Json provenance = {{"autotuner_version", "1.2.3"}, {"simulated", true}, {"gpu_count", 2}};
+  ASSERT_TRUE(store_->SetTaskProvenance(id, provenance).ok());
+  EXPECT_EQ(Call("GET", path, "", 200)["provenance"], provenance);
+  EXPECT_EQ(Call("GET", "/api/tasks", "", 200)["items"][0]["provenance"], provenance);
+}
+
+TEST_F(ApiResultsTest, GpusListTheInventoryWithBusyGpusAndReuseOneAnswerForAFewSeconds) {
+  int queries = 0;
+  ApiOptions options;
+  options.gpu_inventory = [&queries] {
+    ++queries;
+    // The fake nvidia-smi's 4 x H100 machine: GPU 1 carries someone's 71 GB job, GPU 2 a small foreign process.
+    return deploy::QueryGpuInventory([](const std::vector<std::string>& argv) {
+      std::vector<std::string> fake = argv;
+      fake[0] = std::string(AUTOTUNER_SOURCE_DIR) + "/src/autotuner/deploy/testdata/nvidia-smi/nvidia-smi";
+      return deploy::RunCommandOutput(fake);
+    });
+  };
+  options.gpu_cache_ttl = std::chrono::milliseconds(300);
+  api_ = std::make_unique<Api>(store_.get(), nullptr, nullptr, &catalog_, options);
+  const Json gpus = Call("GET", "/api/gpus", "", 200);
+  EXPECT_EQ(gpus["count"], 4);
+  EXPECT_EQ(gpus["driver_version"], "550.54.15");
+  EXPECT_EQ(gpus["cuda_version"], "12.4");
+  ASSERT_EQ(gpus["items"].size(), 4u);
+  EXPECT_EQ(gpus["items"][0]["name"], "NVIDIA H100 80GB HBM3");
+  EXPECT_EQ(gpus["items"][0]["type"], "H100");
+  EXPECT_EQ(gpus["items"][0]["compute_cap"], "9.0");
+  EXPECT_EQ(gpus["items"][0]["busy"], false);
+  EXPECT_EQ(gpus["items"][1]["busy"], true);
+  EXPECT_THAT(gpus["items"][1]["busy_reason"].get<std::string>(), HasSubstr("4242"));
+  EXPECT_EQ(Call("GET", "/api/gpus", "", 200), gpus);
+  EXPECT_EQ(queries, 1) << "a second request within the cache time reuses the answer";
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  (void)Call("GET", "/api/gpus", "", 200);
+  EXPECT_EQ(queries, 2) << "then nvidia-smi is asked again";
+
+  options.gpu_ids = "0,3";  // --gpus: only those are the server's
+  api_ = std::make_unique<Api>(store_.get(), nullptr, nullptr, &catalog_, options);
+  const Json chosen = Call("GET", "/api/gpus", "", 200);
+  ASSERT_EQ(chosen["items"].size(), 2u);
+  EXPECT_EQ(chosen["items"][1]["index"], 3);
+}
+
+TEST_F(ApiResultsTest, GpusWithoutNvidiaSmiSayWhyAndKeepTheGivenIndices) {
+  ApiOptions options;
+  options.gpu_inventory = [] {
+    deploy::GpuInventory none;
+    none.error = "nvidia-smi is not on PATH";
+    return none;
+  };
+  options.gpu_ids = "0,1";
+  api_ = std::make_unique<Api>(store_.get(), nullptr, nullptr, &catalog_, options);
+  const Json gpus = Call("GET", "/api/gpus", "", 200);
+  EXPECT_EQ(gpus["queried"], false);
+  EXPECT_EQ(gpus["error"], "nvidia-smi is not on PATH");
+  EXPECT_EQ(gpus["items"], Json::array({{{"index", 0}}, {{"index", 1}}}));
 }
 
 TEST_F(ApiResultsTest, BestOfAClusterTaskCarriesItsManifestAndNoBaselineWithoutOne) {

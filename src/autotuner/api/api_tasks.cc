@@ -111,6 +111,7 @@ Json Api::TaskJson(const store::TaskRecord& task) {
   out["finished_at"] = Optional(task.finished_at);
   out["stop_reason"] = task.stop_reason;
   out["spec"] = task.spec;
+  out["provenance"] = task.provenance;  // null until a study starts (runner/provenance.h)
   out["summary"] = Summary(task);
   return out;
 }

@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
+#include <unordered_set>
+
+#include "autotuner/bench/dataset_cache.h"
+#include "autotuner/task/defaults.h"
 
 #include "autotuner/tokenizer/registry.h"
 
@@ -20,6 +25,14 @@ Result<std::vector<RunSpec>> PlanRuns(const PlanOptions& options) {
     auto prompts = LoadDatasetPrompts(options.dataset->path, options.dataset->prompt_column);
     if (!prompts.ok()) return std::move(prompts).error();
     dataset_prompts = std::move(*prompts);
+    if (options.deduplicate) {
+      // The first of each prompt stays, in file order (a log of real traffic repeats its common prompts).
+      std::unordered_set<std::string_view> seen;
+      std::vector<std::string> unique;
+      for (auto& prompt : dataset_prompts)
+        if (seen.insert(prompt).second) unique.push_back(prompt);
+      dataset_prompts = std::move(unique);
+    }
   }
   const size_t count = static_cast<size_t>(std::min<int64_t>(
       options.max_requests + options.warmup_requests, static_cast<int64_t>(options.max_distinct_prompts)));
@@ -78,10 +91,6 @@ GoodputThresholds GoodputThresholdsFromSlo(const task::Slo& slo) {
 
 Result<BenchSpec> MakeBenchSpec(const task::Benchmark& benchmark, const task::Slo& slo,
                                 const std::string& api_base, uint64_t seed) {
-  if (!benchmark.dataset_url.empty() && !benchmark.dataset) {
-    return MakeError(ErrorCode::kUnsupported,
-                     "benchmark.dataset_url: remote datasets are not fetched by bench");
-  }
   BenchSpec spec;
   spec.api_base = api_base;
   spec.model = benchmark.model_name;
@@ -99,6 +108,13 @@ Result<BenchSpec> MakeBenchSpec(const task::Benchmark& benchmark, const task::Sl
   plan.max_requests = benchmark.max_requests_per_iteration;
   if (!benchmark.model_tokenizer.empty()) plan.tokenizer = benchmark.model_tokenizer;
   plan.dataset = benchmark.dataset;
+  if (!benchmark.dataset_url.empty()) {
+    auto cached = ResolveDatasetUrl(benchmark.dataset_url);
+    if (!cached.ok()) return std::move(cached).error();
+    plan.dataset = task::Dataset{cached->string(),
+                                 task::DefaultFor("benchmark.dataset.prompt_column").get<std::string>()};
+  }
+  plan.deduplicate = benchmark.dataset_deduplicate;
   plan.seed = seed;
   auto runs = PlanRuns(plan);
   if (!runs.ok()) return std::move(runs).error();

@@ -22,6 +22,7 @@ struct PlanOptions {
   int64_t warmup_requests = 0;
   std::string tokenizer = "gpt2";
   std::optional<task::Dataset> dataset;
+  bool deduplicate = false;  // drop repeated dataset prompts (benchmark.dataset_deduplicate)
   bool poisson = true;
   uint64_t seed = 0;
   size_t max_distinct_prompts = 1000;  // requests beyond this cycle over the prompts again
@@ -38,7 +39,7 @@ GoodputThresholds GoodputThresholdsFromSlo(const task::Slo& slo);
 
 // What the study runner benchmarks for one experiment: the task's `benchmark` block against `api_base`
 // (closed loop per concurrency, open loop per finite rate), goodput thresholds from its `slo`.
-// `dataset_url` is not fetched here (kUnsupported when set without a local `dataset`).
+// `dataset_url` is read from the dataset cache (bench/dataset_cache.h; kNotFound when it is not there).
 Result<BenchSpec> MakeBenchSpec(const task::Benchmark& benchmark, const task::Slo& slo,
                                 const std::string& api_base, uint64_t seed);
 

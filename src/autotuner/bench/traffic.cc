@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "autotuner/bench/dataset_cache.h"
 #include "autotuner/core/json.h"
 
 namespace autotuner::bench {
@@ -90,13 +91,12 @@ Result<std::vector<RequestPlan>> SynthesizePlans(const task::Scenario& scenario,
 
 Result<std::vector<std::string>> LoadDatasetPrompts(const std::filesystem::path& path,
                                                     const std::string& prompt_column) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError(ErrorCode::kNotFound, "cannot read dataset " + path.string());
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  auto read = ReadDatasetFile(path);
+  if (!read.ok()) return std::move(read).error();
+  const std::string& text = *read;
   std::vector<std::string> prompts;
-  const std::string ext = path.extension().string();
+  // prompts.csv.gz is read as prompts.csv.
+  const std::string ext = (path.extension() == ".gz" ? path.stem() : path).extension().string();
   if (ext == ".csv") {
     size_t pos = 0;
     const std::vector<std::string> header = CsvRecord(text, pos);

@@ -1,5 +1,6 @@
 #include "autotuner/deploy/docker_deployer.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -187,7 +188,14 @@ std::vector<std::string> DockerDeployer::RunArgv(const DeploySpec& spec, int por
   for (const auto& bind : parts.binds) argv.insert(argv.end(), {"-v", bind});
   // Secrets pass by name: docker copies the caller's value, and the line never holds the token.
   for (const auto& name : options_.pass_env) argv.insert(argv.end(), {"-e", name});
-  for (const auto& entry : parts.env) argv.insert(argv.end(), {"-e", entry});
+  for (const auto& entry : parts.env) {
+    const std::string name = entry.substr(0, entry.find('='));
+    if (!IsSecretEnvName(name)) {
+      argv.insert(argv.end(), {"-e", entry});
+    } else if (std::find(options_.pass_env.begin(), options_.pass_env.end(), name) == options_.pass_env.end()) {
+      argv.insert(argv.end(), {"-e", name});
+    }
+  }
   argv.insert(argv.end(), {"--entrypoint", parts.argv.front(), spec.image});
   argv.insert(argv.end(), parts.argv.begin() + 1, parts.argv.end());
   return argv;

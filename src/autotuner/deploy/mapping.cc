@@ -317,6 +317,11 @@ std::map<std::string, std::string> EngineEnv(const LaunchPlan& plan,
   return resolved;
 }
 
+bool IsSecretEnvName(std::string_view name) {
+  const auto has = [&](std::string_view part) { return name.find(part) != std::string_view::npos; };
+  return has("TOKEN") || has("SECRET") || has("PASSWORD") || name.ends_with("KEY");
+}
+
 std::vector<std::string> BuildEngineArgv(const task::RuntimeDefinition& rt, const std::string& model,
                                          const std::string& served_model_name, const LaunchPlan& plan,
                                          const std::string& host, int port,

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "autotuner/core/json.h"
@@ -53,6 +54,10 @@ MappingOutcome MapCandidate(const MappingInput& input);
 // cache model) overlaid with the plan's `env`, so a variable the user set wins.
 std::map<std::string, std::string> EngineEnv(const LaunchPlan& plan,
                                              std::map<std::string, std::string> resolved);
+
+// Whether an environment variable's name looks like a credential (HF_TOKEN, *_API_KEY, *SECRET*, *PASSWORD*):
+// such values never appear in stored logs or printed launch lines, which name the variable instead.
+bool IsSecretEnvName(std::string_view name);
 
 // The whole engine command line: the runtime's command, the model (positional or flag), host and port, the
 // served model name, the metrics switch, the plan's flags, and the config file when the plan has one.

@@ -50,15 +50,11 @@ std::string JoinArgs(const std::vector<std::string>& args) {
   return out;
 }
 
-// `NAME=value ...` for the log, with the values of credential-like variables (HF_TOKEN, *_API_KEY, ...)
-// hidden: engine logs are stored and shown in the UI.
+// `NAME=value ...` for the log, credential-like values hidden: engine logs are stored and shown in the UI.
 std::string EnvForLog(const std::map<std::string, std::string>& env) {
   std::string out;
-  for (const auto& [name, value] : env) {
-    const bool secret = name.find("TOKEN") != std::string::npos || name.find("SECRET") != std::string::npos ||
-                        name.find("PASSWORD") != std::string::npos || name.ends_with("KEY");
-    out += name + "=" + (secret ? std::string("***") : value) + " ";
-  }
+  for (const auto& [name, value] : env)
+    out += name + "=" + (deploy::IsSecretEnvName(name) ? std::string("***") : value) + " ";
   return out;
 }
 

@@ -79,7 +79,9 @@ std::string ShellQuote(std::string_view word) {
 
 std::string ShellLine(const std::map<std::string, std::string>& env, const std::vector<std::string>& argv) {
   std::string out;
-  for (const auto& [name, value] : env) out += name + "=" + ShellQuote(value) + " ";
+  // A credential is taken from the reader's own environment, never printed.
+  for (const auto& [name, value] : env)
+    out += name + "=" + (deploy::IsSecretEnvName(name) ? "\"$" + name + "\"" : ShellQuote(value)) + " ";
   return out + JoinShell(argv);
 }
 
@@ -114,6 +116,8 @@ Result<LaunchCommand> BuildLaunchCommand(const task::Task& task, const Json& par
   out.argv = deploy::BuildEngineArgv(runtime, spec.model, spec.served_model_name, spec.plan, "0.0.0.0",
                                      kLaunchPort, out.config_path.value_or(""));
   out.env = spec.env;
+  for (auto& [name, value] : out.env)
+    if (deploy::IsSecretEnvName(name)) value = "$" + name;  // by name: see ShellLine
   out.shell = ShellLine(out.env, out.argv);
   if (!spec.image.empty()) {
     deploy::DockerDeployerOptions docker;

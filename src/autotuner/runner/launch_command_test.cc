@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -142,6 +143,20 @@ TEST(LaunchCommandTest, TaskEnvWithTheCandidatesSearchedValueIsInEveryForm) {
       << container["env"].dump();
 }
 
+TEST(LaunchCommandTest, CredentialsInTheTaskEnvArePassedByNameNeverPrinted) {
+  const Json env = {{"env", {{"HF_TOKEN", "hf_supersecret"}, {"NCCL_DEBUG", "INFO"}}}};
+  auto launch = BuildLaunchCommand(ParsedTask("sglang", "local", env), {{"mem-fraction-static", 0.8}},
+                                   *Catalog().Find("sglang"));
+  ASSERT_TRUE(launch.ok()) << launch.error().message;
+  EXPECT_EQ(launch->shell.rfind("HF_TOKEN=\"$HF_TOKEN\" NCCL_DEBUG=INFO ", 0), 0u) << launch->shell;
+  EXPECT_THAT(launch->docker, HasSubstr("-e HF_TOKEN "));
+  const std::string all = launch->ToJson().dump();
+  EXPECT_THAT(all, Not(HasSubstr("hf_supersecret"))) << all;
+  EXPECT_TRUE(deploy::IsSecretEnvName("OPENAI_API_KEY"));
+  EXPECT_TRUE(deploy::IsSecretEnvName("DB_PASSWORD"));
+  EXPECT_FALSE(deploy::IsSecretEnvName("VLLM_ATTENTION_BACKEND"));
+}
+
 TEST(LaunchCommandTest, KubernetesModeRendersTheDeployersManifestWithoutBookkeeping) {
   auto launch = BuildLaunchCommand(ParsedTask("sglang", "kubernetes"), {{"mem-fraction-static", 0.8}},
                                    *Catalog().Find("sglang"));
@@ -172,6 +187,35 @@ TEST(LaunchCommandTest, ConfigFileIsNamedInTheArgvAndGivenWithItsContent) {
   const Json json = launch->ToJson();
   EXPECT_THAT(json["config_file"]["content"].get<std::string>(), HasSubstr("kv_cache_config"));
   EXPECT_THAT(launch->docker, HasSubstr("autotuner-config:/autotuner-config:ro"));
+}
+
+TEST(LaunchCommandTest, TheUsersOwnTrtllmOptionsFileIsMergedUnderTheDerivedOneAndWins) {
+  const std::string user = ::testing::TempDir() + "/user_llm_api_options.yaml";
+  std::ofstream(user) << "kv_cache_config:\n  free_gpu_memory_fraction: 0.85\n"
+                         "scheduler_config: {capacity_scheduler_policy: GUARANTEED_NO_EVICT}\n";
+  Json extra = {{"parameters",
+                 {{"mem-fraction-static", nullptr},
+                  {"schedule-policy", nullptr},
+                  {"extra_llm_api_options", {user}}}},
+                {"quantization_config", {{"preset", "dynamic-fp8"}}}};
+  const task::Task task = ParsedTask("trtllm", "local", extra);
+  auto launch = BuildLaunchCommand(task, {{"extra_llm_api_options", user}, {"quantization.preset", "dynamic-fp8"}},
+                                   *Catalog().Find("trtllm"));
+  ASSERT_TRUE(launch.ok()) << launch.error().message;
+  // One --extra_llm_api_options, the merged file: the engine would read only the last of two.
+  EXPECT_EQ(std::count(launch->argv.begin(), launch->argv.end(), "--extra_llm_api_options"), 1);
+  EXPECT_THAT(launch->argv, Not(::testing::Contains(user)));
+  const Json& merged = launch->config_file;
+  EXPECT_EQ(merged["kv_cache_config"]["free_gpu_memory_fraction"], 0.85);  // the user's
+  EXPECT_EQ(merged["kv_cache_config"]["dtype"], "fp8");                    // derived from the preset
+  EXPECT_EQ(merged["scheduler_config"]["capacity_scheduler_policy"], "GUARANTEED_NO_EVICT");
+
+  // A file that does not load makes that candidate impossible, with the file named.
+  auto missing = BuildLaunchCommand(
+      task, {{"extra_llm_api_options", "/nonexistent/llm.yaml"}, {"quantization.preset", "dynamic-fp8"}},
+      *Catalog().Find("trtllm"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.error().message, HasSubstr("/nonexistent/llm.yaml"));
 }
 
 TEST(LaunchCommandTest, SimulatedRuntimesNameTheirRealEngine) {

@@ -8,11 +8,14 @@
 #include <mutex>
 #include <set>
 
+#include "autotuner/bench/dataset_cache.h"
+#include "autotuner/bench/traffic.h"
 #include "autotuner/deploy/docker_client.h"
 #include "autotuner/deploy/gpu_pool.h"
 #include "autotuner/deploy/kube_client.h"
 #include "autotuner/deploy/kube_deployer.h"
 #include "autotuner/runner/study.h"
+#include "autotuner/task/defaults.h"
 #include "autotuner/task/search_space.h"
 #include "autotuner/tokenizer/model_tokenizer.h"
 #include "autotuner/tokenizer/registry.h"
@@ -111,6 +114,31 @@ void CheckModelAndTokenizer(const task::Task& task, const task::RuntimeDefinitio
   report.tokenizer_note = source->note;
   report.checks.push_back(
       Ok("tokenizer", source->name_or_path + (source->note.empty() ? "" : " — " + source->note)));
+}
+
+// benchmark.dataset / dataset_url: the prompts load (a dataset_url from the local cache).
+void CheckDataset(const task::Task& task, PreflightReport& report) {
+  const task::Benchmark& b = task.benchmark;
+  if (!b.dataset && b.dataset_url.empty()) return;
+  std::filesystem::path path;
+  const std::string column = b.dataset ? b.dataset->prompt_column
+                                       : task::DefaultFor("benchmark.dataset.prompt_column").get<std::string>();
+  if (b.dataset) {
+    path = b.dataset->path;
+  } else {
+    auto cached = bench::ResolveDatasetUrl(b.dataset_url);
+    if (!cached.ok()) {
+      report.checks.push_back(InputError("dataset", cached.error().message));
+      return;
+    }
+    path = *cached;
+  }
+  auto prompts = bench::LoadDatasetPrompts(path, column);
+  if (!prompts.ok()) {
+    report.checks.push_back(InputError("dataset", prompts.error().message));
+    return;
+  }
+  report.checks.push_back(Ok("dataset", path.string() + ": " + std::to_string(prompts->size()) + " prompts"));
 }
 
 void CheckLauncher(const task::Task& task, const task::RuntimeDefinition& runtime,
@@ -415,6 +443,7 @@ PreflightReport RunPreflight(const task::Task& task, const task::RuntimeDefiniti
                              const PreflightProbes& probes, const PreflightOptions& options) {
   PreflightReport report;
   CheckModelAndTokenizer(task, runtime, probes, report);
+  CheckDataset(task, report);
   CheckLauncher(task, runtime, probes, report);
   CheckGpus(task, runtime, probes, options, report);
   CheckDisk(probes, options, report);

@@ -27,7 +27,7 @@
 namespace autotuner::runner {
 
 struct PreflightCheck {
-  std::string name;  // model | tokenizer | launcher | docker | cluster | gpus | disk
+  std::string name;  // model | tokenizer | dataset | launcher | docker | cluster | gpus | disk
   bool ok = true;
   bool input = false;    // a problem of the task file (exit 2) rather than of the machine (exit 1)
   bool warning = false;  // ok, but worth saying (an image that will be pulled, busy GPUs left out)

@@ -8,6 +8,7 @@
 #include "autotuner/deploy/gpu_pool.h"
 #include "autotuner/deploy/mapping.h"
 #include "autotuner/deploy/offline_quant.h"
+#include "autotuner/deploy/config_file.h"
 #include "autotuner/opt/strategy.h"
 #include "autotuner/runner/experiment.h"
 #include "autotuner/runner/fail_fast.h"
@@ -432,7 +433,15 @@ deploy::MappingOutcome MapTaskCandidate(
   input.assignment = assignment;
   input.gpu_type = task.hardware ? task.hardware->gpu_type : "";
   input.offline_quantization = offline_quantization;
-  return deploy::MapCandidate(input);
+  deploy::MappingOutcome outcome = deploy::MapCandidate(input);
+  if (outcome.plan) {
+    // The user's own config file (TensorRT-LLM's extra_llm_api_options) is merged under the derived one.
+    if (Status merged = deploy::MergeUserConfigFile(runtime, *outcome.plan); !merged.ok()) {
+      outcome.plan.reset();
+      outcome.pruned_reason = merged.error().message;
+    }
+  }
+  return outcome;
 }
 
 std::string ServedModelName(const task::Task& task) {

@@ -114,6 +114,33 @@ TEST_F(StudyTest, FailuresThatDoNotDependOnTheConfigurationStopTheStudy) {
   EXPECT_EQ(task->status, "failed");
 }
 
+TEST_F(StudyTest, ATransientDeployFailureIsRetriedOnceAndTheRetryIsLogged) {
+  world_.refuse_once = "OSError: [Errno 98] Address already in use";
+  Json spec = BaseTask();
+  spec["parameters"] = {{"mem-fraction-static", {0.7, 0.8}}};
+  const int64_t id = CreateTask(spec);
+  auto result = RunStudy(env_, id, {});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->status, "completed");
+  const auto experiments = Experiments(id);
+  ASSERT_FALSE(experiments.empty());
+  for (const auto& e : experiments) EXPECT_EQ(e.status, "success") << e.error_message;
+  auto logs = store_->ListLogs(id, experiments[0].id, 0, 1000);
+  ASSERT_TRUE(logs.ok());
+  bool retried = false;
+  for (const auto& line : *logs)
+    retried |= line.line.find("Retrying once after a transient failure: OSError") != std::string::npos;
+  EXPECT_TRUE(retried) << "the retry is stored with the experiment's log";
+
+  // A failure that is not transient is not retried: it counts at once.
+  world_.refuse_once = "ModuleNotFoundError: No module named 'sglang'";
+  world_.refused_once.clear();
+  const int64_t second = CreateTask(spec);
+  result = RunStudy(env_, second, {});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  for (const auto& e : Experiments(second)) EXPECT_EQ(e.status, "failed");
+}
+
 TEST_F(StudyTest, OomProneSpacesRunTheirWholeBudget) {
   world_.oom_at_mem = "0.9";
   world_.hang_at_mem = "0.8";

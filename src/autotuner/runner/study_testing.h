@@ -52,6 +52,8 @@ struct FakeWorld {
   std::string hang_at_mem;                // ... that never becomes ready
   std::string crash_at_mem;               // ... whose engine exits during the benchmark
   std::string refuse_deploys;             // every deploy fails with this message
+  std::string refuse_once;                // ... only each configuration's first deploy (a transient failure)
+  std::set<std::string> refused_once;     // the configurations (their flags) refused so far
   std::atomic<bool> block_bench = false;  // benchmarks run until stopped
   std::atomic<int> benchmarking = 0;
   std::atomic<bool> throw_in_bench = false;  // the load generator throws (a bug, bad_alloc, 1e400)
@@ -127,6 +129,13 @@ class FakeDeployer final : public deploy::Deployer {
   explicit FakeDeployer(FakeWorld& world) : world_(world) {}
   Result<std::unique_ptr<deploy::Deployment>> Deploy(const deploy::DeploySpec& spec) override {
     if (!world_.refuse_deploys.empty()) return MakeError(ErrorCode::kUnavailable, world_.refuse_deploys);
+    if (!world_.refuse_once.empty()) {
+      std::lock_guard lock(world_.mutex);
+      std::string flags;
+      for (const auto& arg : spec.plan.args) flags += arg + " ";
+      if (world_.refused_once.insert(flags).second)
+        return MakeError(ErrorCode::kUnavailable, world_.refuse_once);
+    }
     return std::unique_ptr<deploy::Deployment>(std::make_unique<FakeDeployment>(world_, spec));
   }
   Result<int> CleanupOrphans(const std::string&) override { return 0; }

@@ -42,8 +42,6 @@ interface BarDatum {
   exp: Experiment;
 }
 
-
-
 /** The bar chart's tooltip: every tuned parameter, differences from the best highlighted, ⭐ on the best. */
 export function DiffTooltip({ exp, best }: { exp: Experiment; best: Experiment | null }) {
   const isBest = best != null && best.id === exp.id;
