@@ -178,7 +178,8 @@ TEST_F(ApiResultsTest, GpusListTheInventoryWithBusyGpusAndReuseOneAnswerForAFewS
   ApiOptions options;
   options.gpu_inventory = [&queries] {
     ++queries;
-    // The fake nvidia-smi's 4 x H100 machine: GPU 1 carries someone's 71 GB job, GPU 2 a small foreign process.
+    // The fake nvidia-smi's 4 x H100 machine: GPU 1 carries someone's 71 GB job, GPU 2 a small foreign
+    // process.
     return deploy::QueryGpuInventory([](const std::vector<std::string>& argv) {
       std::vector<std::string> fake = argv;
       fake[0] = std::string(AUTOTUNER_SOURCE_DIR) + "/src/autotuner/deploy/testdata/nvidia-smi/nvidia-smi";

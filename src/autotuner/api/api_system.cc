@@ -50,7 +50,8 @@ Json Api::GpuInventoryJson() {
   if (!inventory.queried) {
     for (int id : only) items.push_back({{"index", id}});
   } else {
-    const deploy::GpuAvailability availability = deploy::CheckGpus(inventory, deploy::IsAutotunerProcess, only);
+    const deploy::GpuAvailability availability =
+        deploy::CheckGpus(inventory, deploy::IsAutotunerProcess, only);
     for (const auto& gpu : inventory.gpus) {
       if (!only.empty() && std::find(only.begin(), only.end(), gpu.index) == only.end()) continue;
       Json item = gpu.ToJson();

@@ -39,7 +39,8 @@ fs::path DatasetCacheDir() {
 
 Result<fs::path> DatasetCachePath(const std::string& url) {
   const auto bad = [&](const std::string& why) {
-    return MakeError(ErrorCode::kInvalidArgument, "benchmark.dataset_url '" + url.substr(0, 200) + "': " + why);
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "benchmark.dataset_url '" + url.substr(0, 200) + "': " + why);
   };
   if (url.size() > kMaxUrlBytes) return bad("longer than " + std::to_string(kMaxUrlBytes) + " bytes");
   size_t start = 0;
@@ -57,7 +58,8 @@ Result<fs::path> DatasetCachePath(const std::string& url) {
   size_t pos = slash;
   while (pos != std::string::npos && pos < rest.size()) {
     const size_t next = rest.find('/', pos + 1);
-    const std::string part = rest.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
+    const std::string part =
+        rest.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
     if (!part.empty()) {
       path /= SafeComponent(part);
       has_file = next == std::string::npos;
@@ -74,7 +76,8 @@ Result<fs::path> ResolveDatasetUrl(const std::string& url) {
   std::error_code ec;
   if (fs::is_regular_file(*path, ec)) return path;
   return MakeError(ErrorCode::kNotFound,
-                   "benchmark.dataset_url '" + url + "' is not in the dataset cache (tried " + path->string() +
+                   "benchmark.dataset_url '" + url + "' is not in the dataset cache (tried " +
+                       path->string() +
                        "); autotuner never downloads during a study: fetch it once with\n  mkdir -p '" +
                        path->parent_path().string() + "' && curl -fL -o '" + path->string() + "' '" + url +
                        "'\n(or set AUTOTUNER_DATASET_CACHE to a directory that has it)");

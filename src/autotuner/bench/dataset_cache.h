@@ -24,8 +24,8 @@ Result<std::filesystem::path> DatasetCachePath(const std::string& url);
 // The cached file, or kNotFound naming the path and the command that puts it there.
 Result<std::filesystem::path> ResolveDatasetUrl(const std::string& url);
 
-// A dataset file's text, gunzipped when its name ends in .gz; at most `max_bytes` (kResourceExhausted past it,
-// so a hostile or mistaken file cannot take the machine's memory).
+// A dataset file's text, gunzipped when its name ends in .gz; at most `max_bytes` (kResourceExhausted past
+// it, so a hostile or mistaken file cannot take the machine's memory).
 inline constexpr size_t kMaxDatasetBytes = size_t{1} << 30;
 Result<std::string> ReadDatasetFile(const std::filesystem::path& path, size_t max_bytes = kMaxDatasetBytes);
 

@@ -7,7 +7,6 @@
 
 #include "autotuner/bench/dataset_cache.h"
 #include "autotuner/task/defaults.h"
-
 #include "autotuner/tokenizer/registry.h"
 
 namespace autotuner::bench {

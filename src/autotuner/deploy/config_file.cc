@@ -14,7 +14,8 @@ void LeafPaths(const Json& value, const std::string& prefix, std::vector<std::st
     out.push_back(prefix);
     return;
   }
-  for (const auto& [key, child] : value.items()) LeafPaths(child, prefix.empty() ? key : prefix + "." + key, out);
+  for (const auto& [key, child] : value.items())
+    LeafPaths(child, prefix.empty() ? key : prefix + "." + key, out);
 }
 
 const Json* AtPath(const Json& value, const std::string& dotted) {
@@ -56,13 +57,14 @@ Status MergeUserConfigFile(const task::RuntimeDefinition& runtime, LaunchPlan& p
   const std::string what = runtime.config_file_flag + " file '" + path + "'";
   auto loaded = task::LoadDocumentFile(path);
   if (!loaded.ok()) {
-    return MakeError(ErrorCode::kInvalidArgument, "cannot merge the " + what + " with the derived settings (" +
-                                            derived_text + "): " + loaded.error().message);
+    return MakeError(ErrorCode::kInvalidArgument, "cannot merge the " + what +
+                                                      " with the derived settings (" + derived_text +
+                                                      "): " + loaded.error().message);
   }
   const Json& user = loaded->value;
   if (!user.is_null() && !user.is_object()) {
     return MakeError(ErrorCode::kInvalidArgument, "the " + what + " must be a mapping of settings, got " +
-                                            std::string(JsonTypeName(user)));
+                                                      std::string(JsonTypeName(user)));
   }
   for (const auto& p : derived) {
     if (const Json* mine = user.is_object() ? AtPath(user, p) : nullptr; mine != nullptr)

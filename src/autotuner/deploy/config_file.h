@@ -20,8 +20,8 @@ Json MergeConfig(Json base, const Json& over);
 // When the plan derived config-file settings and also carries the runtime's config-file flag with the
 // user's file, reads that file (YAML or JSON, a mapping), merges it over the derived settings and drops the
 // flag from the plan's arguments, noting the merge (and each derived setting the file overrides) in
-// plan.notes. Nothing to merge: the plan is left as it is. A file that does not load is a kInvalidArgument error
-// naming it.
+// plan.notes. Nothing to merge: the plan is left as it is. A file that does not load is a kInvalidArgument
+// error naming it.
 Status MergeUserConfigFile(const task::RuntimeDefinition& runtime, LaunchPlan& plan);
 
 }  // namespace autotuner::deploy

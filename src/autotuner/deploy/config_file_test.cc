@@ -47,9 +47,10 @@ TEST(ConfigFileTest, TheUsersFileIsMergedOverTheDerivedSettingsAndItsFlagDropped
   LaunchPlan plan = DerivedFp8Plan(user);
   ASSERT_TRUE(MergeUserConfigFile(Trtllm(), plan).ok());
   EXPECT_THAT(plan.args, ElementsAre("--max_batch_size", "64", "--backend", "pytorch"));
-  EXPECT_EQ(plan.config_file, Json({{"kv_cache_config", {{"dtype", "fp8"}, {"free_gpu_memory_fraction", 0.8}}},
-                                    {"quant_config", {{"quant_algo", "NVFP4"}}},
-                                    {"enable_chunked_prefill", true}}));
+  EXPECT_EQ(plan.config_file,
+            Json({{"kv_cache_config", {{"dtype", "fp8"}, {"free_gpu_memory_fraction", 0.8}}},
+                  {"quant_config", {{"quant_algo", "NVFP4"}}},
+                  {"enable_chunked_prefill", true}}));
   ASSERT_EQ(plan.notes.size(), 2u);
   EXPECT_THAT(plan.notes[0], HasSubstr("sets quant_config.quant_algo = \"NVFP4\", over the derived \"FP8\""));
   EXPECT_THAT(plan.notes[1], HasSubstr("merged the extra_llm_api_options file '" + user + "'"));

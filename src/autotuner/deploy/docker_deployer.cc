@@ -192,7 +192,8 @@ std::vector<std::string> DockerDeployer::RunArgv(const DeploySpec& spec, int por
     const std::string name = entry.substr(0, entry.find('='));
     if (!IsSecretEnvName(name)) {
       argv.insert(argv.end(), {"-e", entry});
-    } else if (std::find(options_.pass_env.begin(), options_.pass_env.end(), name) == options_.pass_env.end()) {
+    } else if (std::find(options_.pass_env.begin(), options_.pass_env.end(), name) ==
+               options_.pass_env.end()) {
       argv.insert(argv.end(), {"-e", name});
     }
   }

@@ -193,14 +193,14 @@ TEST(LaunchCommandTest, TheUsersOwnTrtllmOptionsFileIsMergedUnderTheDerivedOneAn
   const std::string user = ::testing::TempDir() + "/user_llm_api_options.yaml";
   std::ofstream(user) << "kv_cache_config:\n  free_gpu_memory_fraction: 0.85\n"
                          "scheduler_config: {capacity_scheduler_policy: GUARANTEED_NO_EVICT}\n";
-  Json extra = {{"parameters",
-                 {{"mem-fraction-static", nullptr},
-                  {"schedule-policy", nullptr},
-                  {"extra_llm_api_options", {user}}}},
-                {"quantization_config", {{"preset", "dynamic-fp8"}}}};
+  Json extra = {
+      {"parameters",
+       {{"mem-fraction-static", nullptr}, {"schedule-policy", nullptr}, {"extra_llm_api_options", {user}}}},
+      {"quantization_config", {{"preset", "dynamic-fp8"}}}};
   const task::Task task = ParsedTask("trtllm", "local", extra);
-  auto launch = BuildLaunchCommand(task, {{"extra_llm_api_options", user}, {"quantization.preset", "dynamic-fp8"}},
-                                   *Catalog().Find("trtllm"));
+  auto launch =
+      BuildLaunchCommand(task, {{"extra_llm_api_options", user}, {"quantization.preset", "dynamic-fp8"}},
+                         *Catalog().Find("trtllm"));
   ASSERT_TRUE(launch.ok()) << launch.error().message;
   // One --extra_llm_api_options, the merged file: the engine would read only the last of two.
   EXPECT_EQ(std::count(launch->argv.begin(), launch->argv.end(), "--extra_llm_api_options"), 1);

@@ -121,8 +121,9 @@ void CheckDataset(const task::Task& task, PreflightReport& report) {
   const task::Benchmark& b = task.benchmark;
   if (!b.dataset && b.dataset_url.empty()) return;
   std::filesystem::path path;
-  const std::string column = b.dataset ? b.dataset->prompt_column
-                                       : task::DefaultFor("benchmark.dataset.prompt_column").get<std::string>();
+  const std::string column = b.dataset
+                                 ? b.dataset->prompt_column
+                                 : task::DefaultFor("benchmark.dataset.prompt_column").get<std::string>();
   if (b.dataset) {
     path = b.dataset->path;
   } else {

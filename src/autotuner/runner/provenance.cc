@@ -46,7 +46,8 @@ Json EngineProvenance(const task::Task& task, const task::RuntimeDefinition& run
   engine["image"] = OrNull(image);
   // Docker pulls onto this machine, so its digest is known here; a cluster's nodes pull their own.
   if (task.deployment_mode == task::DeploymentMode::kDocker && !image.empty() && probes.docker_image_digest) {
-    if (auto digest = probes.docker_image_digest(image); digest.ok()) engine["image_digest"] = OrNull(*digest);
+    if (auto digest = probes.docker_image_digest(image); digest.ok())
+      engine["image_digest"] = OrNull(*digest);
   }
   return engine;
 }

@@ -20,8 +20,8 @@ namespace autotuner::runner {
 std::string TaskHash(const Json& spec);
 
 // {autotuner_version, task_hash, runtime, simulated, deployment_mode, gpu_type, gpus: [{index, uuid, name,
-// type, compute_cap, memory_total_mib}], driver_version, cuda_version, engine: {image, image_digest, version}}
-// (null where unknown). `spec` is the stored task; the engine's version comes from the runtime's
+// type, compute_cap, memory_total_mib}], driver_version, cuda_version, engine: {image, image_digest,
+// version}} (null where unknown). `spec` is the stored task; the engine's version comes from the runtime's
 // version_probe (local) or the image digest (docker), both through `probes`.
 Json StudyProvenance(const Json& spec, const task::Task& task, const task::RuntimeDefinition& runtime,
                      const StudyResources& resources, const PreflightProbes& probes);

@@ -201,7 +201,8 @@ TEST_P(StoreTest, LeasesHaveOneHolderUntilTheHeartbeatStops) {
 TEST_P(StoreTest, ProvenanceIsKeptWithTheTaskUntilCleared) {
   const int64_t task = store().CreateTask("t", "", Spec("t"))->id;
   EXPECT_TRUE(store().GetTask(task)->provenance.is_null());
-  const Json provenance = {{"autotuner_version", "1.2.3"}, {"gpus", {{{"index", 0}, {"name", "NVIDIA H100"}}}}};
+  const Json provenance = {{"autotuner_version", "1.2.3"},
+                           {"gpus", {{{"index", 0}, {"name", "NVIDIA H100"}}}}};
   ASSERT_TRUE(store().SetTaskProvenance(task, provenance).ok());
   EXPECT_EQ(store().GetTask(task)->provenance, provenance);
   EXPECT_EQ(store().GetTaskByName("t")->provenance, provenance);
