@@ -8,6 +8,7 @@
 
 #include "autotuner/core/strings.h"
 #include "autotuner/task/parse_internal.h"
+#include "autotuner/task/vocabulary.h"
 
 namespace autotuner::task::internal {
 namespace {
@@ -216,11 +217,23 @@ void Parser::CheckDimensionConflict(const Task& task, const std::string& normali
     if (config == "parallel_config.dp") set = !task.parallel.dp.empty();
     if (config == "parallel_config.ep") set = !task.parallel.ep.empty();
     const auto& q = task.quantization;
-    const bool preset =
-        q.form == QuantizationConfig::Form::kPreset || q.form == QuantizationConfig::Form::kPresets;
-    if (config == "quantization_config.model_dtype") set = preset || !q.model_dtype.empty();
-    if (config == "quantization_config.kv_cache_dtype") set = preset || !q.kv_cache_dtype.empty();
-    if (config == "quantization_config.enable_fp8_compute") set = preset || !q.enable_fp8_compute.empty();
+    // A preset takes a dimension only when one of its presets sets it (kv-cache-fp8 leaves FP8 compute
+    // to a `quantization` parameter).
+    const auto preset_sets = [&](bool (*sets)(const QuantizationPreset&)) {
+      return std::any_of(q.presets.begin(), q.presets.end(), [&](const std::string& name) {
+        const auto preset = FindQuantizationPreset(name);
+        return preset && sets(*preset);
+      });
+    };
+    if (config == "quantization_config.model_dtype")
+      set = !q.model_dtype.empty() ||
+            preset_sets([](const QuantizationPreset& p) { return p.model_dtype != "auto"; });
+    if (config == "quantization_config.kv_cache_dtype")
+      set = !q.kv_cache_dtype.empty() ||
+            preset_sets([](const QuantizationPreset& p) { return p.kv_cache_dtype != "auto"; });
+    if (config == "quantization_config.enable_fp8_compute")
+      set = !q.enable_fp8_compute.empty() ||
+            preset_sets([](const QuantizationPreset& p) { return p.enable_fp8_compute; });
     if (set) {
       Fail(path, "sets the same dimension as " + std::string(config) + "; give it in one place only");
     }

@@ -156,7 +156,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"VllmParallelTwice", "parallel_config: {tp: 2}\nparameters: {tensor_parallel_size: [1]}\n",
                 "parameters.tensor_parallel_size", "same dimension as parallel_config.tp"},
         BadCase{"QuantizationTwice",
-                "quantization_config: {preset: default}\nparameters: {kv-cache-dtype: [fp8_e5m2]}\n",
+                "quantization_config: {presets: [default, kv-cache-fp8]}\nparameters: {kv-cache-dtype: "
+                "[fp8_e5m2]}\n",
                 "parameters.kv-cache-dtype", "same dimension as quantization_config.kv_cache_dtype"},
         BadCase{"UnknownParallelKey", "parallel_config: {tp_size: 2}\n", "parallel_config.tp_size",
                 "did you mean 'tp'?"},
@@ -435,6 +436,17 @@ TEST(ParseTaskTest, LegacyQuantConfigMapsOntoRuntimeDimensions) {
   EXPECT_NE(FindAt(result.warnings, "quant_config.gemm_dtype[2]"), nullptr) << AllMessages(result.warnings);
   EXPECT_NE(FindAt(result.warnings, "quant_config.kvcache_dtype[1]"), nullptr);
   EXPECT_NE(FindAt(result.warnings, "quant_config.attention_dtype"), nullptr);
+}
+
+TEST(ParseTaskTest, AQuantizationPresetBlocksOnlyTheDimensionsItSets) {
+  // kv-cache-fp8 sets the KV-cache dtype only: FP8 compute (sglang's --quantization) stays free to search.
+  const TaskParseResult free_dimension =
+      ParseYaml(std::string(kBase) +
+                "quantization_config: {preset: kv-cache-fp8}\nparameters: {quantization: [fp8]}\n");
+  EXPECT_TRUE(free_dimension.ok()) << AllMessages(free_dimension.errors);
+  const TaskParseResult taken = ParseYaml(
+      std::string(kBase) + "quantization_config: {preset: dynamic-fp8}\nparameters: {quantization: [fp8]}\n");
+  EXPECT_NE(FindAt(taken.errors, "parameters.quantization"), nullptr) << AllMessages(taken.errors);
 }
 
 TEST(ParseTaskTest, LegacyQuantConfigPresets) {
