@@ -22,6 +22,7 @@
 #include "autotuner/deploy/http_probe.h"
 #include "autotuner/deploy/local_deployer.h"
 #include "autotuner/task/runtime_catalog.h"
+#include "autotuner/task/runtime_catalog_testing.h"
 
 namespace autotuner::deploy {
 namespace {
@@ -47,14 +48,7 @@ class SimOnPath : public ::testing::Environment {
 [[maybe_unused]] ::testing::Environment* const kSimOnPath =
     ::testing::AddGlobalTestEnvironment(new SimOnPath);
 
-const task::RuntimeCatalog& Catalog() {
-  static const task::RuntimeCatalog catalog = [] {
-    auto loaded = task::RuntimeCatalog::LoadDefault();
-    if (!loaded.ok()) ADD_FAILURE() << loaded.error().message;
-    return loaded.ok() ? std::move(loaded).value() : task::RuntimeCatalog{};
-  }();
-  return catalog;
-}
+const task::RuntimeCatalog& Catalog() { return autotuner::testing::ShippedRuntimes(); }
 
 class TempDir {
  public:

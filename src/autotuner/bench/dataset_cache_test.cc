@@ -16,6 +16,7 @@ namespace autotuner::bench {
 namespace {
 
 namespace fs = std::filesystem;
+using autotuner::testing::ScopedEnv;
 using ::testing::HasSubstr;
 
 class DatasetCacheTest : public ::testing::Test {

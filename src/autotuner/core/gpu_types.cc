@@ -1,10 +1,10 @@
 #include "autotuner/core/gpu_types.h"
 
-#include <cctype>
 #include <charconv>
 #include <map>
 
 #include "autotuner/core/data_files.h"
+#include "autotuner/core/strings.h"
 
 namespace autotuner {
 namespace {
@@ -63,8 +63,7 @@ int ParseComputeCapability(std::string_view text) {
 }
 
 std::string GpuTypeOf(std::string_view nvidia_smi_name) {
-  std::string lower(nvidia_smi_name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = AsciiLower(nvidia_smi_name);
   for (const auto& row : Types().rows) {
     for (const auto& m : row.match) {
       if (lower.find(m) != std::string::npos) return row.type;

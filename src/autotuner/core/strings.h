@@ -17,6 +17,9 @@ std::optional<std::string> ClosestMatch(std::string_view word, std::span<const s
 // "; did you mean 'x'?" or "" when no candidate is close.
 std::string DidYouMean(std::string_view word, std::span<const std::string_view> candidates);
 
+// ASCII letters lower-cased, every other byte kept (UTF-8 stays intact): for names and messages.
+std::string AsciiLower(std::string_view text);
+
 // Lower-case and '_' → '-', so flag names compare alike however they are spelt.
 std::string NormalizeFlagName(std::string_view name);
 

@@ -25,5 +25,9 @@ TEST(StringsTest, DidYouMeanFindsTyposAndPrefixes) {
 
 TEST(StringsTest, NormalizeFlagName) { EXPECT_EQ(NormalizeFlagName("TP_Size"), "tp-size"); }
 
+TEST(StringsTest, AsciiLowerKeepsEveryOtherByte) {
+  EXPECT_EQ(AsciiLower("Qwen2.5-7B_AWQ Ä"), "qwen2.5-7b_awq Ä");
+}
+
 }  // namespace
 }  // namespace autotuner

@@ -5,20 +5,15 @@
 
 #include <fstream>
 
+#include "autotuner/task/runtime_catalog_testing.h"
+
 namespace autotuner::deploy {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const task::RuntimeDefinition& Trtllm() {
-  static const task::RuntimeCatalog catalog = [] {
-    auto c = task::RuntimeCatalog::LoadDefault();
-    if (!c.ok()) throw std::runtime_error(c.error().message);
-    return std::move(*c);
-  }();
-  return *catalog.Find("trtllm");
-}
+const task::RuntimeDefinition& Trtllm() { return *autotuner::testing::ShippedRuntimes().Find("trtllm"); }
 
 std::string Write(const std::string& name, const std::string& text) {
   const std::string path = ::testing::TempDir() + "/" + name;

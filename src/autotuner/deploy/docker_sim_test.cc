@@ -19,6 +19,7 @@
 #include "autotuner/deploy/docker_deployer.h"
 #include "autotuner/deploy/http_probe.h"
 #include "autotuner/task/runtime_catalog.h"
+#include "autotuner/task/runtime_catalog_testing.h"
 
 namespace autotuner::deploy {
 namespace {
@@ -30,14 +31,7 @@ using ::testing::HasSubstr;
 
 constexpr char kModel[] = "meta-llama/Llama-3.2-1B-Instruct";
 
-const task::RuntimeCatalog& Catalog() {
-  static const task::RuntimeCatalog catalog = [] {
-    auto loaded = task::RuntimeCatalog::LoadDefault();
-    if (!loaded.ok()) ADD_FAILURE() << loaded.error().message;
-    return loaded.ok() ? std::move(loaded).value() : task::RuntimeCatalog{};
-  }();
-  return catalog;
-}
+const task::RuntimeCatalog& Catalog() { return autotuner::testing::ShippedRuntimes(); }
 
 DockerDeployerOptions Options(const std::string& owner) {
   DockerDeployerOptions options;

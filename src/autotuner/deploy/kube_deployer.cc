@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "autotuner/core/guard.h"
+#include "autotuner/core/strings.h"
 
 namespace autotuner::deploy {
 namespace {
@@ -11,11 +12,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kOwnerLabel = "autotuner.io/owner";
 constexpr const char* kConfigMount = "/autotuner-config";
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // What a pod says about an engine that will not become ready, if anything.
 std::optional<EngineExit> PodFailure(const Json& pod) {
@@ -245,7 +241,7 @@ std::string KubeDeployer::ObjectName(const DeploySpec& spec) {
   // The runner's experiment ids repeat the task name ("quickstart/3"): it is said once.
   std::string_view experiment = spec.experiment;
   if (experiment.starts_with(spec.task_name + "/")) experiment.remove_prefix(spec.task_name.size() + 1);
-  std::string name = "at-" + Lower(spec.task_name) + "-" + Lower(std::string(experiment));
+  std::string name = "at-" + AsciiLower(spec.task_name) + "-" + AsciiLower(std::string(experiment));
   for (char& c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
   }

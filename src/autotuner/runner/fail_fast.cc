@@ -4,16 +4,12 @@
 #include <array>
 #include <cctype>
 
+#include "autotuner/core/strings.h"
+
 namespace autotuner::runner {
 namespace {
 
 constexpr size_t kMaxCause = 160;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 }  // namespace
 
@@ -73,7 +69,7 @@ bool IsTransientFailure(std::string_view message) {
       "address already in use",   "port is already allocated",          "tls handshake timeout",
       "connection reset by peer", "nccl error: unhandled system error", "nccl timeout",
       "error pulling image"};
-  const std::string lower = Lower(message);
+  const std::string lower = AsciiLower(message);
   return std::any_of(kPatterns.begin(), kPatterns.end(),
                      [&](std::string_view p) { return lower.find(p) != std::string::npos; });
 }

@@ -10,6 +10,7 @@
 
 #include "autotuner/core/model_files_testing.h"
 #include "autotuner/task/parse.h"
+#include "autotuner/task/runtime_catalog_testing.h"
 
 namespace autotuner::runner {
 namespace {
@@ -18,14 +19,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const task::RuntimeCatalog& Catalog() {
-  static const task::RuntimeCatalog catalog = [] {
-    auto c = task::RuntimeCatalog::LoadDefault();
-    if (!c.ok()) throw std::runtime_error(c.error().message);
-    return std::move(*c);
-  }();
-  return catalog;
-}
+const task::RuntimeCatalog& Catalog() { return autotuner::testing::ShippedRuntimes(); }
 
 task::Task ParsedTask(const std::string& runtime, const std::string& mode = "local", Json extra = {}) {
   Json spec = {

@@ -6,6 +6,7 @@
 
 #include "autotuner/core/model_files_testing.h"
 #include "autotuner/task/parse.h"
+#include "autotuner/task/runtime_catalog_testing.h"
 
 namespace autotuner::runner {
 namespace {
@@ -13,14 +14,7 @@ namespace {
 using autotuner::testing::ScopedEnv;
 using autotuner::testing::ScratchDir;
 
-const task::RuntimeCatalog& Catalog() {
-  static const task::RuntimeCatalog catalog = [] {
-    auto c = task::RuntimeCatalog::LoadDefault();
-    if (!c.ok()) throw std::runtime_error(c.error().message);
-    return std::move(*c);
-  }();
-  return catalog;
-}
+const task::RuntimeCatalog& Catalog() { return autotuner::testing::ShippedRuntimes(); }
 
 deploy::GpuInventory Gpus(int count, double used_mib = 0) {
   deploy::GpuInventory inventory;

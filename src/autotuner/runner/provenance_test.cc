@@ -5,20 +5,14 @@
 
 #include "autotuner/core/version.h"
 #include "autotuner/task/parse.h"
+#include "autotuner/task/runtime_catalog_testing.h"
 
 namespace autotuner::runner {
 namespace {
 
 using ::testing::HasSubstr;
 
-const task::RuntimeCatalog& Catalog() {
-  static const task::RuntimeCatalog catalog = [] {
-    auto c = task::RuntimeCatalog::LoadDefault();
-    if (!c.ok()) throw std::runtime_error(c.error().message);
-    return std::move(*c);
-  }();
-  return catalog;
-}
+const task::RuntimeCatalog& Catalog() { return autotuner::testing::ShippedRuntimes(); }
 
 Json Spec(const std::string& runtime, const std::string& mode) {
   return {{"task_name", "prov"},

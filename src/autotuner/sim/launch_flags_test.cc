@@ -4,13 +4,12 @@
 
 #include <cstdlib>
 
+#include "autotuner/task/runtime_catalog_testing.h"
+
 namespace autotuner::sim {
 namespace {
 
-const task::RuntimeCatalog& Catalog() {
-  static const task::RuntimeCatalog catalog = task::RuntimeCatalog::LoadDefault().value();
-  return catalog;
-}
+const task::RuntimeCatalog& Catalog() { return autotuner::testing::ShippedRuntimes(); }
 
 Result<LaunchOptions> Parse(Flavor flavor, std::vector<std::string> args) {
   return ParseLaunchFlags(flavor, *Catalog().Find(RuntimeNameFor(flavor)), args);

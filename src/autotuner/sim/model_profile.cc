@@ -1,7 +1,6 @@
 #include "autotuner/sim/model_profile.h"
 
 #include <algorithm>
-#include <cctype>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -56,12 +55,6 @@ const std::vector<CatalogEntry>& Catalog() {
   return catalog;
 }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // "meta-llama/Meta-Llama-3.1-8B-Instruct" → "llama-3.1-8b-instruct".
 std::string NormalizeModelName(std::string_view id) {
   std::string_view base = id;
@@ -69,7 +62,7 @@ std::string NormalizeModelName(std::string_view id) {
   if (const size_t slash = base.find_last_of('/'); slash != std::string_view::npos) {
     base.remove_prefix(slash + 1);
   }
-  std::string out = Lower(base);
+  std::string out = AsciiLower(base);
   std::replace(out.begin(), out.end(), '_', '-');
   std::replace(out.begin(), out.end(), ' ', '-');
   if (out.starts_with("meta-")) out.erase(0, 5);
@@ -214,8 +207,8 @@ Result<ModelProfile> ModelProfileFromConfig(const Json& config, std::string_view
   const Json& tie = j.contains("tie_word_embeddings") ? j["tie_word_embeddings"]
                                                       : config.value("tie_word_embeddings", Json());
   p.tie_word_embeddings = tie.is_boolean() ? tie.get<bool>() : true;
-  const std::string dtype =
-      Lower(StringField(j, "torch_dtype").empty() ? StringField(j, "dtype") : StringField(j, "torch_dtype"));
+  const std::string dtype = AsciiLower(StringField(j, "torch_dtype").empty() ? StringField(j, "dtype")
+                                                                             : StringField(j, "torch_dtype"));
   p.dtype_bytes = dtype == "float32" ? 4 : 2;
   if (config.contains("quantization_config")) {
     const Json& q = config["quantization_config"];

@@ -6,23 +6,19 @@
 #include <sstream>
 #include <vector>
 
+#include "autotuner/core/strings.h"
+
 namespace autotuner::task {
 namespace {
 
 // Per-weight overhead of group-128 scales and zero points in AWQ/GPTQ-style 4/8-bit formats.
 constexpr double kGroupScaleBits = 0.16;
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Lower-cased name parts between separators: "Qwen/Qwen2.5-7B-AWQ" → qwen, qwen2, 5, 7b, awq.
 std::vector<std::string> Tokens(std::string_view name) {
   std::vector<std::string> tokens;
   std::string current;
-  for (char c : Lower(name)) {
+  for (char c : AsciiLower(name)) {
     if (c == '-' || c == '_' || c == '.' || c == '/' || c == ' ') {
       if (!current.empty()) tokens.push_back(std::move(current));
       current.clear();
@@ -124,7 +120,7 @@ CheckpointQuantization QuantizationFromName(std::string_view name) {
 
 CheckpointQuantization QuantizationFromConfig(const Json& qc) {
   if (!qc.is_object()) return {};
-  const std::string method = Lower(StringField(qc, "quant_method"));
+  const std::string method = AsciiLower(StringField(qc, "quant_method"));
   const std::string source = "config.json quantization_config.quant_method=" + method;
   const int bits = qc.contains("bits") && qc["bits"].is_number_integer() ? qc["bits"].get<int>() : 4;
   if (method == "awq" || method == "awq_marlin") {
@@ -140,7 +136,7 @@ CheckpointQuantization QuantizationFromConfig(const Json& qc) {
     return Make(QuantMethod::kBitsAndBytes, eight_bit ? 8 : 4.5, source);
   }
   if (method == "modelopt") {
-    const std::string algo = Lower(StringField(qc, "quant_algo"));
+    const std::string algo = AsciiLower(StringField(qc, "quant_algo"));
     if (algo.starts_with("fp8")) return Make(QuantMethod::kFp8, 8, source);
     return Make(QuantMethod::kGptq, 4.5, source + " quant_algo=" + algo);
   }
@@ -152,7 +148,7 @@ CheckpointQuantization QuantizationFromConfig(const Json& qc) {
         const Json& w = group["weights"];
         const int num_bits =
             w.contains("num_bits") && w["num_bits"].is_number_integer() ? w["num_bits"].get<int>() : 8;
-        const std::string type = Lower(StringField(w, "type"));
+        const std::string type = AsciiLower(StringField(w, "type"));
         if (num_bits == 8 && type == "float") return Make(QuantMethod::kFp8, 8, source);
         if (num_bits == 8) return Make(QuantMethod::kInt8, 8, source);
         return Make(QuantMethod::kGptq, num_bits + kGroupScaleBits, source);
@@ -198,7 +194,7 @@ CheckpointQuantization DetectCheckpointQuantization(std::string_view id_or_path)
         path.filename().empty() ? path.parent_path().filename() : path.filename();
     return QuantizationFromName(name.string());
   }
-  if (Lower(path.extension().string()) == ".gguf") return QuantizationFromGguf(path);
+  if (AsciiLower(path.extension().string()) == ".gguf") return QuantizationFromGguf(path);
   return QuantizationFromName(id_or_path);
 }
 

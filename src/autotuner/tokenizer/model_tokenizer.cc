@@ -4,6 +4,7 @@
 
 #include "autotuner/core/data_files.h"
 #include "autotuner/core/json.h"
+#include "autotuner/core/strings.h"
 #include "autotuner/tokenizer/registry.h"
 
 namespace autotuner::tokenizer {
@@ -20,12 +21,6 @@ bool HasTokenizerFiles(const fs::path& dir) {
   if (!fs::is_directory(dir, ec)) return false;
   return fs::exists(dir / "tokenizer.json", ec) ||
          (fs::exists(dir / "encoder.json", ec) && fs::exists(dir / "vocab.bpe", ec));
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // The checkpoint directory of `id` when it holds a tokenizer; otherwise records why not in `tried`.
@@ -68,7 +63,7 @@ Result<std::vector<TokenizerFamily>> LoadTokenizerFamilies(const fs::path& file)
   try {
     for (const auto& row : json->at("families")) {
       TokenizerFamily family;
-      for (const auto& m : row.at("match")) family.match.push_back(Lower(m.get<std::string>()));
+      for (const auto& m : row.at("match")) family.match.push_back(AsciiLower(m.get<std::string>()));
       family.tokenizer = row.at("tokenizer").get<std::string>();
       families.push_back(std::move(family));
     }
@@ -101,7 +96,7 @@ Result<TokenizerSource> ResolveTokenizerSource(std::string_view requested, std::
   if (!families.ok()) tried.push_back("family table: " + families.error().message);
   for (const std::string_view id : {requested, model_id}) {
     if (id.empty() || !families.ok()) continue;
-    const std::string lower = Lower(id);
+    const std::string lower = AsciiLower(id);
     for (const auto& family : *families) {
       const bool matches = std::any_of(family.match.begin(), family.match.end(), [&](const std::string& m) {
         return lower.find(m) != std::string::npos;
