@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "autotuner/api/api.h"
+#include "autotuner/api/api_testing.h"
 #include "autotuner/core/json.h"
 #include "autotuner/store/store.h"
 #include "autotuner/task/runtime_catalog.h"
@@ -99,26 +100,17 @@ class NoStudies : public StudyControl {
   bool IsRunning(int64_t) const override { return false; }
 };
 
-class ApiBodyFuzzTest : public ::testing::Test {
+class ApiBodyFuzzTest : public ApiStoreFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("autotuner_api_fuzz_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-    auto opened = store::OpenStore((dir_ / "api.db").string());
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(*opened);
-    auto catalog = task::RuntimeCatalog::Load({std::string(AUTOTUNER_SOURCE_DIR) + "/runtimes"});
-    ASSERT_TRUE(catalog.ok()) << catalog.error().message;
-    catalog_ = std::move(*catalog);
+    ApiStoreFixture::SetUp();
     ApiOptions options;
     options.gpu_ids = "0,1";
     api_ = std::make_unique<Api>(store_.get(), nullptr, &studies_, &catalog_, options);
   }
   void TearDown() override {
     api_.reset();
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    ApiStoreFixture::TearDown();
   }
 
   HttpResponse Send(const std::string& method, const std::string& path, const std::string& body) {
@@ -131,10 +123,7 @@ class ApiBodyFuzzTest : public ::testing::Test {
     return api_->Handle(request);
   }
 
-  fs::path dir_;
   NoStudies studies_;
-  std::unique_ptr<store::Store> store_;
-  task::RuntimeCatalog catalog_;
   std::unique_ptr<Api> api_;
 };
 

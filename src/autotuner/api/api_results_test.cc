@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "autotuner/api/api.h"
+#include "autotuner/api/api_testing.h"
 #include "autotuner/core/json.h"
 #include "autotuner/store/store.h"
 #include "autotuner/task/runtime_catalog.h"
@@ -31,25 +32,15 @@ Json SimTask(const std::string& name = "best") {
            {{"model_tokenizer", "gpt2"}, {"traffic_scenarios", {"D(100,100)"}}, {"num_concurrency", {1}}}}};
 }
 
-class ApiResultsTest : public ::testing::Test {
+class ApiResultsTest : public ApiStoreFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("autotuner_api_results_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
-    fs::create_directories(dir_);
-    auto opened = store::OpenStore((dir_ / "api.db").string());
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(*opened);
-    auto catalog = task::RuntimeCatalog::Load({std::string(AUTOTUNER_SOURCE_DIR) + "/runtimes"});
-    ASSERT_TRUE(catalog.ok()) << catalog.error().message;
-    catalog_ = std::move(*catalog);
+    ApiStoreFixture::SetUp();
     api_ = std::make_unique<Api>(store_.get(), nullptr, nullptr, &catalog_);
   }
   void TearDown() override {
     api_.reset();
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    ApiStoreFixture::TearDown();
   }
 
   Json Call(const std::string& method, const std::string& path, const std::string& body, int status) {
@@ -76,10 +67,6 @@ class ApiResultsTest : public ::testing::Test {
     return e->id;
   }
 
-  static inline int counter_ = 0;
-  fs::path dir_;
-  std::unique_ptr<store::Store> store_;
-  task::RuntimeCatalog catalog_;
   std::unique_ptr<Api> api_;
 };
 

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "autotuner/api/api_testing.h"
 #include "autotuner/api/server.h"
 #include "autotuner/core/json.h"
 #include "autotuner/runner/event_bus.h"
@@ -115,25 +116,15 @@ class SseReader {
   std::string buffer_;
 };
 
-class ApiServerTest : public testing::Test {
+class ApiServerTest : public ApiStoreFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("autotuner_api_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
-    fs::create_directories(dir_);
-    auto opened = store::OpenStore((dir_ / "api.db").string());
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(*opened);
-    auto catalog = task::RuntimeCatalog::Load({std::string(AUTOTUNER_SOURCE_DIR) + "/runtimes"});
-    ASSERT_TRUE(catalog.ok()) << catalog.error().message;
-    catalog_ = std::move(*catalog);
+    ApiStoreFixture::SetUp();
     studies_ = std::make_unique<FakeStudies>(store_.get(), &bus_);
   }
   void TearDown() override {
     server_.reset();
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    ApiStoreFixture::TearDown();
   }
 
   void StartServer(ServerOptions options = {}) {
@@ -193,11 +184,7 @@ class ApiServerTest : public testing::Test {
     return reader;
   }
 
-  static inline int counter_ = 0;
-  fs::path dir_;
-  std::unique_ptr<store::Store> store_;
   runner::EventBus bus_;
-  task::RuntimeCatalog catalog_;
   std::unique_ptr<FakeStudies> studies_;
   std::unique_ptr<Server> server_;
   std::string token_;

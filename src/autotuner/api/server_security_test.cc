@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "autotuner/api/api_testing.h"
 #include "autotuner/api/server.h"
 #include "autotuner/store/store.h"
 #include "autotuner/task/runtime_catalog.h"
@@ -44,23 +45,11 @@ std::string RawExchange(int port, const std::string& request) {
   return reply;
 }
 
-class ServerSecurityTest : public testing::Test {
+class ServerSecurityTest : public ApiStoreFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("autotuner_server_security_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-    auto opened = store::OpenStore((dir_ / "api.db").string());
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(*opened);
-    auto catalog = task::RuntimeCatalog::Load({std::string(AUTOTUNER_SOURCE_DIR) + "/runtimes"});
-    ASSERT_TRUE(catalog.ok()) << catalog.error().message;
-    catalog_ = std::move(*catalog);
-  }
   void TearDown() override {
     servers_.clear();
-    store_.reset();
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    ApiStoreFixture::TearDown();
   }
 
   // Starts a server; returns its Start() status. The server stays up until the test ends.
@@ -70,9 +59,6 @@ class ServerSecurityTest : public testing::Test {
     return servers_.back()->Start();
   }
 
-  fs::path dir_;
-  std::unique_ptr<store::Store> store_;
-  task::RuntimeCatalog catalog_;
   std::vector<std::unique_ptr<Server>> servers_;
 };
 
