@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -347,7 +348,11 @@ TEST_F(RunTest, ParallelExperimentsNeverShareAGpu) {
   int overlapping = 0;
   for (size_t i = 0; i < spans.size(); ++i) {
     for (size_t j = i + 1; j < spans.size(); ++j) {
-      if (spans[i].from >= spans[j].to || spans[j].from >= spans[i].to) continue;
+      // An experiment's success is stored after its engine stopped and its GPUs went back to the pool, so
+      // the next one may record "deploying" on them a moment before: only more than a second together (a
+      // benchmark is 3 s) means two experiments held GPUs at once.
+      const double together = std::min(spans[i].to, spans[j].to) - std::max(spans[i].from, spans[j].from);
+      if (together <= 1.0) continue;
       ++overlapping;
       for (const auto& id : spans[i].gpus)
         EXPECT_FALSE(spans[j].gpus.contains(id)) << "GPU " << id << " shared";
