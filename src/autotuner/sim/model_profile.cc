@@ -219,11 +219,17 @@ Result<ModelProfile> ModelProfileFromConfig(const Json& config, std::string_view
 }
 
 Result<ModelProfile> FindModelProfile(std::string_view id) {
-  const std::string wanted = NormalizeModelName(id);
+  // Dots and dashes alike: the original tool's model directories are named "llama-3-2-1b-instruct".
+  const auto dashes = [](std::string text) {
+    std::replace(text.begin(), text.end(), '.', '-');
+    return text;
+  };
+  const std::string wanted = dashes(NormalizeModelName(id));
   for (const CatalogEntry& entry : Catalog()) {
-    for (std::string_view key : entry.keys) {
-      const bool match = wanted.starts_with(key) && (wanted.size() == key.size() ||
-                                                     wanted[key.size()] == '-' || wanted[key.size()] == '.');
+    for (std::string_view written : entry.keys) {
+      const std::string key = dashes(std::string(written));
+      const bool match =
+          wanted.starts_with(key) && (wanted.size() == key.size() || wanted[key.size()] == '-');
       if (!match) continue;
       ModelProfile profile = entry.profile;
       profile.quantization = QuantizationFromName(id);
@@ -236,7 +242,7 @@ Result<ModelProfile> FindModelProfile(std::string_view id) {
   return MakeError(ErrorCode::kNotFound,
                    "unknown model '" + std::string(id) +
                        "': not a directory with a config.json and not a simulated model (" +
-                       JoinNames(names) + ")" + DidYouMean(wanted, names),
+                       JoinNames(names) + ")" + DidYouMean(NormalizeModelName(id), names),
                    Json{{"model", id}});
 }
 

@@ -73,6 +73,10 @@ TEST(SimModelProfileTest, LookupToleratesHubIdsAndSuffixes) {
   EXPECT_EQ(FindModelProfile("Qwen/Qwen2.5-0.5B-Instruct")->name, "Qwen2.5-0.5B");
   EXPECT_EQ(FindModelProfile("mistralai/Mistral-7B-Instruct-v0.3")->name, "Mistral-7B");
   EXPECT_EQ(FindModelProfile("mistralai/Mixtral-8x7B-Instruct-v0.1")->name, "Mixtral-8x7B");
+  // The original tool's directory names, dots written as dashes.
+  EXPECT_EQ(FindModelProfile("llama-3-2-1b-instruct")->name, "Llama-3.2-1B");
+  EXPECT_EQ(FindModelProfile("llama-3-1-8b-instruct")->name, "Llama-3.1-8B");
+  EXPECT_EQ(FindModelProfile("qwen2-5-0-5b-instruct")->name, "Qwen2.5-0.5B");
   // A longer size must not match a shorter one's prefix.
   EXPECT_FALSE(FindModelProfile("meta-llama/Llama-3.2-11B-Vision").ok());
   EXPECT_FALSE(FindModelProfile("Qwen/Qwen2.5-72B-Instruct").ok());
