@@ -143,6 +143,18 @@ else
   echo "skipping the study cases: no autotuner-sim next to $bin"
 fi
 
+# --mode: the original tool took the deployment mode from its command line, not from the task file.
+printf 'task_name: x\nbase_runtime: sim-sglang\nmodel: {id_or_path: meta-llama/Llama-3.2-1B-Instruct}\nbenchmark: {model_tokenizer: gpt2}\n' \
+  >"$tmp/mode.yaml"
+DOCKER_HOST=unix://$tmp/no-docker.sock expect_rc 1 "run --mode docker without Docker" "$bin" run --dry-run \
+  --mode docker --db "$tmp/mode.db" "$tmp/mode.yaml"
+expect_in "$tmp/err" "cannot reach the Docker API" "--mode docker checks the Docker API"
+expect_rc 2 "run --mode bogus" "$bin" run --dry-run --mode bogus "$tmp/mode.yaml"
+printf 'task_name: x\nbase_runtime: sglang-llama-small\nmodel: {id_or_path: m}\nclusterservingruntime_config: {preset: sglang-llama-small}\n' \
+  >"$tmp/ome_form.yaml"
+expect_rc 2 "an OME runtime name in local mode" "$bin" validate "$tmp/ome_form.yaml"
+expect_in "$tmp/err" "set deployment_mode: ome (or run with --mode ome)" "OME-form tasks are told about --mode ome"
+
 if [ "$failures" -gt 0 ]; then
   echo "$failures failure(s)"
   exit 1

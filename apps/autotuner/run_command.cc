@@ -54,6 +54,7 @@ struct RunOptions {
   bool json = false;            // --dry-run --json
   int64_t max_iterations = 0;   // 0: the task's
   double max_time_per_run = 0;  // 0: the task's
+  std::string mode;             // --mode: deployment_mode for this run; empty: the task's
 };
 
 int Fail(const Error& error) {
@@ -344,6 +345,21 @@ void ApplyOverrides(const RunOptions& options, task::Task& t) {
   if (options.max_time_per_run > 0) t.benchmark.max_time_per_iteration = options.max_time_per_run;
 }
 
+// The task file, its deployment_mode replaced by --mode when given (the original tool took the mode from
+// its command line: its task files carry none).
+Result<task::TaskParseResult> LoadRunTask(const RunOptions& options, const task::RuntimeCatalog& catalog) {
+  auto doc = task::LoadDocumentFile(options.task_file);
+  if (!doc.ok()) return std::move(doc).error();
+  if (!options.mode.empty() && doc->value.is_object()) {
+    const std::string written = doc->value.value("deployment_mode", std::string());
+    if (!written.empty() && written != options.mode)
+      std::cerr << "note: --mode " << options.mode << " replaces the file's deployment_mode: " << written
+                << "\n";
+    doc->value["deployment_mode"] = options.mode;
+  }
+  return task::ParseTask(*doc, &catalog);
+}
+
 // The preflight of a new task (nothing stored yet); its report, or the exit code when the run stops here.
 Result<runner::PreflightReport> Preflight(const RunOptions& options, const task::Task& t,
                                           const task::RuntimeCatalog& catalog) {
@@ -357,7 +373,7 @@ Result<runner::PreflightReport> Preflight(const RunOptions& options, const task:
 }
 
 int DryRunMain(const RunOptions& options, const task::RuntimeCatalog& catalog) {
-  auto loaded = task::LoadTaskFile(options.task_file, &catalog);
+  auto loaded = LoadRunTask(options, catalog);
   if (!loaded.ok()) return Fail(loaded.error());
   if (!ReportTaskDiagnostics(*loaded, options.task_file)) return kExitInvalidInput;
   task::Task t = *loaded->task;
@@ -389,7 +405,7 @@ int RunMain(const RunOptions& options) {
     std::cout << "Resuming task '" << found->name << "' (id " << task_id << ", " << found->status << ") from "
               << store.Describe() << "\n";
   } else {
-    auto loaded = task::LoadTaskFile(options.task_file, &*catalog);
+    auto loaded = LoadRunTask(options, *catalog);
     if (!loaded.ok()) return Fail(loaded.error());
     if (!ReportTaskDiagnostics(*loaded, options.task_file)) return kExitInvalidInput;
     task::Task t = *loaded->task;
@@ -522,6 +538,10 @@ void RegisterRunCommand(CLI::App& app, CommandContext& context) {
   cmd->add_option("--max-time-per-run", options->max_time_per_run,
                   "Override benchmark.max_time_per_iteration (seconds per benchmark run)")
       ->check(CLI::Range(0.1, 86400.0));
+  cmd->add_option("--mode", options->mode,
+                  "Override deployment_mode (local, docker, kubernetes, ome), as the original tool's --mode")
+      ->check(CLI::IsMember({"local", "docker", "kubernetes", "ome"}))
+      ->excludes(resume);
 #ifdef AUTOTUNER_HAS_SERVE
   auto* ui = cmd->add_option("--ui",
                              "Serve the web UI and API on 127.0.0.1:PORT while the study runs (default: "

@@ -237,8 +237,14 @@ void Parser::ParseIdentity(const Json& doc, Task& task) {
       Warn("base_runtime",
            "'" + *runtime + "' is not a known runtime; treated as an OME ClusterServingRuntime");
     } else {
+      // The original tool ran in OME mode unless told otherwise; its task files name ClusterServingRuntimes.
+      const bool ome_form =
+          doc.contains("clusterservingruntime_config") || doc.contains("clusterbasemodel_config");
       Fail("base_runtime", "unknown runtime '" + *runtime + "'" + DidYouMean(*runtime, known) +
-                               " (known: " + JoinNames(known) + ")");
+                               " (known: " + JoinNames(known) + ")" +
+                               (ome_form ? "; for an OME ClusterServingRuntime set deployment_mode: ome "
+                                           "(or run with --mode ome)"
+                                         : ""));
     }
   }
 
