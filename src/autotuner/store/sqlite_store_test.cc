@@ -75,6 +75,9 @@ TEST(SqliteStoreTest, ADatabaseOfTheFirstReleaseOpensAndMigrates) {
     ASSERT_TRUE(s.RequestCancel(running->id).ok());
     EXPECT_TRUE(*s.CancelRequested(running->id));
     EXPECT_TRUE(s.CreateExperiment(running->id, 1, Json::object()).ok());
+    EXPECT_TRUE(task->provenance.is_null());
+    ASSERT_TRUE(s.SetTaskProvenance(task->id, {{"autotuner_version", "x"}}).ok());
+    EXPECT_EQ(s.GetTask(task->id)->provenance["autotuner_version"], "x");
   }
   auto reopened = OpenStore(path.string());  // already migrated: opens as is
   ASSERT_TRUE(reopened.ok()) << reopened.error().message;
