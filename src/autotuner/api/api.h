@@ -68,11 +68,11 @@ class StudyControl {
 struct ApiOptions {
   std::chrono::milliseconds heartbeat_interval = std::chrono::seconds(10);
   size_t max_json_depth = 64;
-  std::string gpu_ids;  // the GPUs studies may use ("0,1"; --gpus); empty: every GPU nvidia-smi shows
+  std::string gpu_ids;         // the GPUs studies may use ("0,1"; --gpus); empty: every GPU nvidia-smi shows
+  bool auth_required = false;  // reported by /api/system/info
   // /api/gpus: how the inventory is read (unset: nvidia-smi) and how long one answer is reused.
   std::function<deploy::GpuInventory()> gpu_inventory;
   std::chrono::milliseconds gpu_cache_ttl = std::chrono::seconds(5);
-  bool auth_required = false;  // reported by /api/system/info
 };
 
 class Api {

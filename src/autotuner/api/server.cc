@@ -109,10 +109,16 @@ Status CheckBindSecurity(const ServerOptions& options) {
 struct Server::Impl {
   Impl(ServerOptions o, store::Store* store, runner::EventBus* events, StudyControl* studies,
        const task::RuntimeCatalog* catalog)
-      : options(std::move(o)),
-        api(store, events, studies, catalog,
-            ApiOptions{options.heartbeat_interval, options.max_json_depth, options.gpu_ids,
-                       !options.token.empty()}) {}
+      : options(std::move(o)), api(store, events, studies, catalog, MakeApiOptions(options)) {}
+
+  static ApiOptions MakeApiOptions(const ServerOptions& server) {
+    ApiOptions api;
+    api.heartbeat_interval = server.heartbeat_interval;
+    api.max_json_depth = server.max_json_depth;
+    api.gpu_ids = server.gpu_ids;
+    api.auth_required = !server.token.empty();
+    return api;
+  }
 
   ServerOptions options;
   Api api;

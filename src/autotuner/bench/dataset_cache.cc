@@ -97,7 +97,13 @@ Result<std::string> ReadDatasetFile(const fs::path& path, size_t max_bytes) {
     for (;;) {
       const int n = gzread(in.get(), chunk, sizeof chunk);
       if (n < 0) return MakeError(ErrorCode::kParse, "dataset " + name + " is not valid gzip");
-      if (n == 0) break;
+      if (n == 0) {
+        // End of input: a cut-off file ends here too, which only the stream's error state tells.
+        int error = Z_OK;
+        gzerror(in.get(), &error);
+        if (error != Z_OK) return MakeError(ErrorCode::kParse, "dataset " + name + " is not valid gzip");
+        break;
+      }
       if (text.size() + static_cast<size_t>(n) > max_bytes) return too_big();
       text.append(chunk, static_cast<size_t>(n));
     }

@@ -109,8 +109,14 @@ TEST_F(DatasetCacheTest, ReadingIsCappedAndBrokenGzipIsAnError) {
   std::ofstream(dir_ / "plain.jsonl") << std::string(5000, 'y');
   EXPECT_EQ(ReadDatasetFile(dir_ / "plain.jsonl", 4096).error().code, ErrorCode::kResourceExhausted);
   EXPECT_EQ(ReadDatasetFile(dir_ / "plain.jsonl")->size(), 5000u);
-  std::ofstream(dir_ / "broken.csv.gz") << "\\x1f\\x8b not really gzip";
-  EXPECT_FALSE(ReadDatasetFile(dir_ / "broken.csv.gz").ok());
+  // A download cut off half-way.
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "{\"prompt\": \"line " + std::to_string(i) + "\"}\n";
+  WriteGz(dir_ / "cut.jsonl.gz", text);
+  fs::resize_file(dir_ / "cut.jsonl.gz", fs::file_size(dir_ / "cut.jsonl.gz") / 2);
+  const auto cut = ReadDatasetFile(dir_ / "cut.jsonl.gz");
+  ASSERT_FALSE(cut.ok());
+  EXPECT_THAT(cut.error().message, HasSubstr("not valid gzip"));
 }
 
 }  // namespace

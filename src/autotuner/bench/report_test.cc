@@ -1,6 +1,7 @@
 #include "autotuner/bench/report.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -119,8 +120,9 @@ TEST(BenchPlan, TaskBenchmarkAndSloBecomeABenchSpec) {
   EXPECT_EQ(spec->runs[0].max_requests, 4);
   EXPECT_DOUBLE_EQ(spec->runs[0].max_time_s, 5);
   EXPECT_EQ(RequestBody(*spec, spec->runs[0].plans[0])["temperature"], 0.0);
-  benchmark.dataset_url = "https://example.com/p.jsonl";
-  EXPECT_EQ(MakeBenchSpec(benchmark, slo, "http://127.0.0.1:9", 7).error().code, ErrorCode::kUnsupported);
+  // A dataset_url comes from the dataset cache only (bench/dataset_cache.h): this one is not there.
+  benchmark.dataset_url = "https://example.com/not-cached-" + std::to_string(::getpid()) + ".jsonl";
+  EXPECT_EQ(MakeBenchSpec(benchmark, slo, "http://127.0.0.1:9", 7).error().code, ErrorCode::kNotFound);
 }
 
 }  // namespace

@@ -77,7 +77,7 @@ TEST(ConfigFileTest, AFileThatDoesNotLoadOrIsNotAMappingIsNamed) {
   LaunchPlan list = DerivedFp8Plan(Write("list_options.yaml", "- a\n- b\n"));
   const Status not_mapping = MergeUserConfigFile(Trtllm(), list);
   ASSERT_FALSE(not_mapping.ok());
-  EXPECT_THAT(not_mapping.error().message, HasSubstr("must be a mapping of settings, got array"));
+  EXPECT_THAT(not_mapping.error().message, HasSubstr("must be a mapping of settings, got list"));
 }
 
 }  // namespace

@@ -135,6 +135,7 @@ TEST_F(StudyTest, ATransientDeployFailureIsRetriedOnceAndTheRetryIsLogged) {
   // A failure that is not transient is not retried: it counts at once.
   world_.refuse_once = "ModuleNotFoundError: No module named 'sglang'";
   world_.refused_once.clear();
+  spec["task_name"] = "study-not-transient";
   const int64_t second = CreateTask(spec);
   result = RunStudy(env_, second, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
