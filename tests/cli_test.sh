@@ -148,7 +148,7 @@ printf 'task_name: x\nbase_runtime: sim-sglang\nmodel: {id_or_path: meta-llama/L
   >"$tmp/mode.yaml"
 DOCKER_HOST=unix://$tmp/no-docker.sock expect_rc 1 "run --mode docker without Docker" "$bin" run --dry-run \
   --mode docker --db "$tmp/mode.db" "$tmp/mode.yaml"
-expect_in "$tmp/err" "cannot reach the Docker API" "--mode docker checks the Docker API"
+expect_in "$tmp/out" "cannot reach the Docker API" "--mode docker checks the Docker API"
 expect_rc 2 "run --mode bogus" "$bin" run --dry-run --mode bogus "$tmp/mode.yaml"
 printf 'task_name: x\nbase_runtime: sglang-llama-small\nmodel: {id_or_path: m}\nclusterservingruntime_config: {preset: sglang-llama-small}\n' \
   >"$tmp/ome_form.yaml"

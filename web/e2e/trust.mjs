@@ -51,7 +51,8 @@ try {
     if (!(best?.unit === 'tok/s/GPU' && best.value > 0 && best.higher_is_better)) throw new Error(`best_objective ${JSON.stringify(best)}`);
     await page.goto(`${BASE}/#/tasks/${t.id}`);
     await page.locator('[data-testid=score-chart][data-objective=maximize_throughput] .recharts-bar-rectangle').first().waitFor();
-    const ticks = (await page.locator('[data-testid=score-chart] .recharts-yAxis .recharts-cartesian-axis-tick-value').allTextContents()).map(Number);
+    // Recharts 3 draws tick labels in a z-index layer of their own, outside the axis group.
+    const ticks = (await page.locator('[data-testid=score-chart] .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents()).map(Number);
     if (!ticks.length || Math.min(...ticks) !== 0 || ticks.some((v) => v < 0)) throw new Error(`y axis ticks ${ticks.join(' ')}`);
     const label = await page.locator('[data-testid=score-chart] .recharts-label').first().textContent();
     if (!/tok\/s\/GPU, higher is better/.test(label)) throw new Error(`axis label "${label}"`);

@@ -78,7 +78,8 @@ export function ScoreBarChart({ experiments, best, hovered, setHovered }: ChartP
     data.push({ id: e.id, label: experimentLabel(e, best), value, exp: e });
   }
   if (!data.length) return <div className="empty">No scored experiment yet.</div>;
-  const axisLabel = objective ? `${objective.metric} (${directionLabel(objective)})` : 'score (lower is better)';
+  // The unit and direction only: the metric's name would not fit along the axis (the heading names it).
+  const axisLabel = objective ? directionLabel(objective) : 'score (lower is better)';
   return (
     <div data-testid="score-chart" data-objective={objective?.name ?? ''} style={{ width: '100%', height: 280 }}>
       <ResponsiveContainer width="100%" height="100%">

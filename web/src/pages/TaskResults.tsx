@@ -130,7 +130,7 @@ export default function TaskResults({ taskId }: { taskId: number }) {
           <>
             <div className="grid">
               <div className="card">
-                <h2>Objective by experiment</h2>
+                <h2>Objective by experiment{taskObjective(experiments) ? `: ${taskObjective(experiments)?.metric}` : ''}</h2>
                 <Suspense fallback={<Loading />}>
                   <ScoreBarChart experiments={experiments} best={best} hovered={hovered} setHovered={setHovered} />
                 </Suspense>
