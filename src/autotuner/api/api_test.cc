@@ -14,6 +14,7 @@
 #include "autotuner/api/api_testing.h"
 #include "autotuner/api/server.h"
 #include "autotuner/core/json.h"
+#include "autotuner/core/thread_testing.h"
 #include "autotuner/runner/event_bus.h"
 #include "autotuner/store/store.h"
 #include "autotuner/task/runtime_catalog.h"
@@ -329,26 +330,31 @@ TEST_F(ApiServerTest, EventStreamDeliversEveryTransitionInStoreOrder) {
   const int64_t id = CreateTask();
   // The runner's order: persist, then publish.
   std::thread study([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    (void)store_->SetTaskStatus(id, "running");
-    bus_.Publish(id, "task_status", {{"task_id", id}, {"status", "running"}, {"stop_reason", ""}});
-    for (int n = 1; n <= 3; ++n) {
-      auto e = store_->CreateExperiment(id, n, {{"schedule-policy", n % 2 ? "lpm" : "fcfs"}});
-      bus_.Publish(id, "experiment_created",
-                   {{"task_id", id}, {"id", e->id}, {"experiment_id", n}, {"status", "pending"}});
-      for (const char* status : {"deploying", "benchmarking"}) {
-        (void)store_->SetExperimentStatus(e->id, status);
-        bus_.Publish(
-            id, "experiment_status",
-            {{"task_id", id}, {"id", e->id}, {"experiment_id", n}, {"status", status}, {"at", store::Now()}});
+    autotuner::testing::CatchAll("study", [&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+      (void)store_->SetTaskStatus(id, "running");
+      bus_.Publish(id, "task_status", {{"task_id", id}, {"status", "running"}, {"stop_reason", ""}});
+      for (int n = 1; n <= 3; ++n) {
+        auto e = store_->CreateExperiment(id, n, {{"schedule-policy", n % 2 ? "lpm" : "fcfs"}});
+        bus_.Publish(id, "experiment_created",
+                     {{"task_id", id}, {"id", e->id}, {"experiment_id", n}, {"status", "pending"}});
+        for (const char* status : {"deploying", "benchmarking"}) {
+          (void)store_->SetExperimentStatus(e->id, status);
+          bus_.Publish(id, "experiment_status",
+                       {{"task_id", id},
+                        {"id", e->id},
+                        {"experiment_id", n},
+                        {"status", status},
+                        {"at", store::Now()}});
+        }
+        (void)store_->FinishExperiment(e->id,
+                                       {"success", {{"mean_e2e_latency", 1.0 * n}}, 1.0 * n, true, "", ""});
+        bus_.Publish(id, "experiment_finished",
+                     {{"task_id", id}, {"id", e->id}, {"experiment_id", n}, {"status", "success"}});
       }
-      (void)store_->FinishExperiment(e->id,
-                                     {"success", {{"mean_e2e_latency", 1.0 * n}}, 1.0 * n, true, "", ""});
-      bus_.Publish(id, "experiment_finished",
-                   {{"task_id", id}, {"id", e->id}, {"experiment_id", n}, {"status", "success"}});
-    }
-    (void)store_->SetTaskStatus(id, "completed", "budget");
-    bus_.Publish(id, "task_status", {{"task_id", id}, {"status", "completed"}, {"stop_reason", "budget"}});
+      (void)store_->SetTaskStatus(id, "completed", "budget");
+      bus_.Publish(id, "task_status", {{"task_id", id}, {"status", "completed"}, {"stop_reason", "budget"}});
+    });
   });
   // Another task's events must not leak into this stream.
   bus_.Publish(id + 100, "task_status", {{"task_id", id + 100}, {"status", "running"}});
@@ -409,8 +415,10 @@ TEST_F(ApiServerTest, ResumePointFromBeforeARestartAsksForAReload) {
   const int64_t id = CreateTask();
   bus_.Publish(id, "progress", {{"task_id", id}, {"done", 1}});
   std::thread later([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    bus_.Publish(id, "progress", {{"task_id", id}, {"done", 2}});
+    autotuner::testing::CatchAll("later", [&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      bus_.Publish(id, "progress", {{"task_id", id}, {"done", 2}});
+    });
   });
   // Last-Event-ID 5000 was handed out by an earlier server process (ids restart with the process).
   SseReader reader;
@@ -463,9 +471,11 @@ TEST_F(ApiServerTest, LogStreamFollowsTheStoreAndResumes) {
   ASSERT_TRUE(store_->AppendLog(id, std::nullopt, "info", "study started").ok());
   ASSERT_TRUE(store_->AppendLog(id, e->id, "info", "[Experiment 1] Status: DEPLOYING").ok());
   std::thread writer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    // No bus event: the stream must notice a line written by another process by itself.
-    (void)store_->AppendLog(id, e->id, "info", "engine ready");
+    autotuner::testing::CatchAll("writer", [&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      // No bus event: the stream must notice a line written by another process by itself.
+      (void)store_->AppendLog(id, e->id, "info", "engine ready");
+    });
   });
   const auto start = std::chrono::steady_clock::now();
   const SseReader all = ReadStream("/api/tasks/" + std::to_string(id) + "/logs?follow=true", {},
@@ -698,12 +708,17 @@ TEST_F(ApiServerTest, PerClientStreamLimit) {
   std::vector<std::thread> holders;
   for (int i = 0; i < 2; ++i) {
     holders.emplace_back([&] {
-      auto client = Client();
-      bool counted = false;
-      client.Get("/api/tasks/" + std::to_string(id) + "/events", [&](const char*, size_t) {
-        if (!counted) counted = true, ++open;
-        return !stop;
-      });
+      autotuner::testing::CatchAll(
+          "holders",
+          [&] {
+            auto client = Client();
+            bool counted = false;
+            client.Get("/api/tasks/" + std::to_string(id) + "/events", [&](const char*, size_t) {
+              if (!counted) counted = true, ++open;
+              return !stop;
+            });
+          },
+          [&] { ++open; });
     });
   }
   while (open < 2) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -883,9 +898,11 @@ TEST_F(ApiServerTest, StopEndsOpenStreams) {
   const int64_t id = CreateTask();
   std::atomic<bool> returned{false};
   std::thread reader([&] {
-    auto client = Client();
-    client.Get("/api/tasks/" + std::to_string(id) + "/events", [&](const char*, size_t) { return true; });
-    returned = true;
+    autotuner::testing::CatchAll("reader", [&] {
+      auto client = Client();
+      client.Get("/api/tasks/" + std::to_string(id) + "/events", [&](const char*, size_t) { return true; });
+      returned = true;
+    });
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto start = std::chrono::steady_clock::now();

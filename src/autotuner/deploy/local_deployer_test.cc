@@ -10,6 +10,8 @@
 #include <fstream>
 #include <thread>
 
+#include "autotuner/core/thread_testing.h"
+
 namespace autotuner::deploy {
 namespace {
 
@@ -150,8 +152,10 @@ TEST(LocalDeployerTest, TimeoutAndCancel) {
   EXPECT_EQ(timed_out.error().code, ErrorCode::kTimeout);
   std::stop_source stop;
   std::thread canceller([&] {
-    std::this_thread::sleep_for(milliseconds(100));
-    stop.request_stop();
+    autotuner::testing::CatchAll("canceller", [&] {
+      std::this_thread::sleep_for(milliseconds(100));
+      stop.request_stop();
+    });
   });
   const Status cancelled = (*slow)->WaitReady(Clock::now() + milliseconds(30000), stop.get_token());
   canceller.join();

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "autotuner/core/thread_testing.h"
 #include "autotuner/runner/baseline.h"
 #include "autotuner/runner/confirm.h"
 #include "autotuner/runner/results.h"
@@ -33,7 +34,7 @@ std::string AllLogs(store::Store& store, int64_t task_id) {
 // Stops the study once `finished` experiments have ended and the next one is benchmarking.
 // Runs on a thread of its own: whatever happens there, the study is stopped, so the test fails, not hangs.
 void StopAfter(EventBus::Subscription& sub, FakeWorld& world, int finished, std::stop_source& stop) {
-  try {
+  autotuner::testing::CatchAll("stopper", [&] {
     int seen = 0;
     while (seen < finished) {
       for (const auto& e : sub.Next(std::chrono::milliseconds(20))) {
@@ -42,9 +43,7 @@ void StopAfter(EventBus::Subscription& sub, FakeWorld& world, int finished, std:
     }
     world.block_bench = true;
     while (world.benchmarking.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "stopper thread: " << e.what();
-  }
+  });
   stop.request_stop();
 }
 

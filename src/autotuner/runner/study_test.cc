@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "autotuner/core/thread_testing.h"
 #include "autotuner/runner/study_testing.h"
 
 namespace autotuner::runner {
@@ -18,16 +19,18 @@ TEST_F(StudyTest, GridStudyRunsEveryConfigurationAndFindsTheBest) {
   // Each published experiment status must already be in the store (persist, then publish).
   std::atomic<int> unpersisted = 0, seen = 0;
   std::jthread checker([&](std::stop_token stop) {
-    auto sub = bus_.Subscribe(id);
-    while (!stop.stop_requested()) {
-      for (const auto& e : sub.Next(std::chrono::milliseconds(20), stop)) {
-        if (e.type != "experiment_status") continue;
-        ++seen;
-        auto stored = store_->GetExperiment(e.data["id"]);
-        const auto statuses = Statuses(*stored);
-        if (std::find(statuses.begin(), statuses.end(), e.data["status"]) == statuses.end()) ++unpersisted;
+    autotuner::testing::CatchAll("checker", [&] {
+      auto sub = bus_.Subscribe(id);
+      while (!stop.stop_requested()) {
+        for (const auto& e : sub.Next(std::chrono::milliseconds(20), stop)) {
+          if (e.type != "experiment_status") continue;
+          ++seen;
+          auto stored = store_->GetExperiment(e.data["id"]);
+          const auto statuses = Statuses(*stored);
+          if (std::find(statuses.begin(), statuses.end(), e.data["status"]) == statuses.end()) ++unpersisted;
+        }
       }
-    }
+    });
   });
   auto result = RunStudy(env_, id, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
@@ -161,8 +164,13 @@ TEST_F(StudyTest, CancelStopsTheEngineAndMarksEverythingCancelled) {
   const int64_t id = CreateTask(BaseTask());
   std::stop_source cancel;
   std::jthread canceller([&] {
-    while (world_.benchmarking.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    cancel.request_stop();
+    autotuner::testing::CatchAll(
+        "canceller",
+        [&] {
+          while (world_.benchmarking.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          cancel.request_stop();
+        },
+        [&] { cancel.request_stop(); });
   });
   const auto start = Clock::now();
   auto result = RunStudy(env_, id, cancel.get_token());
@@ -200,15 +208,20 @@ TEST_F(StudyTest, InterruptedStudyResumesWithoutLosingOrRepeatingWork) {
     std::stop_source stop;
     std::atomic<int> finished = 0;
     std::jthread watcher([&] {
-      auto sub = bus_.Subscribe(id);
-      while (finished < 2) {
-        for (const auto& e : sub.Next(std::chrono::milliseconds(20))) {
-          if (e.type == "experiment_finished") ++finished;
-        }
-      }
-      world_.block_bench = true;
-      while (world_.benchmarking.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      stop.request_stop();
+      autotuner::testing::CatchAll(
+          "watcher",
+          [&] {
+            auto sub = bus_.Subscribe(id);
+            while (finished < 2) {
+              for (const auto& e : sub.Next(std::chrono::milliseconds(20))) {
+                if (e.type == "experiment_finished") ++finished;
+              }
+            }
+            world_.block_bench = true;
+            while (world_.benchmarking.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            stop.request_stop();
+          },
+          [&] { stop.request_stop(); });
     });
     auto result = RunStudy(env_, id, stop.get_token());
     ASSERT_TRUE(result.ok());
@@ -347,8 +360,13 @@ TEST_F(StudyTest, ALostLeaseStopsTheStudyWithoutWritingOverTheNewRunner) {
   world_.block_bench = true;
   const int64_t id = CreateTask(BaseTask());
   std::jthread usurper([&] {
-    while (world_.benchmarking.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    ASSERT_TRUE(*store_->AcquireLease(id, "newhost:1:1", 0));
+    autotuner::testing::CatchAll(
+        "usurper",
+        [&] {
+          while (world_.benchmarking.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          ASSERT_TRUE(*store_->AcquireLease(id, "newhost:1:1", 0));
+        },
+        [&] { world_.block_bench = false; });
   });
   const auto start = Clock::now();
   auto result = RunStudy(env_, id, {});
@@ -371,8 +389,13 @@ TEST_F(StudyTest, ACancelRequestedThroughTheStoreStopsTheStudy) {
   const int64_t id = CreateTask(BaseTask());
   StudyManager other_process(env_);  // e.g. `autotuner serve`, which does not run this study
   std::jthread canceller([&] {
-    while (world_.benchmarking.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    ASSERT_TRUE(other_process.Cancel(id).ok());
+    autotuner::testing::CatchAll(
+        "canceller",
+        [&] {
+          while (world_.benchmarking.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          ASSERT_TRUE(other_process.Cancel(id).ok());
+        },
+        [&] { world_.block_bench = false; });
   });
   const auto start = Clock::now();
   auto result = RunStudy(env_, id, {});

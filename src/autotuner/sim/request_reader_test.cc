@@ -5,6 +5,8 @@
 #include <string>
 #include <thread>
 
+#include "autotuner/core/thread_testing.h"
+
 namespace autotuner::sim {
 namespace {
 
@@ -81,8 +83,10 @@ TEST(RequestReader, StampIsTheFirstBytesOfARequestSentAcrossReads) {
   std::this_thread::sleep_for(std::chrono::milliseconds(60));
   // Read what is there, then the rest arrives: the arrival stays the first part's.
   std::thread rest([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    c.Send(kPost.substr(20));
+    autotuner::testing::CatchAll("rest", [&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      c.Send(kPost.substr(20));
+    });
   });
   const auto results = ReadRequests(c, reader, 1);
   rest.join();
