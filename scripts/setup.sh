@@ -46,7 +46,7 @@ done
 # Web UI bundle (web/dist, served by `autotuner serve --web-root web/dist`): rebuilt when a source changed.
 web_stamp=web/node_modules/.autotuner-built
 if [ ! -f web/dist/index.html ] || [ ! -f "$web_stamp" ] ||
-   [ -n "$(find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package-lock.json -newer "$web_stamp" -print -quit)" ]; then
+   [ -n "$(find web/src web/scripts web/index.html web/vite.config.ts web/tsconfig.json web/package.json web/package-lock.json -newer "$web_stamp" -print -quit)" ]; then
   echo "setup: building the web UI"
   (cd web && npm run build --silent >node_modules/.autotuner-build.log 2>&1) || { cat web/node_modules/.autotuner-build.log; exit 1; }
   touch "$web_stamp"

@@ -114,6 +114,8 @@ class Api {
   Result<store::TaskRecord> LoadTask(const Params& params);
   Json TaskJson(const store::TaskRecord& task);
   Json Summary(const store::TaskRecord& task);
+  // One task of the list as JSON text (TaskJson), kept for finished tasks (see item_cache_).
+  std::string TaskItemText(store::StoredTask row);
   void PublishStatus(const store::TaskRecord& task);
   bool Running(const store::TaskRecord& task) const;
   StreamNext LogStream(int64_t task_id, std::optional<int64_t> experiment_id, int64_t after_id);
@@ -174,6 +176,14 @@ class Api {
   };
   std::mutex cache_mutex_;
   std::map<int64_t, CachedSummary> summary_cache_;
+  // The list's items of finished tasks as JSON text: a 500-task page is then SQL plus concatenation, not 500
+  // parses of stored specs and a 300 KB dump. Checked against a hash of every field the item shows, so an
+  // edit by any process is never served stale; the summary part is as current as summary_cache_.
+  struct CachedItem {
+    size_t fingerprint = 0;
+    std::string text;
+  };
+  std::map<int64_t, CachedItem> item_cache_;
 
   // /api/gpus: nvidia-smi takes a while and the dashboard polls, so one answer serves gpu_cache_ttl.
   std::mutex gpus_mutex_;

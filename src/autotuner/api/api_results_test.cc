@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "autotuner/api/api.h"
@@ -46,7 +47,12 @@ class ApiResultsTest : public ApiStoreFixture {
   Json Call(const std::string& method, const std::string& path, const std::string& body, int status) {
     HttpRequest request;
     request.method = method;
-    request.path = path;
+    request.path = path.substr(0, path.find('?'));
+    if (const size_t q = path.find('?'); q != std::string::npos) {  // "a=1&b=2", no escapes in these tests
+      std::istringstream pairs(path.substr(q + 1));
+      for (std::string pair; std::getline(pairs, pair, '&');)
+        request.query[pair.substr(0, pair.find('='))] = pair.substr(pair.find('=') + 1);
+    }
     request.body = body;
     const HttpResponse response = api_->Handle(request);
     EXPECT_EQ(response.status, status) << method << " " << path << ": " << response.body;
@@ -303,6 +309,37 @@ TEST_F(ApiResultsTest, ValidateOfABrokenBodyIsStillAReport) {
   EXPECT_FALSE(out["valid"].get<bool>());
   EXPECT_EQ(out["errors"][0]["line"], 1) << out.dump();
   EXPECT_TRUE(out["errors"][0]["column"].is_number_integer());
+}
+
+// The list keeps finished tasks' items as text; whatever changes a task (here the store directly, as another
+// process would) shows in the next list.
+TEST_F(ApiResultsTest, TheTaskListServesKeptItemsThatFollowEveryChange) {
+  const int64_t id = CreateTask(SimTask("kept"));
+  Finished(id, 1, Json::object(), 1000);
+  ASSERT_TRUE(store_->SetTaskStatus(id, "completed", "budget").ok());
+  const std::string path = "/api/tasks/" + std::to_string(id);
+  Json page = Call("GET", "/api/tasks?limit=5", "", 200);
+  ASSERT_EQ(page["items"].size(), 1u) << page.dump();
+  EXPECT_EQ(page["total"], 1);
+  EXPECT_EQ(page["limit"], 5);
+  EXPECT_EQ(page["offset"], 0);
+  EXPECT_EQ(page["items"][0], Call("GET", path, "", 200));  // the list's item is the task's own JSON
+  EXPECT_EQ(page["items"][0]["summary"]["total"], 1);
+  EXPECT_EQ(Call("GET", "/api/tasks?limit=5", "", 200), page);  // served from what was kept
+
+  Json spec = page["items"][0]["spec"];
+  spec["description"] = "edited elsewhere";
+  ASSERT_TRUE(store_->UpdateTaskSpec(id, "edited elsewhere", spec).ok());
+  EXPECT_EQ(Call("GET", "/api/tasks", "", 200)["items"][0]["description"], "edited elsewhere");
+
+  ASSERT_TRUE(store_->SetTaskStatus(id, "running").ok());  // restarted by another process
+  Finished(id, 2, Json::object(), 2000);
+  EXPECT_EQ(Call("GET", "/api/tasks", "", 200)["items"][0]["summary"]["running"], 0);
+  ASSERT_TRUE(store_->SetTaskStatus(id, "completed", "budget").ok());
+  page = Call("GET", "/api/tasks", "", 200);
+  EXPECT_EQ(page["items"][0]["summary"]["total"], 2);
+  EXPECT_EQ(page["items"][0]["summary"]["best_objective"]["value"], 2000.0);
+  EXPECT_EQ(page["items"][0], Call("GET", path, "", 200));
 }
 
 }  // namespace

@@ -27,6 +27,21 @@ bool IsActiveExperiment(const std::string& status) {
   return status == "pending" || status == "deploying" || status == "benchmarking";
 }
 
+// A hash of every stored field a task's list item shows.
+size_t Fingerprint(const store::StoredTask& row) {
+  const store::TaskRecord& t = row.task;
+  size_t h = 0;
+  auto mix = [&h](size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
+  for (const std::string* text :
+       {&t.name, &t.description, &row.spec_json, &t.status, &t.stop_reason, &row.provenance_json}) {
+    mix(std::hash<std::string>{}(*text));
+    mix(text->size());
+  }
+  for (double v : {t.created_at, t.started_at.value_or(-1), t.finished_at.value_or(-1)})
+    mix(std::hash<double>{}(v));
+  return h;
+}
+
 }  // namespace
 
 Json Api::Summary(const store::TaskRecord& task) {
@@ -89,14 +104,35 @@ void Api::WarmSummaries(std::stop_token stop) {
   for (const char* status : {"completed", "failed", "cancelled"}) {
     query.status = status;
     for (query.offset = 0; !stop.stop_requested(); query.offset += query.limit) {
-      auto tasks = store_->ListTasks(query);
-      if (!tasks.ok() || tasks->empty()) break;
-      for (const auto& task : *tasks) {
+      auto rows = store_->ListStoredTasks(query);
+      if (!rows.ok() || rows->empty()) break;
+      for (auto& row : *rows) {
         if (stop.stop_requested()) return;
-        (void)Summary(task);
+        (void)TaskItemText(std::move(row));
       }
     }
   }
+}
+
+std::string Api::TaskItemText(store::StoredTask row) {
+  const int64_t id = row.task.id;
+  const std::string status = row.task.status;
+  const bool final = IsFinal(status);
+  const size_t fingerprint = final ? Fingerprint(row) : 0;
+  if (final) {
+    std::lock_guard lock(cache_mutex_);
+    auto it = item_cache_.find(id);
+    if (it != item_cache_.end() && it->second.fingerprint == fingerprint) return it->second.text;
+  }
+  std::string text = DumpJson(TaskJson(store::ParseStoredTask(std::move(row))));
+  if (final) {
+    std::lock_guard lock(cache_mutex_);
+    // Kept only once its summary was: a summary that failed to read must not stick.
+    auto summary = summary_cache_.find(id);
+    if (summary != summary_cache_.end() && summary->second.status == status)
+      item_cache_[id] = {fingerprint, text};
+  }
+  return text;
 }
 
 Json Api::TaskJson(const store::TaskRecord& task) {
@@ -146,14 +182,20 @@ HttpResponse Api::ListTasks(const HttpRequest& request, const Params&) {
   if (order != "asc" && order != "desc")
     return HttpResponse::FromError(BadRequest("order must be asc or desc", {{"parameter", "order"}}));
   query.descending = order == "desc";
-  auto tasks = store_->ListTasks(query);
-  if (!tasks.ok()) return HttpResponse::FromError(tasks.error());
+  auto rows = store_->ListStoredTasks(query);
+  if (!rows.ok()) return HttpResponse::FromError(rows.error());
   auto total = store_->CountTasks(query.status);
   if (!total.ok()) return HttpResponse::FromError(total.error());
-  Json items = Json::array();
-  for (const auto& t : *tasks) items.push_back(TaskJson(t));  // moved in: TaskJson returns a temporary
-  return HttpResponse::FromJson(
-      {{"items", items}, {"total", *total}, {"limit", *limit}, {"offset", *offset}});
+  // Assembled as text: the items are JSON text already (TaskItemText).
+  HttpResponse response;
+  response.body = "{\"items\":[";
+  for (size_t i = 0; i < rows->size(); ++i) {
+    if (i > 0) response.body += ',';
+    response.body += TaskItemText(std::move((*rows)[i]));
+  }
+  response.body += "],\"total\":" + std::to_string(*total) + ",\"limit\":" + std::to_string(*limit) +
+                   ",\"offset\":" + std::to_string(*offset) + "}";
+  return response;
 }
 
 HttpResponse Api::CreateTask(const HttpRequest& request, const Params&) {
@@ -261,6 +303,7 @@ HttpResponse Api::DeleteTask(const HttpRequest&, const Params& params) {
   {
     std::lock_guard lock(cache_mutex_);
     summary_cache_.erase(task->id);
+    item_cache_.erase(task->id);
   }
   return HttpResponse::FromJson({{"deleted", task->id}});
 }

@@ -7,15 +7,14 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <stop_token>
 #include <thread>
 
 #include "autotuner/api/http_server.h"
 #include "autotuner/api/request_policy.h"
+#include "autotuner/api/static_files.h"
 #include "autotuner/core/guard.h"
 #include "autotuner/core/json.h"
 #include "autotuner/core/log.h"
@@ -72,26 +71,6 @@ void SetResponse(httplib::Response& res, const HttpResponse& response) {
 
 void SetError(httplib::Response& res, int status, ErrorCode type, const std::string& message) {
   SetResponse(res, HttpResponse::FromStatus(status, type, message));
-}
-
-std::string MimeType(const fs::path& path) {
-  static const std::map<std::string, std::string> kTypes = {{".html", "text/html; charset=utf-8"},
-                                                            {".js", "text/javascript"},
-                                                            {".mjs", "text/javascript"},
-                                                            {".css", "text/css"},
-                                                            {".json", "application/json"},
-                                                            {".svg", "image/svg+xml"},
-                                                            {".png", "image/png"},
-                                                            {".ico", "image/x-icon"},
-                                                            {".woff2", "font/woff2"},
-                                                            {".woff", "font/woff"},
-                                                            {".map", "application/json"},
-                                                            {".txt", "text/plain"},
-                                                            {".wasm", "application/wasm"},
-                                                            {".jpg", "image/jpeg"},
-                                                            {".webp", "image/webp"}};
-  auto it = kTypes.find(path.extension().string());
-  return it == kTypes.end() ? "application/octet-stream" : it->second;
 }
 
 }  // namespace
@@ -362,41 +341,21 @@ struct Server::Impl {
     if (req.method != "GET" && req.method != "HEAD")
       return SetError(res, 405, ErrorCode::kInvalidArgument, req.method + " is not allowed on static files");
     if (web_root.empty()) return SetError(res, 404, ErrorCode::kNotFound, "no web UI is served (--web-root)");
-    // Reject anything that could leave the root before touching the file system.
-    const std::string& path = req.path;
-    if (path.find('\0') != std::string::npos || path.find('\\') != std::string::npos)
-      return SetError(res, 400, ErrorCode::kInvalidArgument, "bad path");
-    fs::path relative;
-    std::istringstream in(path);
-    std::string segment;
-    while (std::getline(in, segment, '/')) {
-      if (segment.empty() || segment == ".") continue;
-      if (segment == "..") return SetError(res, 400, ErrorCode::kInvalidArgument, "bad path");
-      relative /= segment;
-    }
-    std::error_code ec;
-    fs::path candidate = web_root / relative;
-    if (fs::is_directory(candidate, ec)) candidate /= "index.html";
-    fs::path resolved = fs::weakly_canonical(candidate, ec);
-    const auto inside = [this](const fs::path& p) {
-      auto rel = p.lexically_relative(web_root);
-      return !rel.empty() && *rel.begin() != "..";
-    };
-    bool fallback = false;
-    if (ec || !fs::is_regular_file(resolved, ec) || !inside(resolved)) {
-      // SPA fallback: client-side routes (/tasks/3) get the app's index.html.
-      resolved = web_root / "index.html";
-      fallback = true;
-      if (!fs::is_regular_file(resolved, ec))
-        return SetError(res, 404, ErrorCode::kNotFound, "no such file: " + path);
-    }
-    std::ifstream file(resolved, std::ios::binary);
-    std::ostringstream content;
-    content << file.rdbuf();
-    if (!file) return SetError(res, 404, ErrorCode::kNotFound, "cannot read " + path);
-    res.status = 200;
-    if (fallback || resolved.filename() == "index.html") res.set_header("Cache-Control", "no-cache");
-    res.set_content(content.str(), MimeType(resolved));
+    StaticFile file = ResolveStaticFile(
+        web_root, {req.path, req.get_header_value("Accept-Encoding"), req.get_header_value("If-None-Match")});
+    if (file.status == 400 || file.status == 404)
+      return SetError(res, file.status,
+                      file.status == 400 ? ErrorCode::kInvalidArgument : ErrorCode::kNotFound, file.error);
+    res.status = file.status;
+    for (const auto& [name, value] : file.headers) res.set_header(name, value);
+    if (file.status == 304) return;
+    if (!file.encoding.empty()) res.set_header("Content-Encoding", file.encoding);
+    // Through a content provider: httplib compresses set_content bodies itself, on every request.
+    auto body = std::make_shared<const std::string>(std::move(file.body));
+    res.set_content_provider(body->size(), file.content_type,
+                             [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                               return length == 0 || sink.write(body->data() + offset, length);
+                             });
   }
 
   void Dispatch(const httplib::Request& req, httplib::Response& res) {

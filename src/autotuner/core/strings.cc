@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstdio>
 #include <vector>
 
 namespace autotuner {
@@ -69,6 +71,17 @@ std::string JoinNames(std::span<const std::string_view> names, std::string_view 
     out += names[i];
   }
   return out;
+}
+
+std::string Fnv1a64Hex(std::string_view bytes) {
+  uint64_t hash = 14695981039346656037ull;
+  for (const unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+  return hex;
 }
 
 }  // namespace autotuner

@@ -23,6 +23,9 @@ std::string AsciiLower(std::string_view text);
 // Lower-case and '_' → '-', so flag names compare alike however they are spelt.
 std::string NormalizeFlagName(std::string_view name);
 
+// 64-bit FNV-1a of the bytes as 16 hex digits: a cheap, stable fingerprint (not for security).
+std::string Fnv1a64Hex(std::string_view bytes);
+
 // "a, b, c".
 std::string JoinNames(std::span<const std::string_view> names, std::string_view separator = ", ");
 

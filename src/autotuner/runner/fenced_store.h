@@ -32,8 +32,8 @@ class FencedStore final : public store::Store {
   Result<store::TaskRecord> GetTaskByName(const std::string& name) override {
     return inner_.GetTaskByName(name);
   }
-  Result<std::vector<store::TaskRecord>> ListTasks(const store::TaskQuery& query) override {
-    return inner_.ListTasks(query);
+  Result<std::vector<store::StoredTask>> ListStoredTasks(const store::TaskQuery& query) override {
+    return inner_.ListStoredTasks(query);
   }
   Result<int64_t> CountTasks(const std::string& status) override { return inner_.CountTasks(status); }
   Result<std::string> UniqueTaskName(const std::string& name) override { return inner_.UniqueTaskName(name); }

@@ -1,9 +1,8 @@
 #include "autotuner/runner/provenance.h"
 
 #include <algorithm>
-#include <cstdint>
-#include <cstdio>
 
+#include "autotuner/core/strings.h"
 #include "autotuner/core/version.h"
 #include "autotuner/deploy/kube_deployer.h"
 
@@ -54,16 +53,7 @@ Json EngineProvenance(const task::Task& task, const task::RuntimeDefinition& run
 
 }  // namespace
 
-std::string TaskHash(const Json& spec) {
-  uint64_t hash = 14695981039346656037ull;
-  for (const unsigned char c : DumpJson(spec)) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
-  return std::string("fnv1a64:") + hex;
-}
+std::string TaskHash(const Json& spec) { return "fnv1a64:" + Fnv1a64Hex(DumpJson(spec)); }
 
 Json StudyProvenance(const Json& spec, const task::Task& task, const task::RuntimeDefinition& runtime,
                      const StudyResources& resources, const PreflightProbes& probes) {

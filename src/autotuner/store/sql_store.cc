@@ -118,12 +118,14 @@ constexpr const char* kTaskColumns =
     "id, name, description, spec, status, created_at, started_at, finished_at, stop_reason, lease_owner, "
     "lease_heartbeat, provenance";
 
-TaskRecord TaskFromRow(const SqlRow& r) {
-  TaskRecord t;
+// The row's columns; the JSON ones (spec, provenance) as text.
+StoredTask StoredTaskFromRow(const SqlRow& r) {
+  StoredTask row;
+  TaskRecord& t = row.task;
   t.id = AsInt(r[0]);
   t.name = AsString(r[1]);
   t.description = AsString(r[2]);
-  t.spec = JsonColumn(r[3]);
+  row.spec_json = AsString(r[3]);
   t.status = AsString(r[4]);
   t.created_at = AsDouble(r[5]);
   t.started_at = OptDouble(r[6]);
@@ -131,9 +133,11 @@ TaskRecord TaskFromRow(const SqlRow& r) {
   t.stop_reason = AsString(r[8]);
   t.lease_owner = AsString(r[9]);
   t.lease_heartbeat = OptDouble(r[10]);
-  t.provenance = JsonColumn(r[11]);
-  return t;
+  if (!IsNull(r[11])) row.provenance_json = AsString(r[11]);
+  return row;
 }
+
+TaskRecord TaskFromRow(const SqlRow& r) { return ParseStoredTask(StoredTaskFromRow(r)); }
 
 constexpr const char* kExperimentColumns =
     "id, task_id, number, parameters, status, transitions, metrics, score, feasible, error_class, "
@@ -180,6 +184,25 @@ Status AfterWriteFailpoint(const char* name) {
 }
 
 }  // namespace
+
+TaskRecord ParseStoredTask(StoredTask row) {
+  auto parse = [](const std::string& text) {
+    auto parsed = ParseJson(text);
+    return parsed.ok() ? std::move(*parsed) : Json(nullptr);
+  };
+  row.task.spec = parse(row.spec_json);
+  row.task.provenance = row.provenance_json.empty() ? Json(nullptr) : parse(row.provenance_json);
+  return std::move(row.task);
+}
+
+Result<std::vector<TaskRecord>> Store::ListTasks(const TaskQuery& query) {
+  auto rows = ListStoredTasks(query);
+  if (!rows.ok()) return std::move(rows).error();
+  std::vector<TaskRecord> out;
+  out.reserve(rows->size());
+  for (auto& row : *rows) out.push_back(ParseStoredTask(std::move(row)));
+  return out;
+}
 
 double Now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -304,7 +327,7 @@ Result<TaskRecord> SqlStore::GetTaskByName(const std::string& name) {
   return TaskWhere("name = ?", name);
 }
 
-Result<std::vector<TaskRecord>> SqlStore::ListTasks(const TaskQuery& query) {
+Result<std::vector<StoredTask>> SqlStore::ListStoredTasks(const TaskQuery& query) {
   static const std::vector<std::string> kOrderable = {"id", "name", "created_at", "status"};
   const std::string order =
       std::find(kOrderable.begin(), kOrderable.end(), query.order_by) != kOrderable.end() ? query.order_by
@@ -321,8 +344,9 @@ Result<std::vector<TaskRecord>> SqlStore::ListTasks(const TaskQuery& query) {
   std::lock_guard lock(mutex_);
   auto rows = Q(sql, params);
   if (!rows.ok()) return std::move(rows).error();
-  std::vector<TaskRecord> out;
-  for (const auto& r : *rows) out.push_back(TaskFromRow(r));
+  std::vector<StoredTask> out;
+  out.reserve(rows->size());
+  for (const auto& r : *rows) out.push_back(StoredTaskFromRow(r));
   return out;
 }
 

@@ -25,7 +25,7 @@ class SqlStore final : public Store {
                                 const Json& spec) override;
   Result<TaskRecord> GetTask(int64_t id) override;
   Result<TaskRecord> GetTaskByName(const std::string& name) override;
-  Result<std::vector<TaskRecord>> ListTasks(const TaskQuery& query) override;
+  Result<std::vector<StoredTask>> ListStoredTasks(const TaskQuery& query) override;
   Result<int64_t> CountTasks(const std::string& status) override;
   Result<std::string> UniqueTaskName(const std::string& name) override;
   Status UpdateTaskSpec(int64_t id, const std::string& description, const Json& spec) override;

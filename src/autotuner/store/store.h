@@ -36,6 +36,17 @@ struct TaskRecord {
   Json provenance = nullptr;
 };
 
+// A task row with its JSON columns as stored (`task.spec` and `task.provenance` left unparsed): a reader that
+// keeps what it built from a row (the API's task list) compares the text and skips parsing rows it has seen.
+struct StoredTask {
+  TaskRecord task;
+  std::string spec_json;
+  std::string provenance_json;  // "" when NULL
+};
+
+// The task with its JSON columns parsed (a malformed column reads as null, as GetTask reads it).
+TaskRecord ParseStoredTask(StoredTask row);
+
 struct Transition {
   std::string status;
   double at = 0;
@@ -110,7 +121,9 @@ class Store {
                                         const Json& spec) = 0;
   virtual Result<TaskRecord> GetTask(int64_t id) = 0;
   virtual Result<TaskRecord> GetTaskByName(const std::string& name) = 0;
-  virtual Result<std::vector<TaskRecord>> ListTasks(const TaskQuery& query) = 0;
+  // One page of tasks, paged and ordered in SQL.
+  virtual Result<std::vector<StoredTask>> ListStoredTasks(const TaskQuery& query) = 0;
+  Result<std::vector<TaskRecord>> ListTasks(const TaskQuery& query);
   virtual Result<int64_t> CountTasks(const std::string& status) = 0;
   // `name` itself when free, else `name-2`, `name-3`, ...
   virtual Result<std::string> UniqueTaskName(const std::string& name) = 0;
