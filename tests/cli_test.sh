@@ -91,6 +91,23 @@ expect_rc 2 "export of an unknown task" "$bin" export nope --db "$tmp/empty.db"
 expect_in "$tmp/err" "no task named or numbered 'nope'" "unknown task message"
 expect_rc 2 "export with a bad format" "$bin" export nope --db "$tmp/empty.db" --format xml
 
+# cancel-experiment: a request in the store for whichever process runs the study; refused when nothing would act.
+expect_rc 1 "cancel of an unknown experiment" "$bin" cancel-experiment 999 --db "$tmp/empty.db"
+expect_in "$tmp/err" "no experiment 999 in sqlite:$tmp/empty.db" "unknown experiment message"
+expect_rc 2 "cancel-experiment without an id" "$bin" cancel-experiment --db "$tmp/empty.db"
+now=$(date +%s)
+sqlite3 "$tmp/empty.db" "INSERT INTO tasks (name, description, spec, status, created_at) VALUES ('t', '', '{}', 'running', $now);
+  INSERT INTO experiments (task_id, number, parameters, status, transitions, created_at)
+    VALUES (1, 1, '{}', 'deploying', '[]', $now), (1, 2, '{}', 'success', '[]', $now);"
+expect_rc 0 "cancel of a deploying experiment" "$bin" cancel-experiment 1 --db "$tmp/empty.db"
+expect_in "$tmp/out" "asked experiment 1 of task t to cancel" "cancel-experiment confirms"
+[ "$(sqlite3 "$tmp/empty.db" "SELECT cancel_requested_at IS NOT NULL FROM experiments WHERE id = 1")" = 1 ] ||
+  fail "cancel-experiment records the request in the store"
+[ "$(sqlite3 "$tmp/empty.db" "SELECT cancel_requested_at IS NULL FROM tasks WHERE id = 1")" = 1 ] ||
+  fail "cancel-experiment leaves the study running"
+expect_rc 1 "cancel of a finished experiment" "$bin" cancel-experiment 2 --db "$tmp/empty.db"
+expect_in "$tmp/err" "experiment 2 of task t is already success" "finished experiment message"
+
 expect_rc 2 "invalid task --json" "$bin" validate --json "$tmp/bad.yaml"
 expect_in "$tmp/out" '"path": "optimization.strategy"' "json errors carry paths"
 

@@ -383,6 +383,26 @@ int DryRunMain(const RunOptions& options, const task::RuntimeCatalog& catalog) {
   return PrintDryRun(t, *catalog.Find(t.base_runtime), *report, options.json);
 }
 
+// The results report after a study (table, summary, best, files) and the study's exit code.
+int ReportStudy(const RunOptions& options, store::Store& store, const task::RuntimeCatalog& catalog,
+                int64_t task_id, const runner::StudyResult& study);
+
+#ifdef AUTOTUNER_HAS_SERVE
+// After the study: the UI keeps serving its results until Ctrl-C or SIGTERM (taken here, not by default
+// handlers, so the caller still returns the study's exit code).
+void ServeUntilInterrupted(const std::string& url) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::cout << "study finished; the UI stays at " << url << " — Ctrl-C to exit" << std::endl;
+  int taken = 0;
+  (void)sigwait(&set, &taken);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+#endif
+
 int RunMain(const RunOptions& options) {
   PreferSiblingBinaries();
   auto catalog = task::RuntimeCatalog::LoadDefault();
@@ -438,13 +458,15 @@ int RunMain(const RunOptions& options) {
 
   std::stop_source cancel;
   Result<runner::StudyResult> result = MakeError(ErrorCode::kInternal, "not run");
+#ifdef AUTOTUNER_HAS_SERVE
+  // The web UI for the study, on loopback; on a terminal it stays after the study (ServeUntilInterrupted).
+  RunStudyControl control(task_id, cancel);
+  std::optional<UiServer> ui;
+#endif
   {
     SignalWatcher signals(cancel);
 #ifdef AUTOTUNER_HAS_SERVE
-    // The web UI for the duration of the study, on loopback.
-    RunStudyControl control(task_id, cancel);
     // A busy port must not cost the study: it runs on without the UI.
-    std::optional<UiServer> ui;
     if (options.ui) {
       UiServerRequest request;
       request.options.web_root = DefaultWebRoot();
@@ -462,11 +484,20 @@ int RunMain(const RunOptions& options) {
 #endif
   }
   if (!result.ok()) return Fail(result.error());
+  const int code = ReportStudy(options, store, *catalog, task_id, *result);
+#ifdef AUTOTUNER_HAS_SERVE
+  // Someone at a terminal may still be reading the results in the browser; a script is not kept waiting.
+  if (ui && ::isatty(STDIN_FILENO)) ServeUntilInterrupted(ui->url);
+#endif
+  return code;
+}
 
+int ReportStudy(const RunOptions& options, store::Store& store, const task::RuntimeCatalog& catalog,
+                int64_t task_id, const runner::StudyResult& result) {
   auto record = store.GetTask(task_id);
   auto experiments = store.ListExperiments(task_id);
   if (!record.ok() || !experiments.ok()) return Fail(record.ok() ? experiments.error() : record.error());
-  auto parsed = task::ParseTask(record->spec, &*catalog);
+  auto parsed = task::ParseTask(record->spec, &catalog);
   const auto best = runner::BestExperiment(*experiments);
   if (parsed.task) PrintFinalTable(*parsed.task, *experiments, best);
 
@@ -474,7 +505,7 @@ int RunMain(const RunOptions& options) {
   if (!options.json_out.empty()) std::ofstream(options.json_out) << DumpJson(results, 2) << "\n";
   if (!options.csv_out.empty()) std::ofstream(options.csv_out) << runner::ResultsCsv(*experiments);
 
-  std::cout << "\nStudy " << result->status << " (" << result->stop_reason << ") in "
+  std::cout << "\nStudy " << result.status << " (" << result.stop_reason << ") in "
             << Duration(results.value("elapsed_time", 0.0)) << ": " << experiments->size()
             << " experiment(s), " << results.value("successful_experiments", 0) << " successful.\n";
   for (const auto& [key, label] :
@@ -486,14 +517,14 @@ int RunMain(const RunOptions& options) {
     std::cout << "Best: experiment " << best->number << ", score " << Number(*best->score, 6) << ", "
               << DumpJson(best->parameters) << "\n";
     // The lines `autotuner best` and GET /api/tasks/{id}/best give.
-    if (auto launch = runner::BestConfigurationJson(*record, *experiments, *catalog); launch.ok()) {
+    if (auto launch = runner::BestConfigurationJson(*record, *experiments, catalog); launch.ok()) {
       std::cout << "Launch it with:\n  " << (*launch)["launch"]["shell"].get<std::string>() << "\n";
       const Json real = launch->value("engine_launch", Json(nullptr));
       if (real.is_object() && real.contains("shell"))
         std::cout << "On the real engine:\n  " << real["shell"].get<std::string>() << "\n";
     }
     std::cout << runner::BestSummaryLine(*experiments, runner::PrimaryObjective(record->spec)) << "\n";
-  } else if (result->status == "completed") {
+  } else if (result.status == "completed") {
     std::cout << "No feasible configuration: every experiment failed or broke a hard SLO (see the table).\n";
   }
   std::cout << "Results: autotuner experiments " << record->name << " · autotuner export " << record->name
@@ -503,9 +534,9 @@ int RunMain(const RunOptions& options) {
   if (!options.json_out.empty()) std::cout << "Wrote " << options.json_out << "\n";
   if (!options.csv_out.empty()) std::cout << "Wrote " << options.csv_out << "\n";
 
-  if (result->status == "cancelled") return kExitInterrupted;
-  if (result->status != "completed") return kExitRuntimeError;
-  return result->any_feasible ? kExitSuccess : kExitNoFeasible;
+  if (result.status == "cancelled") return kExitInterrupted;
+  if (result.status != "completed") return kExitRuntimeError;
+  return result.any_feasible ? kExitSuccess : kExitNoFeasible;
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // `autotuner tasks`, `autotuner experiments NAME|ID` and `autotuner export NAME|ID --format json|csv|yaml`:
-// reading what studies left in the store.
+// reading what studies left in the store; `autotuner cancel-experiment ID`: stopping one hung experiment.
 
 #include <cstdio>
 #include <iomanip>
@@ -169,6 +169,31 @@ int Export(const StoreOptions& options) {
   return kExitSuccess;
 }
 
+// A cancel request in the store: the process that runs the study (`serve` or a separate `run`) polls it from
+// the experiment's watchdog, ends the experiment as cancelled and goes on with the next one.
+int CancelExperiment(const StoreOptions& options, int64_t experiment_id) {
+  auto store = Open(options);
+  if (!store.ok()) return Fail(store.error());
+  auto experiment = (*store)->GetExperiment(experiment_id);
+  if (!experiment.ok())
+    return Fail(MakeError(experiment.error().code,
+                          "no experiment " + std::to_string(experiment_id) + " in " + (*store)->Describe()));
+  auto task = (*store)->GetTask(experiment->task_id);
+  if (!task.ok()) return Fail(task.error());
+  const std::string label = "experiment " + std::to_string(experiment->number) + " of task " + task->name;
+  if (experiment->status != "pending" && experiment->status != "deploying" &&
+      experiment->status != "benchmarking")
+    return Fail(MakeError(ErrorCode::kConflict, label + " is already " + experiment->status));
+  if (task->status != "running")
+    return Fail(
+        MakeError(ErrorCode::kConflict, "task " + task->name + " is not running (" + task->status + ")"));
+  if (Status s = (*store)->RequestExperimentCancel(experiment_id); !s.ok()) return Fail(s.error());
+  (void)(*store)->AppendLog(task->id, experiment_id, "warn",
+                            "[Experiment " + std::to_string(experiment->number) + "] Cancel requested");
+  std::cout << "asked " << label << " to cancel; the study goes on with the next experiment\n";
+  return kExitSuccess;
+}
+
 void AddDb(CLI::App* cmd, StoreOptions& options) {
   cmd->add_option("--db", options.db,
                   "Store: a SQLite file or a postgresql:// URL (default: $AUTOTUNER_DB, else "
@@ -200,6 +225,16 @@ void RegisterStoreCommands(CLI::App& app, CommandContext& context) {
       ->check(CLI::IsMember({"json", "csv", "yaml"}));
   exp->add_option("-o,--output", options->output, "Write to this file instead of standard output");
   exp->callback([options, &context] { context.exit_code = Export(*options); });
+
+  auto experiment_id = std::make_shared<int64_t>(0);
+  CLI::App* cancel = app.add_subcommand(
+      "cancel-experiment", "Cancel one pending or running experiment; its study goes on with the next");
+  AddDb(cancel, *options);
+  cancel->add_option("ID", *experiment_id, "The experiment's id (`experiments TASK --json`: id)")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  cancel->callback(
+      [options, experiment_id, &context] { context.exit_code = CancelExperiment(*options, *experiment_id); });
 }
 
 }  // namespace autotuner::app

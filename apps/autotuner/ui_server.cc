@@ -49,7 +49,8 @@ std::optional<UiServer> StartUiServer(UiServerRequest request, store::Store* sto
       std::cerr << "autotuner: token file not written (" << written.error().message << ")\n";
     }
   }
-  std::cout << "Web UI: " << api::UiUrl(ui.server->url(), request.options.token, request.fragment)
+  ui.url = api::UiUrl(ui.server->url(), request.options.token, request.fragment);
+  std::cout << "Web UI: " << ui.url
             << (request.options.web_root.empty() ? "  (API only: web/dist is not built)" : "") << std::endl;
   return ui;
 }

@@ -15,6 +15,7 @@ namespace autotuner::app {
 struct UiServer {
   std::unique_ptr<api::Server> server;
   api::TokenFile token_file;
+  std::string url;  // as printed: with the token and the fragment
 };
 
 struct UiServerRequest {

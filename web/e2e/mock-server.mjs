@@ -195,9 +195,11 @@ function launchNext(rec) {
   emit(rec, 'experiment_created', exp);
   log(rec, `[Experiment ${exp.experiment_id}] Parameters: ${JSON.stringify(params)}`, exp.experiment_id);
   later(rec, STEP / 2, () => {
+    if (exp.status !== 'pending') return; // cancelled meanwhile
     setExpStatus(rec, exp, 'deploying');
     log(rec, `Launching sglang on port ${30000 + exp.id}`, exp.experiment_id, 'debug');
     later(rec, STEP, () => {
+      if (exp.status !== 'deploying') return; // cancelled meanwhile
       log(rec, `INFO:     Uvicorn running on http://127.0.0.1:${30000 + exp.id}`, exp.experiment_id);
       log(rec, 'The server is fired up and ready to roll!', exp.experiment_id);
       setExpStatus(rec, exp, 'benchmarking');
@@ -370,6 +372,7 @@ const server = http.createServer(async (req, res) => {
       if (!sub && m === 'GET') return send(res, 200, taskJson(rec));
       if (!sub && (m === 'PUT' || m === 'PATCH')) {
         if (running) return error(res, 409, 'conflict', 'task is running');
+        if (m === 'PUT' && rec.experiments.length) return error(res, 409, 'has_experiments', 'task has experiments: duplicate or clear first');
         const body = await readJson(req);
         const spec = m === 'PATCH' ? { ...rec.task.spec, ...body } : body;
         const errors = validate(spec, rec.task.id);
@@ -395,19 +398,26 @@ const server = http.createServer(async (req, res) => {
         cancelTask(rec);
         return send(res, 200, taskJson(rec));
       }
-      if (m === 'POST' && (sub === 'restart' || sub === 'clear')) {
+      if (m === 'POST' && sub === 'clear') {
         if (running) return error(res, 409, 'conflict', 'task is running');
         rec.experiments = [];
         rec.task.status = 'pending';
         rec.task.stop_reason = '';
         emit(rec, 'task_status', { task_id: rec.task.id, status: 'pending', stop_reason: '' });
-        if (sub === 'restart') startTask(rec);
         return send(res, 200, taskJson(rec));
       }
-      if (m === 'POST' && sub === 'duplicate') {
+      // As the server: restart runs a new task `<name>-N`, duplicate makes `<name>_copy` (`-2`, ... when taken).
+      if (m === 'POST' && (sub === 'restart' || sub === 'duplicate')) {
+        if (sub === 'restart' && running) return error(res, 409, 'conflict', 'task is running: cancel it first');
+        const taken = (n) => [...tasks.values()].some((t) => t.task.name === n);
+        const rerun = /^(.*)-\d+$/.exec(rec.task.name);
+        const base = sub === 'duplicate' ? `${rec.task.name}_copy` : rerun && taken(rerun[1]) ? rerun[1] : rec.task.name;
+        let name = base;
+        for (let n = 2; taken(name); n++) name = `${base}-${n}`;
         const id = nextTaskId++;
-        const spec = { ...structuredClone(rec.task.spec), task_name: `${rec.task.name}_copy` };
-        tasks.set(id, { task: { ...structuredClone(rec.task), id, name: spec.task_name, spec, status: 'pending', created_at: now(), started_at: null, finished_at: null, stop_reason: '' }, experiments: [], events: [], logs: [], timers: new Set(), queue: [] });
+        const spec = { ...structuredClone(rec.task.spec), task_name: name };
+        tasks.set(id, { task: { ...structuredClone(rec.task), id, name, spec, status: 'pending', created_at: now(), started_at: null, finished_at: null, stop_reason: '' }, experiments: [], events: [], logs: [], timers: new Set(), queue: [] });
+        if (sub === 'restart') startTask(tasks.get(id));
         return send(res, 201, taskJson(tasks.get(id)));
       }
       if (m === 'GET' && sub === 'export') {
@@ -424,10 +434,20 @@ const server = http.createServer(async (req, res) => {
         return send(res, 200, { items: rec.logs });
       }
     }
-    if ((r = /^\/api\/experiments\/(\d+)(?:\/(logs))?$/.exec(p))) {
+    if ((r = /^\/api\/experiments\/(\d+)(?:\/(logs|cancel))?$/.exec(p))) {
       for (const rec of tasks.values()) {
         const e = rec.experiments.find((x) => x.id === Number(r[1]));
         if (!e) continue;
+        if (r[2] === 'cancel' && m === 'POST') {
+          // As the server: this experiment ends cancelled, the study goes on with the next.
+          if (!['pending', 'deploying', 'benchmarking'].includes(e.status)) return error(res, 409, 'conflict', `experiment ${e.experiment_id} is already ${e.status}`);
+          if (rec.task.status !== 'running') return error(res, 409, 'conflict', `task ${rec.task.name} is not running`);
+          e.error_message = `this experiment was cancelled during ${e.status === 'benchmarking' ? 'the benchmark' : 'deployment'}`;
+          setExpStatus(rec, e, 'cancelled');
+          emit(rec, 'experiment_finished', e);
+          launchNext(rec);
+          return send(res, 202, e);
+        }
         const lines = rec.logs.filter((l) => l.experiment_id === e.experiment_id);
         if (r[2] === 'logs') {
           if (url.searchParams.get('follow') === 'true')

@@ -146,6 +146,34 @@ try {
     const highlighted = await page.locator('[data-testid=diff-tooltip] .diff').count();
     if (!highlighted) throw new Error('differences are not highlighted');
     await screenshot(page, 'results-bar-tooltip');
+    // Every scatter point's tooltip names its own experiment (it named the next one, or none for the last).
+    const dots = page.locator('[data-testid=scatter-chart] [data-testid=scatter-point]');
+    const wrong = [];
+    let checked = 0;
+    const silent = [];
+    const boxes = [];
+    for (let i = 0; i < (await dots.count()); i++) boxes.push(await dots.nth(i).boundingBox());
+    const near = (a, b) => a && b && Math.abs(a.x - b.x) < 6 && Math.abs(a.y - b.y) < 6;
+    for (let i = 0; i < boxes.length; i++) {
+      const want = await dots.nth(i).getAttribute('data-experiment');
+      const box = boxes[i];
+      // Points drawn on top of each other: either tooltip is right.
+      if (!box || boxes.some((b, j) => j !== i && near(b, box))) continue;
+      // From outside the chart, so the last tooltip (drawn beside its point) cannot cover this one.
+      await page.mouse.move(1, 1);
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 3 });
+      const tip = page.locator('[data-testid=scatter-chart] .chart-tooltip');
+      const named = await waitFor(async () => {
+        const text = (await tip.count()) ? await tip.first().innerText() : '';
+        return /Experiment #(\d+)/.exec(text)?.[1] ?? null;
+      }, `a tooltip on scatter point ${i}`, 5000, 50).catch(() => 'none');
+      checked += 1;
+      // Known left: in Chromium some points show no tooltip at all (issue 18); a wrong name fails.
+      if (named === 'none') silent.push(`#${want}`);
+      else if (named !== want) wrong.push(`point ${i} of #${want} showed #${named}`);
+    }
+    if (wrong.length) throw new Error(`scatter tooltips name the wrong experiment: ${wrong.join('; ')}`);
+    if (checked < 2) throw new Error(`only ${checked} scatter point(s) could be checked`);
     // Axis selectors: pick a flattened stat and check the choice survives a reload (localStorage).
     await page.locator('select[aria-label="y axis"]').selectOption('ttft_p90');
     await page.reload();
@@ -156,7 +184,7 @@ try {
     if (sym) await page.mouse.move(sym.x + sym.width / 2, sym.y + sym.height / 2);
     await page.waitForTimeout(300);
     await screenshot(page, 'results-scatter');
-    return { bars: nBars, scatter_points: nPoints, tooltip: tooltip.split('\n') };
+    return { bars: nBars, scatter_points: nPoints, scatter_tooltips_checked: checked, scatter_points_without_tooltip: silent, tooltip: tooltip.split('\n') };
   });
 
   await step('Pareto and sensitivity views', async () => {
@@ -193,6 +221,19 @@ try {
   });
 
   let copyId = null;
+  await step('editing a task with experiments offers Duplicate instead of Save', async () => {
+    await page.goto(`${BASE}/#/tasks/${taskId}/edit`);
+    const banner = page.locator('[data-testid=has-experiments]');
+    await banner.waitFor();
+    if (!(await page.getByRole('button', { name: 'Save changes' }).isDisabled())) throw new Error('Save is enabled on a measured task');
+    const put = await api(`/api/tasks/${taskId}`, { method: 'PUT', body: JSON.stringify((await api(`/api/tasks/${taskId}`)).body.spec) });
+    if (put.status !== 409 || put.body?.error?.type !== 'has_experiments') throw new Error(`PUT answered ${put.status} ${JSON.stringify(put.body)}`);
+    await screenshot(page, 'task-edit-has-experiments');
+    await banner.getByRole('button', { name: 'Duplicate' }).click();
+    await page.waitForURL(/#\/tasks\/new\?from=/);
+    return { banner: (await banner.count()) === 0 ? 'left for the duplicate form' : 'still shown', put: put.status };
+  });
+
   await step('duplicate the task: the form is prefilled as <name>_copy', async () => {
     await page.goto(`${BASE}/#/tasks/${taskId}`);
     await page.getByRole('button', { name: 'Duplicate' }).click();
@@ -225,14 +266,39 @@ try {
     return { copy: copyId, server_field_error: serverError };
   });
 
-  await step('cancel a running task', async () => {
+  await step('cancel one experiment of a running task: it ends cancelled, the study goes on', async () => {
     await page.getByRole('button', { name: 'Start' }).click();
     const status = page.locator('[data-testid=task-status]');
+    await waitFor(async () => (await status.innerText()).trim() === 'running', 'the copy to run', 30000);
+    const button = page.locator('[data-testid^=cancel-experiment-]').first();
+    await waitFor(async () => (await button.count()) > 0 && (await button.isEnabled()), 'a Cancel button on an active experiment', 60000);
+    const number = Number((await button.getAttribute('data-testid')).replace('cancel-experiment-', ''));
+    await button.click();
+    const ended = await waitFor(async () => {
+      const items = (await api(`/api/tasks/${copyId}/experiments`)).body.items;
+      const e = items.find((x) => x.experiment_id === number);
+      return e && !['pending', 'deploying', 'benchmarking'].includes(e.status) ? e : null;
+    }, `experiment ${number} to end`, 30000);
+    if (ended.status !== 'cancelled') throw new Error(`experiment ${number} ended ${ended.status}: ${ended.error_message}`);
+    // The study is not cancelled: it runs the next experiment.
+    await waitFor(async () => {
+      const items = (await api(`/api/tasks/${copyId}/experiments`)).body.items;
+      return items.some((x) => x.experiment_id !== number && ['deploying', 'benchmarking'].includes(x.status));
+    }, 'the study to go on with another experiment', 60000);
+    if ((await api(`/api/tasks/${copyId}`)).body.status !== 'running') throw new Error('the study stopped with the experiment');
+    await page.locator(`[data-testid=experiments-table] tr:has([data-testid=experiment-label]:text-is("#${number}")) .badge[data-status=cancelled]`).first().waitFor();
+    await screenshot(page, 'copy-experiment-cancelled');
+    return { cancelled: number, message: ended.error_message };
+  });
+
+  await step('cancel a running task', async () => {
+    const status = page.locator('[data-testid=task-status]');
+    if ((await status.innerText()).trim() === 'pending') await page.getByRole('button', { name: 'Start' }).click();
     await waitFor(async () => (await status.innerText()).trim() === 'running', 'the copy to run', 30000);
     const strip = page.locator('[data-testid=progress-strip] .strip-block');
     await waitFor(async () => (await strip.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).some((s) => s === 'deploying' || s === 'benchmarking'), 'an active experiment', 60000);
     await screenshot(page, 'copy-running');
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
     await waitFor(async () => (await status.innerText()).trim() === 'cancelled', 'status cancelled', 60000);
     const exps = await waitFor(async () => {
       const s = await strip.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
@@ -243,6 +309,41 @@ try {
     await waitFor(async () => /Status: CANCELLED/i.test(await page.locator('[data-testid=log-view]').innerText()), 'CANCELLED in the experiment log', 15000);
     await screenshot(page, 'copy-experiment-log-cancelled');
     return { experiments: exps };
+  });
+
+  await step('restart keeps history: a new task <name>-2 runs, the old one keeps its experiments', async () => {
+    const before = (await api(`/api/tasks/${taskId}/experiments`)).body.items.map((e) => e.id);
+    await page.goto(`${BASE}/#/tasks/${taskId}`);
+    await page.getByRole('heading', { name: NAME, exact: true }).waitFor();
+    // Restart asks nothing (only Clear does): a dialog here would be a confirmation.
+    let dialog = null;
+    const onDialog = (d) => {
+      dialog = d.message();
+      void d.dismiss();
+    };
+    page.on('dialog', onDialog);
+    await page.getByRole('button', { name: 'Restart' }).click();
+    await waitFor(async () => /#\/tasks\/(\d+)$/.test(page.url()) && Number(/#\/tasks\/(\d+)$/.exec(page.url())[1]) !== taskId, 'the new task page', 15000);
+    page.off('dialog', onDialog);
+    if (dialog) throw new Error(`Restart asked: ${dialog}`);
+    const rerunId = Number(/#\/tasks\/(\d+)$/.exec(page.url())[1]);
+    await page.getByRole('heading', { name: `${NAME}-2`, exact: true }).waitFor();
+    const rerun = (await api(`/api/tasks/${rerunId}`)).body;
+    if (rerun.name !== `${NAME}-2`) throw new Error(`rerun named ${rerun.name}`);
+    const after = (await api(`/api/tasks/${taskId}/experiments`)).body.items.map((e) => e.id);
+    if (after.join(',') !== before.join(',')) throw new Error(`old experiments changed: ${before} → ${after}`);
+    const old = (await api(`/api/tasks/${taskId}`)).body;
+    if (old.status !== 'completed') throw new Error(`old task is ${old.status}`);
+    // The new page shows only the rerun's experiments: numbers never repeat (#1,#1,#2,#2 was the bug).
+    const numbers = await waitFor(async () => {
+      const rows = await page.locator('[data-testid=progress-strip] .strip-block').count();
+      const nums = (await api(`/api/tasks/${rerunId}/experiments`)).body.items.map((e) => e.experiment_id);
+      return rows > 0 && rows === nums.length ? nums : null;
+    }, 'the rerun to start an experiment', 60000);
+    if (new Set(numbers).size !== numbers.length) throw new Error(`repeated experiment numbers ${numbers}`);
+    await screenshot(page, 'task-restarted');
+    await api(`/api/tasks/${rerunId}/cancel`, { method: 'POST', body: '{}' });
+    return { rerun: rerunId, old_experiments: after.length, rerun_numbers: numbers };
   });
 
   await step('tasks, experiments, presets and dashboard pages', async () => {

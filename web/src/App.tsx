@@ -33,7 +33,7 @@ export function App() {
   else if (a === 'tasks' && b === 'new') page = <TaskFormPage mode={route.query.get('from') ? 'duplicate' : 'new'} sourceId={Number(route.query.get('from')) || null} />;
   else if (a === 'tasks' && c === 'edit') page = <TaskFormPage mode="edit" sourceId={Number(b)} />;
   else if (a === 'tasks' && c === 'logs') page = <Logs taskId={Number(b)} experiment={Number(route.query.get('exp')) || null} />;
-  else if (a === 'tasks' && b) page = <TaskResults taskId={Number(b)} />;
+  else if (a === 'tasks' && b) page = <TaskResults key={b} taskId={Number(b)} />;
   else if (a === 'experiments') page = <Experiments />;
   else if (a === 'presets') page = <Presets />;
   else page = <div className="empty">Page not found. <a href="#/">Dashboard</a></div>;

@@ -118,6 +118,10 @@ class Api {
   std::string TaskItemText(store::StoredTask row);
   void PublishStatus(const store::TaskRecord& task);
   bool Running(const store::TaskRecord& task) const;
+  // A new task with `task`'s spec, named UniqueTaskName(base) (duplicate and restart).
+  Result<store::TaskRecord> CopyTask(const store::TaskRecord& task, const std::string& base);
+  // The base a rerun of `task` is named from: `name` for `name` and for `name-N` when `name` exists.
+  std::string RerunBase(const store::TaskRecord& task);
   StreamNext LogStream(int64_t task_id, std::optional<int64_t> experiment_id, int64_t after_id);
 
   HttpResponse ListTasks(const HttpRequest&, const Params&);
@@ -135,6 +139,7 @@ class Api {
   HttpResponse ExportTask(const HttpRequest&, const Params&);
   HttpResponse ListExperiments(const HttpRequest&, const Params&);
   HttpResponse GetExperiment(const HttpRequest&, const Params&);
+  HttpResponse CancelExperiment(const HttpRequest&, const Params&);
   HttpResponse Pareto(const HttpRequest&, const Params&);
   HttpResponse Best(const HttpRequest&, const Params&);
   HttpResponse ValidateTask(const HttpRequest&, const Params&);

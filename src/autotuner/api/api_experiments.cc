@@ -59,6 +59,33 @@ HttpResponse Api::GetExperiment(const HttpRequest& request, const Params& params
   return HttpResponse::FromJson(runner::ExperimentJson(*experiment, objective, *logs));
 }
 
+HttpResponse Api::CancelExperiment(const HttpRequest&, const Params& params) {
+  auto id = ParseId(params.at("id"), "experiment id");
+  if (!id.ok()) return HttpResponse::FromError(id.error());
+  auto experiment = store_->GetExperiment(*id);
+  if (!experiment.ok()) {
+    if (experiment.error().code == ErrorCode::kNotFound)
+      return HttpResponse::FromError(MakeError(ErrorCode::kNotFound, "no experiment " + std::to_string(*id)));
+    return HttpResponse::FromError(experiment.error());
+  }
+  const std::string label = "experiment " + std::to_string(experiment->number);
+  if (experiment->status != "pending" && experiment->status != "deploying" &&
+      experiment->status != "benchmarking")
+    return HttpResponse::FromError(
+        MakeError(ErrorCode::kConflict, label + " is already " + experiment->status));
+  auto task = store_->GetTask(experiment->task_id);
+  if (!task.ok()) return HttpResponse::FromError(task.error());
+  // Nobody would act on the request: a study that is not running has no experiment to stop.
+  if (!Running(*task))
+    return HttpResponse::FromError(MakeError(ErrorCode::kConflict, "task " + task->name + " is not running"));
+  // Through the store, so it reaches the study whichever process runs it (serve, or a separate `run`).
+  if (Status s = store_->RequestExperimentCancel(*id); !s.ok()) return HttpResponse::FromError(s.error());
+  (void)store_->AppendLog(task->id, *id, "warn",
+                          "[Experiment " + std::to_string(experiment->number) + "] Cancel requested");
+  return HttpResponse::FromJson(runner::ExperimentJson(*experiment, runner::PrimaryObjective(task->spec)),
+                                202);
+}
+
 HttpResponse Api::Pareto(const HttpRequest&, const Params& params) {
   auto task = LoadTask(params);
   if (!task.ok()) return HttpResponse::FromError(task.error());

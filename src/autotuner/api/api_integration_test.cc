@@ -252,10 +252,14 @@ TEST_F(ApiStudyTest, FullLifecycleThroughTheApi) {
   ASSERT_EQ(rest.size(), events.size() - middle - 1) << ids;
   for (size_t i = 0; i < rest.size(); ++i) EXPECT_EQ(rest[i].id, events[middle + 1 + i].id);
 
-  // Restart runs it again from scratch.
-  Post("/api/tasks/" + std::to_string(id) + "/restart", nullptr, 202);
-  EXPECT_TRUE(manager_->Wait(id, std::chrono::seconds(240)));
-  EXPECT_EQ(Get("/api/tasks/" + std::to_string(id))["status"], "completed");
+  // Restart runs it again as a new task; this one keeps its experiments.
+  const Json rerun = Post("/api/tasks/" + std::to_string(id) + "/restart", nullptr, 201);
+  const int64_t rerun_id = rerun["id"].get<int64_t>();
+  EXPECT_NE(rerun_id, id);
+  EXPECT_TRUE(manager_->Wait(rerun_id, std::chrono::seconds(240)));
+  EXPECT_EQ(Get("/api/tasks/" + std::to_string(rerun_id))["status"], "completed");
+  EXPECT_EQ(Get("/api/tasks/" + std::to_string(rerun_id) + "/experiments")["items"].size(), 2u);
+  EXPECT_EQ(Get("/api/tasks/" + std::to_string(id) + "/experiments")["items"], list["items"]);
 }
 
 TEST_F(ApiStudyTest, CancelThroughTheApiLeavesNothingRunning) {

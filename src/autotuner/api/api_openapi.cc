@@ -41,6 +41,17 @@ const std::map<std::string, std::vector<std::array<const char*, 3>>> kQuery = {
     {"/api/presets/import", {{"overwrite", "boolean", "replace user presets of the same name"}}},
 };
 
+// Routes whose success is not a plain 200: "METHOD path" → status. 201s name the new resource in Location.
+const std::map<std::string, std::string> kSuccessStatus = {
+    {"POST /api/tasks", "201"},
+    {"POST /api/tasks/{id}/duplicate", "201"},
+    {"POST /api/tasks/{id}/restart", "201"},
+    {"POST /api/presets", "201"},
+    {"POST /api/tasks/{id}/start", "202"},
+    {"POST /api/tasks/{id}/cancel", "202"},
+    {"POST /api/experiments/{id}/cancel", "202"},
+};
+
 }  // namespace
 
 HttpResponse Api::OpenApiRoute(const HttpRequest&, const Params&) {
@@ -76,8 +87,12 @@ Json Api::OpenApi() const {
     Json ok = {{"description", "success"},
                {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
     if (stream) ok["content"]["text/event-stream"] = {{"schema", {{"type", "string"}}}};
+    auto status = kSuccessStatus.find(method + " " + path);
+    const std::string code = status == kSuccessStatus.end() ? "200" : status->second;
+    if (code == "201")
+      ok["headers"]["Location"] = {{"description", "the new resource"}, {"schema", {{"type", "string"}}}};
     op["responses"] = {
-        {"200", ok},
+        {code, ok},
         {"4XX", {{"description", "error"}, {"content", {{"application/json", {{"schema", error_ref}}}}}}}};
     if (!IsPublic(method, path))
       op["security"] = Json::array({{{"bearer", Json::array()}}, {{"cookie", Json::array()}}});

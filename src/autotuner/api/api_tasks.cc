@@ -250,6 +250,13 @@ HttpResponse Api::ReplaceTask(const HttpRequest& request, const Params& params) 
   if (!body.ok()) return HttpResponse::FromError(body.error());
   if (Running(*task))
     return HttpResponse::FromError(MakeError(ErrorCode::kConflict, "task " + task->name + " is running"));
+  // Its results were measured under the current document: a new one would leave them describing another task.
+  auto experiments = store_->ListExperiments(task->id);
+  if (!experiments.ok()) return HttpResponse::FromError(experiments.error());
+  if (!experiments->empty())
+    return HttpResponse::FromError(MakeError(ErrorCode::kHasExperiments,
+                                             "task has experiments: duplicate or clear first",
+                                             {{"experiments", experiments->size()}}));
   const task::TaskParseResult parsed = task::ParseTask(*body, catalog_);
   if (!parsed.ok()) return HttpResponse::FromError(task::ValidationError(parsed));
   if (parsed.task->task_name != task->name) {
@@ -350,11 +357,17 @@ HttpResponse Api::RestartTask(const HttpRequest&, const Params& params) {
   if (Running(*task))
     return HttpResponse::FromError(
         MakeError(ErrorCode::kConflict, "task " + task->name + " is running: cancel it first"));
-  if (Status s = store_->ClearTask(task->id); !s.ok()) return HttpResponse::FromError(s.error());
-  PublishStatus(*task);
-  if (Status s = studies_->Start(task->id); !s.ok()) return HttpResponse::FromError(s.error());
-  auto updated = store_->GetTask(task->id);
-  return HttpResponse::FromJson(TaskJson(updated.ok() ? *updated : *task), 202);
+  // A rerun is a new task (`name-2`, `name-3`, ...): the old results stay as they were, to compare with.
+  auto created = CopyTask(*task, RerunBase(*task));
+  if (!created.ok()) return HttpResponse::FromError(created.error());
+  if (Status s = studies_->Start(created->id); !s.ok()) {
+    (void)store_->DeleteTask(created->id);  // a rerun that cannot run is not left behind as a pending task
+    return HttpResponse::FromError(s.error());
+  }
+  auto started = store_->GetTask(created->id);
+  HttpResponse response = HttpResponse::FromJson(TaskJson(started.ok() ? *started : *created), 201);
+  response.headers.emplace_back("Location", "/api/tasks/" + std::to_string(created->id));
+  return response;
 }
 
 HttpResponse Api::ClearTask(const HttpRequest&, const Params& params) {
@@ -373,15 +386,29 @@ HttpResponse Api::ClearTask(const HttpRequest&, const Params& params) {
 HttpResponse Api::DuplicateTask(const HttpRequest&, const Params& params) {
   auto task = LoadTask(params);
   if (!task.ok()) return HttpResponse::FromError(task.error());
-  auto name = store_->UniqueTaskName(task->name + "_copy");
-  if (!name.ok()) return HttpResponse::FromError(name.error());
-  Json spec = task->spec;
-  if (spec.is_object()) spec["task_name"] = *name;
-  auto created = store_->CreateTask(*name, task->description, spec);
+  auto created = CopyTask(*task, task->name + "_copy");
   if (!created.ok()) return HttpResponse::FromError(created.error());
   HttpResponse response = HttpResponse::FromJson(TaskJson(*created), 201);
   response.headers.emplace_back("Location", "/api/tasks/" + std::to_string(created->id));
   return response;
+}
+
+Result<store::TaskRecord> Api::CopyTask(const store::TaskRecord& task, const std::string& base) {
+  auto name = store_->UniqueTaskName(base);
+  if (!name.ok()) return std::move(name).error();
+  Json spec = task.spec;
+  if (spec.is_object()) spec["task_name"] = *name;
+  return store_->CreateTask(*name, task.description, spec);
+}
+
+std::string Api::RerunBase(const store::TaskRecord& task) {
+  // A rerun of `name-3` is `name-4`, not `name-3-2`; the suffix only counts when `name` is a task.
+  const std::string& name = task.name;
+  const size_t dash = name.find_last_of('-');
+  if (dash == std::string::npos || dash == 0 || dash + 1 == name.size()) return name;
+  if (name.find_first_not_of("0123456789", dash + 1) != std::string::npos) return name;
+  const std::string base = name.substr(0, dash);
+  return store_->GetTaskByName(base).ok() ? base : name;
 }
 
 HttpResponse Api::ExportTask(const HttpRequest& request, const Params& params) {

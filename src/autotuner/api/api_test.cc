@@ -285,18 +285,103 @@ TEST_F(ApiServerTest, TaskLifecycleThroughTheApi) {
   EXPECT_EQ(exported["total_experiments"], 2);
   EXPECT_EQ(exported["best_result"]["id"], e1->id);
 
+  // Its experiments were measured under this document: a replace is refused until they are cleared.
   Json replacement = QuickstartTask();
   replacement["optimization"]["max_iterations"] = 3;
+  const Json refused = Call("PUT", "/api/tasks/" + std::to_string(id), replacement, 409);
+  EXPECT_EQ(refused["error"]["type"], "has_experiments");
+  EXPECT_EQ(refused["error"]["message"], "task has experiments: duplicate or clear first");
+  EXPECT_EQ(Call("GET", "/api/tasks/" + std::to_string(id))["spec"]["optimization"]["max_iterations"], 6);
+  EXPECT_EQ(Call("POST", "/api/tasks/" + std::to_string(id) + "/clear")["status"], "pending");
+  EXPECT_EQ(Call("GET", "/api/tasks/" + std::to_string(id) + "/experiments")["items"].size(), 0u);
   EXPECT_EQ(
       Call("PUT", "/api/tasks/" + std::to_string(id), replacement)["spec"]["optimization"]["max_iterations"],
       3);
-  EXPECT_EQ(Call("POST", "/api/tasks/" + std::to_string(id) + "/clear")["status"], "pending");
-  EXPECT_EQ(Call("GET", "/api/tasks/" + std::to_string(id) + "/experiments")["items"].size(), 0u);
-  EXPECT_EQ(Call("POST", "/api/tasks/" + std::to_string(id) + "/restart", nullptr, 202)["status"], "running");
-  Call("POST", "/api/tasks/" + std::to_string(id) + "/cancel", nullptr, 202);
   EXPECT_EQ(Call("DELETE", "/api/tasks/" + std::to_string(id))["deleted"], id);
   Call("GET", "/api/tasks/" + std::to_string(id), nullptr, 404);
   EXPECT_EQ(Call("GET", "/api/tasks")["total"], 2);  // the copies
+}
+
+TEST_F(ApiServerTest, CancellingOneExperimentAsksItsStudyAndLeavesTheStudyRunning) {
+  StartServer();
+  const int64_t id = CreateTask();
+  const std::string task_path = "/api/tasks/" + std::to_string(id);
+  Call("POST", task_path + "/start", nullptr, 202);
+  auto done = store_->CreateExperiment(id, 1, {{"schedule-policy", "lpm"}});
+  ASSERT_TRUE(done.ok());
+  ASSERT_TRUE(
+      store_->FinishExperiment(done->id, {"success", {{"mean_e2e_latency", 0.5}}, 0.5, true, "", ""}).ok());
+  auto hung = store_->CreateExperiment(id, 2, {{"schedule-policy", "fcfs"}});
+  ASSERT_TRUE(hung.ok());
+  ASSERT_TRUE(store_->SetExperimentStatus(hung->id, "deploying").ok());
+  const std::string hung_path = "/api/experiments/" + std::to_string(hung->id) + "/cancel";
+
+  const Json answer = Call("POST", hung_path, nullptr, 202);
+  EXPECT_EQ(answer["id"], hung->id);
+  EXPECT_EQ(answer["experiment_id"], 2);
+  EXPECT_TRUE(*store_->ExperimentCancelRequested(hung->id));
+  EXPECT_FALSE(*store_->ExperimentCancelRequested(done->id));
+  EXPECT_FALSE(*store_->CancelRequested(id));  // the study itself goes on
+  EXPECT_EQ(Call("GET", task_path)["status"], "running");
+  const Json logs = Call("GET", "/api/experiments/" + std::to_string(hung->id) + "/logs");
+  ASSERT_EQ(logs["items"].size(), 1u);
+  EXPECT_EQ(logs["items"][0]["line"], "[Experiment 2] Cancel requested");
+
+  const Json finished =
+      Call("POST", "/api/experiments/" + std::to_string(done->id) + "/cancel", nullptr, 409);
+  EXPECT_EQ(finished["error"]["message"], "experiment 1 is already success");
+  Call("POST", "/api/experiments/999999/cancel", nullptr, 404);
+  Call("POST", "/api/experiments/x/cancel", nullptr, 400);
+  // A task that is not running has no study to act on the request.
+  Call("POST", task_path + "/cancel", nullptr, 202);
+  const Json idle = Call("POST", hung_path, nullptr, 409);
+  EXPECT_EQ(idle["error"]["message"], "task quickstart is not running");
+}
+
+TEST_F(ApiServerTest, RestartRunsANewTaskAndKeepsTheOldResults) {
+  StartServer();
+  const int64_t id = CreateTask();
+  auto e1 = store_->CreateExperiment(id, 1, {{"schedule-policy", "lpm"}});
+  ASSERT_TRUE(e1.ok());
+  ASSERT_TRUE(
+      store_->FinishExperiment(e1->id, {"success", {{"mean_e2e_latency", 0.5}}, 0.5, true, "", ""}).ok());
+  ASSERT_TRUE(store_->SetTaskStatus(id, "completed", "max_iterations").ok());
+
+  auto client = Client();
+  auto res = client.Post("/api/tasks/" + std::to_string(id) + "/restart", "", "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 201) << res->body;
+  const Json rerun = Json::parse(res->body);
+  const int64_t rerun_id = rerun["id"].get<int64_t>();
+  EXPECT_NE(rerun_id, id);
+  EXPECT_EQ(res->get_header_value("Location"), "/api/tasks/" + std::to_string(rerun_id));
+  EXPECT_EQ(rerun["name"], "quickstart-2");
+  EXPECT_EQ(rerun["spec"]["task_name"], "quickstart-2");
+  EXPECT_EQ(rerun["spec"]["optimization"],
+            Call("GET", "/api/tasks/" + std::to_string(id))["spec"]["optimization"]);
+  EXPECT_EQ(rerun["status"], "running");
+  EXPECT_EQ(rerun["summary"]["total"], 0);
+  EXPECT_EQ(studies_->started(), std::vector<int64_t>{rerun_id});
+
+  // The old task is as it was: its status and its experiment.
+  const Json old = Call("GET", "/api/tasks/" + std::to_string(id));
+  EXPECT_EQ(old["status"], "completed");
+  const Json experiments = Call("GET", "/api/tasks/" + std::to_string(id) + "/experiments");
+  ASSERT_EQ(experiments["items"].size(), 1u);
+  EXPECT_EQ(experiments["items"][0]["id"], e1->id);
+
+  // A running rerun is not restarted; a rerun of the rerun is the next number, not quickstart-2-2.
+  Call("POST", "/api/tasks/" + std::to_string(rerun_id) + "/restart", nullptr, 409);
+  Call("POST", "/api/tasks/" + std::to_string(rerun_id) + "/cancel", nullptr, 202);
+  EXPECT_EQ(Call("POST", "/api/tasks/" + std::to_string(rerun_id) + "/restart", nullptr, 201)["name"],
+            "quickstart-3");
+  EXPECT_EQ(Call("POST", "/api/tasks/" + std::to_string(id) + "/restart", nullptr, 201)["name"],
+            "quickstart-4");
+  // A name that merely ends in a number is not a rerun of another task.
+  const int64_t llama = CreateTask("llama-3");
+  ASSERT_TRUE(store_->SetTaskStatus(llama, "completed").ok());
+  EXPECT_EQ(Call("POST", "/api/tasks/" + std::to_string(llama) + "/restart", nullptr, 201)["name"],
+            "llama-3-2");
 }
 
 TEST_F(ApiServerTest, ListIsPagedAndSorted) {
@@ -846,6 +931,7 @@ TEST_F(ApiServerTest, EngineDataSystemAndOpenApi) {
                                                                    {"/api/tasks/{id}/events", "get"},
                                                                    {"/api/tasks/{id}/logs", "get"},
                                                                    {"/api/experiments/{id}/logs", "get"},
+                                                                   {"/api/experiments/{id}/cancel", "post"},
                                                                    {"/api/runtimes", "get"},
                                                                    {"/api/runtimes/{name}/flags", "get"},
                                                                    {"/api/quantization/presets", "get"},
@@ -869,6 +955,12 @@ TEST_F(ApiServerTest, EngineDataSystemAndOpenApi) {
   for (const auto& [path, method] : routes)
     EXPECT_TRUE(openapi["paths"].contains(path) && openapi["paths"][path].contains(method))
         << method << " " << path;
+  // Restart answers the new task it created, as create and duplicate do.
+  const Json restart = openapi["paths"]["/api/tasks/{id}/restart"]["post"]["responses"];
+  EXPECT_FALSE(restart.contains("200"));
+  ASSERT_TRUE(restart.contains("201"));
+  EXPECT_TRUE(restart["201"]["headers"].contains("Location"));
+  EXPECT_TRUE(openapi["paths"]["/api/tasks/{id}/start"]["post"]["responses"].contains("202"));
 }
 
 TEST_F(ApiServerTest, ParetoFrontOverTheTasksObjectives) {

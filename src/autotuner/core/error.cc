@@ -16,6 +16,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "already_exists";
     case ErrorCode::kConflict:
       return "conflict";
+    case ErrorCode::kHasExperiments:
+      return "has_experiments";
     case ErrorCode::kUnauthenticated:
       return "unauthenticated";
     case ErrorCode::kPermissionDenied:
@@ -69,6 +71,7 @@ int HttpStatusFor(ErrorCode code) {
     case ErrorCode::kAlreadyExists:
       return 409;
     case ErrorCode::kConflict:
+    case ErrorCode::kHasExperiments:
       return 409;
     case ErrorCode::kUnauthenticated:
       return 401;

@@ -13,7 +13,8 @@ enum class ErrorCode {
   kParse,            // input whose syntax is broken (YAML, JSON)
   kNotFound,
   kAlreadyExists,
-  kConflict,  // valid request in the wrong state (e.g. replacing a running task)
+  kConflict,        // valid request in the wrong state (e.g. replacing a running task)
+  kHasExperiments,  // changing a task whose experiments were measured under its current document
   kUnauthenticated,
   kPermissionDenied,
   kResourceExhausted,

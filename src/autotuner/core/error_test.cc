@@ -20,6 +20,8 @@ TEST(ErrorTest, HttpStatusAndJsonShape) {
   EXPECT_EQ(HttpStatusFor(ErrorCode::kValidation), 422);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kNotFound), 404);
   EXPECT_EQ(HttpStatusFor(ErrorCode::kConflict), 409);
+  EXPECT_EQ(HttpStatusFor(ErrorCode::kHasExperiments), 409);
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kHasExperiments), "has_experiments");
   const Error error = MakeError(ErrorCode::kNotFound, "no task 'x'", {{"name", "x"}});
   const auto body = error.ToJson();
   EXPECT_EQ(body["error"]["code"], 404);

@@ -58,39 +58,66 @@ std::string EnvForLog(const std::map<std::string, std::string>& env) {
   return out;
 }
 
-// One stop for an experiment: the study's cancel or its deadline, whichever comes first.
+// One stop for an experiment: the study's cancel, a cancel of this experiment alone (Store::
+// RequestExperimentCancel, from this or another process, so it is polled) or its deadline, whichever is
+// first.
 class Watchdog {
  public:
-  Watchdog(const std::stop_token& study_stop, Clock::time_point deadline)
+  Watchdog(const std::stop_token& study_stop, Clock::time_point deadline,
+           std::function<bool()> cancel_requested, std::chrono::milliseconds poll)
       : on_cancel_(study_stop, [this] { stop_.request_stop(); }),
-        thread_([this, deadline](std::stop_token watch) {
-          try {
-            std::mutex m;
-            std::condition_variable_any cv;
-            std::unique_lock lock(m);
-            if (!cv.wait_until(lock, watch, deadline, [] { return false; }) && !watch.stop_requested()) {
-              timed_out_ = true;
-              stop_.request_stop();
-            }
-          } catch (...) {
-            // A watchdog that cannot wait cannot enforce the deadline: stop the experiment, never let it run
-            // on.
-            spdlog::error("experiment watchdog: {}", DescribeCurrentException());
-            stop_.request_stop();
-          }
-        }) {}
+        thread_(
+            [this, deadline, cancel_requested = std::move(cancel_requested), poll](std::stop_token watch) {
+              try {
+                std::mutex m;
+                std::condition_variable_any cv;
+                std::unique_lock lock(m);
+                while (!watch.stop_requested()) {
+                  const auto wake =
+                      std::min(deadline, Clock::now() + std::max(poll, std::chrono::milliseconds(1)));
+                  (void)cv.wait_until(lock, watch, wake, [] { return false; });
+                  if (watch.stop_requested()) return;
+                  if (Clock::now() >= deadline) {
+                    timed_out_ = true;
+                    stop_.request_stop();
+                    return;
+                  }
+                  if (cancel_requested()) {
+                    cancelled_ = true;
+                    stop_.request_stop();
+                    return;
+                  }
+                }
+              } catch (...) {
+                // A watchdog that cannot wait cannot enforce the deadline: stop the experiment, never let it
+                // run on.
+                spdlog::error("experiment watchdog: {}", DescribeCurrentException());
+                stop_.request_stop();
+              }
+            }) {}
 
   std::stop_token token() const { return stop_.get_token(); }
   bool stop_requested() const { return stop_.stop_requested(); }
   bool timed_out() const { return timed_out_; }
+  bool cancelled() const { return cancelled_; }
   void MarkTimedOut() { timed_out_ = true; }
 
  private:
   std::stop_source stop_;
   std::atomic<bool> timed_out_ = false;
+  std::atomic<bool> cancelled_ = false;
   std::stop_callback<std::function<void()>> on_cancel_;
   std::jthread thread_;  // last: stopped and joined first
 };
+
+// Whether experiment `id` alone was asked to cancel; a store that cannot answer is asked again next time.
+std::function<bool()> ExperimentCancelPoll(store::Store* store, int64_t id) {
+  return [store, id] {
+    if (store == nullptr) return false;
+    auto requested = store->ExperimentCancelRequested(id);
+    return requested.ok() && *requested;
+  };
+}
 
 class Experiment {
  public:
@@ -101,7 +128,8 @@ class Experiment {
                        ? c_.task->optimization.timeout_per_iteration
                        : 3600),
         deadline_(Clock::now() + SaturatingSeconds(timeout_s_)),
-        watchdog_(c_.stop, deadline_) {}
+        watchdog_(c_.stop, deadline_, ExperimentCancelPoll(c_.env->store, run_.id),
+                  c_.env->experiment_cancel_poll) {}
 
   ExperimentEnd Run() {
     auto gpus =
@@ -145,6 +173,14 @@ class Experiment {
     if (watchdog_.timed_out()) {
       return Failed(opt::InfeasibleReason::kTimeout,
                     "timeout_per_iteration (" + FormatScore(timeout_s_) + " s) passed during " + during);
+    }
+    if (watchdog_.cancelled()) {
+      // Cancelled alone (a hung one): stored as cancelled, but the optimizer keeps it as a timeout so the
+      // study does not propose it again, as it does the forgotten experiments of an interrupted study.
+      ExperimentEnd end =
+          Failed(opt::InfeasibleReason::kInterrupted, "this experiment was cancelled during " + during);
+      end.outcome = opt::Outcome::Infeasible(opt::InfeasibleReason::kTimeout, end.stored.error_message);
+      return end;
     }
     return Failed(opt::InfeasibleReason::kInterrupted, "cancelled during " + during);
   }

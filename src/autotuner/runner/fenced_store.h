@@ -55,6 +55,12 @@ class FencedStore final : public store::Store {
   }
   Status RequestCancel(int64_t task_id) override { return inner_.RequestCancel(task_id); }
   Result<bool> CancelRequested(int64_t task_id) override { return inner_.CancelRequested(task_id); }
+  Status RequestExperimentCancel(int64_t experiment_id) override {
+    return inner_.RequestExperimentCancel(experiment_id);
+  }
+  Result<bool> ExperimentCancelRequested(int64_t experiment_id) override {
+    return inner_.ExperimentCancelRequested(experiment_id);
+  }
 
   Result<store::ExperimentRecord> CreateExperiment(int64_t task_id, int64_t number, const Json& parameters,
                                                    const std::string& status = "pending",

@@ -390,7 +390,10 @@ class Study {
       publisher_.Log(std::nullopt, "error", "Stopping: " + *reason);
       halt_.request_stop();
     }
-    publisher_.ExperimentEnded(id, slot.planned.kind, end.stored.status != "cancelled", end.outcome);
+    // A cancelled experiment counts as done unless the optimizer forgot it (an interrupted study's).
+    const bool counted = end.stored.status != "cancelled" || end.outcome.feasible() ||
+                         end.outcome.reason() != opt::InfeasibleReason::kInterrupted;
+    publisher_.ExperimentEnded(id, slot.planned.kind, counted, end.outcome);
     publisher_.PublishFinished(id);
     publisher_.PublishProgress(nullptr);
   }

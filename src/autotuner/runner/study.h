@@ -46,6 +46,8 @@ struct RunnerEnvironment {
   std::string lease_holder;
   double lease_ttl_s = 30;  // a lease whose heartbeat is older is taken over
   std::chrono::milliseconds heartbeat_interval = std::chrono::seconds(5);
+  // How often a running experiment looks for a cancel of its own (Store::RequestExperimentCancel).
+  std::chrono::milliseconds experiment_cancel_poll = std::chrono::seconds(1);
   // SIGTERM → grace → SIGKILL when an experiment's engine stops.
   std::chrono::milliseconds stop_grace = std::chrono::seconds(10);
   // Preflight (runner/preflight.h): the probes studies use (unset: the real ones). With `preflight_on_start`,

@@ -159,6 +159,54 @@ TEST_F(StudyTest, OomProneSpacesRunTheirWholeBudget) {
   EXPECT_EQ(Experiments(id).size(), 4u);
 }
 
+TEST_F(StudyTest, CancellingOneHungExperimentLetsTheStudyGoOn) {
+  world_.hang_at_mem = "0.7";  // never ready; the deadline is far away
+  env_.experiment_cancel_poll = std::chrono::milliseconds(20);
+  Json spec = BaseTask();
+  spec["parameters"] = {{"mem-fraction-static", {0.7, 0.8, 0.9}}};
+  spec["optimization"]["max_iterations"] = 3;
+  spec["optimization"]["timeout_per_iteration"] = 600;
+  const int64_t id = CreateTask(spec);
+  std::atomic<int64_t> cancelled_id = 0;
+  std::jthread canceller([&](std::stop_token stop) {
+    autotuner::testing::CatchAll("experiment canceller", [&] {
+      // What `autotuner cancel-experiment` and the API do: a request in the store, from outside the study.
+      while (!stop.stop_requested() && cancelled_id == 0) {
+        auto experiments = store_->ListExperiments(id);
+        for (const auto& e : experiments.ok() ? *experiments : std::vector<store::ExperimentRecord>{}) {
+          if (e.status == "deploying" && DumpJson(e.parameters["mem-fraction-static"]) == "0.7") {
+            ASSERT_TRUE(store_->RequestExperimentCancel(e.id).ok());
+            cancelled_id = e.id;
+          }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+  });
+  const auto start = Clock::now();
+  auto result = RunStudy(env_, id, {});
+  canceller.request_stop();
+  canceller.join();
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(result->status, "completed");
+  EXPECT_TRUE(result->any_feasible);
+  ASSERT_NE(cancelled_id.load(), 0);
+  const auto experiments = Experiments(id);
+  ASSERT_EQ(experiments.size(), 3u);
+  for (const auto& e : experiments) {
+    if (e.id == cancelled_id) {
+      EXPECT_EQ(e.status, "cancelled");
+      EXPECT_EQ(e.error_message, "this experiment was cancelled during deployment");
+    } else {
+      EXPECT_EQ(e.status, "success") << e.error_message;
+    }
+  }
+  EXPECT_FALSE(*store_->CancelRequested(id));
+  EXPECT_EQ(store_->GetTask(id)->status, "completed");
+  EXPECT_EQ(world_.active, 0);
+}
+
 TEST_F(StudyTest, CancelStopsTheEngineAndMarksEverythingCancelled) {
   world_.block_bench = true;
   const int64_t id = CreateTask(BaseTask());

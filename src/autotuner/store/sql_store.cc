@@ -77,6 +77,8 @@ ALTER TABLE experiments ADD COLUMN confirms BIGINT;
 )sql",
       // Study provenance (issue 16): versions, task hash, GPUs; JSON, NULL until a study starts.
       "ALTER TABLE tasks ADD COLUMN provenance TEXT;",
+      // Cancel of one experiment (issue 18), for the process that runs its study to see.
+      "ALTER TABLE experiments ADD COLUMN cancel_requested_at {REAL};",
   };
   return migrations;
 }
@@ -546,6 +548,20 @@ Status SqlStore::FinishExperiment(int64_t experiment_id, const ExperimentOutcome
                  outcome.metrics.is_null() ? SqlValue(std::monostate{}) : Text(outcome.metrics),
                  Opt(outcome.score), feasible, outcome.error_class, outcome.error_message, experiment_id});
   return updated.ok() ? AfterWriteFailpoint("store.finish_experiment") : updated;
+}
+
+Status SqlStore::RequestExperimentCancel(int64_t experiment_id) {
+  std::lock_guard lock(mutex_);
+  return UpdateOne("experiment", experiment_id, "UPDATE experiments SET cancel_requested_at = ? WHERE id = ?",
+                   {Now(), experiment_id});
+}
+
+Result<bool> SqlStore::ExperimentCancelRequested(int64_t experiment_id) {
+  std::lock_guard lock(mutex_);
+  auto rows = Q("SELECT cancel_requested_at FROM experiments WHERE id = ?", {experiment_id});
+  if (!rows.ok()) return std::move(rows).error();
+  if (rows->empty()) return NotFound("experiment", std::to_string(experiment_id));
+  return !IsNull((*rows)[0][0]);
 }
 
 Status SqlStore::SetEngineLog(int64_t experiment_id, const std::string& log) {

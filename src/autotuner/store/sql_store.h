@@ -47,6 +47,8 @@ class SqlStore final : public Store {
                                             std::optional<int64_t> confirms = std::nullopt) override;
   Status SetExperimentStatus(int64_t experiment_id, const std::string& status) override;
   Status FinishExperiment(int64_t experiment_id, const ExperimentOutcome& outcome) override;
+  Status RequestExperimentCancel(int64_t experiment_id) override;
+  Result<bool> ExperimentCancelRequested(int64_t experiment_id) override;
   Status SetEngineLog(int64_t experiment_id, const std::string& log) override;
   Result<ExperimentRecord> GetExperiment(int64_t experiment_id) override;
   Result<std::vector<ExperimentRecord>> ListExperiments(int64_t task_id) override;

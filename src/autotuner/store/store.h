@@ -158,6 +158,10 @@ class Store {
   // Records a status change (appended to the transitions).
   virtual Status SetExperimentStatus(int64_t experiment_id, const std::string& status) = 0;
   virtual Status FinishExperiment(int64_t experiment_id, const ExperimentOutcome& outcome) = 0;
+  // Cancel of one experiment (a hung one), not of its study: recorded here for whichever process runs the
+  // study, whose experiment watchdog polls it; the study goes on with the next experiment.
+  virtual Status RequestExperimentCancel(int64_t experiment_id) = 0;
+  virtual Result<bool> ExperimentCancelRequested(int64_t experiment_id) = 0;
   virtual Status SetEngineLog(int64_t experiment_id, const std::string& log) = 0;
   virtual Result<ExperimentRecord> GetExperiment(int64_t experiment_id) = 0;
   virtual Result<std::vector<ExperimentRecord>> ListExperiments(int64_t task_id) = 0;

@@ -281,6 +281,19 @@ TEST_P(StoreTest, CancelRequestsReachTheLeaseHolderAndEndWithIt) {
   EXPECT_EQ(store().RequestCancel(999999).error().code, ErrorCode::kNotFound);
 }
 
+TEST_P(StoreTest, ExperimentCancelRequestsAreTheExperimentsOwn) {
+  const int64_t task = store().CreateTask("t", "", Spec("t"))->id;
+  const int64_t hung = store().CreateExperiment(task, 1, Json::object())->id;
+  const int64_t other = store().CreateExperiment(task, 2, Json::object())->id;
+  EXPECT_FALSE(*store().ExperimentCancelRequested(hung));
+  ASSERT_TRUE(store().RequestExperimentCancel(hung).ok());
+  EXPECT_TRUE(*store().ExperimentCancelRequested(hung));
+  EXPECT_FALSE(*store().ExperimentCancelRequested(other));
+  EXPECT_FALSE(*store().CancelRequested(task));  // the study is not asked to stop
+  EXPECT_EQ(store().RequestExperimentCancel(999999).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store().ExperimentCancelRequested(999999).error().code, ErrorCode::kNotFound);
+}
+
 // A failure half-way through a clear (failpoint after the first DELETE) changes nothing.
 TEST_P(StoreTest, ClearIsOneTransaction) {
   const int64_t task = store().CreateTask("t", "", Spec("t"))->id;

@@ -17,7 +17,7 @@ import {
 import type { Experiment } from '../lib/types';
 import { parameterDiff } from '../lib/diff';
 import { fmtNumber } from '../lib/format';
-import { axisOptions, subRoundPoints } from '../lib/stats';
+import { axisOptions, scatterData, subRoundPoints, type ScatterDatum } from '../lib/stats';
 import { resolveAxis, saveAxes, type Axes } from '../lib/axes';
 import { paretoPoints, sensitivity } from '../lib/analysis';
 import { experimentLabel } from '../lib/labels';
@@ -116,16 +116,8 @@ export function SubRoundScatter({ experiments, best, hovered, setHovered, axes, 
     saveAxes(next);
     setAxes(next);
   };
-  const series = { best: [] as object[], hovered: [] as object[], other: [] as object[] };
-  for (const p of points) {
-    const xv = p.run[x];
-    const yv = p.run[y];
-    if (typeof xv !== 'number' || typeof yv !== 'number') continue;
-    const d = { x: xv, y: yv, id: p.experimentDbId, n: p.experimentNumber, scenario: p.run.scenario, conc: p.run.num_concurrency };
-    if (best && p.experimentDbId === best.id) series.best.push(d);
-    else if (hovered === p.experimentDbId) series.hovered.push(d);
-    else series.other.push(d);
-  }
+  const data = scatterData(points, x, y, best?.id ?? null, hovered);
+  const color = { best: GREEN, hovered: BLUE, other: GREY };
   return (
     <div>
       <div className="row">
@@ -161,7 +153,7 @@ export function SubRoundScatter({ experiments, best, hovered, setHovered, axes, 
               <ZAxis range={[50, 50]} />
               <Tooltip
                 content={({ active, payload }) => {
-                  const d = payload?.[0]?.payload as { n: number; x: number; y: number; scenario: string; conc: number } | undefined;
+                  const d = payload?.[0]?.payload as ScatterDatum | undefined;
                   if (!active || !d) return null;
                   return (
                     <div className="chart-tooltip">
@@ -179,17 +171,16 @@ export function SubRoundScatter({ experiments, best, hovered, setHovered, axes, 
                   );
                 }}
               />
-              {(['other', 'hovered', 'best'] as const).map((k) => (
-                <Scatter
-                  key={k}
-                  name={k}
-                  data={series[k]}
-                  fill={k === 'best' ? GREEN : k === 'hovered' ? BLUE : GREY}
-                  isAnimationActive={false}
-                  onMouseEnter={(d: unknown) => setHovered((d as { payload?: { id: number }; id?: number })?.payload?.id ?? (d as { id?: number })?.id ?? null)}
-                  onMouseLeave={() => setHovered(null)}
-                />
-              ))}
+              <Scatter
+                data={data}
+                isAnimationActive={false}
+                shape={(props: unknown) => {
+                  const { cx, cy, payload } = props as { cx: number; cy: number; payload: ScatterDatum };
+                  return <circle cx={cx} cy={cy} r={4} fill={color[payload.role]} data-testid="scatter-point" data-experiment={payload.n} />;
+                }}
+                onMouseEnter={(d: unknown) => setHovered((d as { payload?: ScatterDatum })?.payload?.id ?? (d as { id?: number })?.id ?? null)}
+                onMouseLeave={() => setHovered(null)}
+              />
             </ScatterChart>
           </ResponsiveContainer>
         </div>

@@ -46,6 +46,39 @@ export function subRoundPoints(experiments: Experiment[]): ScatterPoint[] {
   return points;
 }
 
+/** One point as the scatter draws it; `role` picks its colour. */
+export interface ScatterDatum {
+  x: number;
+  y: number;
+  id: number;
+  n: number;
+  scenario: string;
+  conc: number;
+  role: 'best' | 'hovered' | 'other';
+}
+
+/**
+ * The points of the (x, y) scatter, as one series whose order does not depend on `hovered`: the tooltip
+ * finds its point by index, so a point that moved to another series on hover made it name the wrong
+ * experiment (hovering #1 showed #2) or none (the last one). The best is drawn last, on top.
+ */
+export function scatterData(points: ScatterPoint[], x: string, y: string, bestId: number | null, hovered: number | null): ScatterDatum[] {
+  const out: ScatterDatum[] = [];
+  const top: ScatterDatum[] = [];
+  for (const p of points) {
+    const xv = p.run[x];
+    const yv = p.run[y];
+    if (typeof xv !== 'number' || typeof yv !== 'number') continue;
+    const best = bestId != null && p.experimentDbId === bestId;
+    const d: ScatterDatum = {
+      x: xv, y: yv, id: p.experimentDbId, n: p.experimentNumber, scenario: String(p.run.scenario ?? ''), conc: Number(p.run.num_concurrency),
+      role: best ? 'best' : hovered === p.experimentDbId ? 'hovered' : 'other',
+    };
+    (best ? top : out).push(d);
+  }
+  return [...out, ...top];
+}
+
 /** Numeric fields available as scatter axes: the preferred ones first, then every flattened stat, sorted. */
 export function axisOptions(points: ScatterPoint[]): string[] {
   const numeric = new Set<string>();

@@ -425,12 +425,13 @@ export function splitScenarios(text: string): string[] {
 
 // ---------- duplicate ----------
 
-/** The form for "Duplicate": a deep copy of the task's spec (SLO and quantization included), named `<name>_copy`. */
+/** The form for "Duplicate": a deep copy of the task's spec (SLO and quantization included), named `<name>_copy`,
+ * else `<name>_copy-2`, `-3`, ... as the server's duplicate names it (store UniqueTaskName). */
 export function duplicateForm(spec: JsonObject, existingNames: string[] = []): TaskFormState {
   const copy = JSON.parse(JSON.stringify(spec)) as JsonObject;
   const base = `${str(copy.task_name) || 'task'}_copy`;
   let name = base;
-  for (let i = 2; existingNames.includes(name); i++) name = `${base}${i}`;
+  for (let i = 2; existingNames.includes(name); i++) name = `${base}-${i}`;
   copy.task_name = name;
   return specToForm(copy);
 }

@@ -40,6 +40,8 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
   const [importText, setImportText] = useState('');
   const [showImport, setShowImport] = useState(false);
   const [serverDefaults, setServerDefaults] = useState<JsonObject | null>(null);
+  // Edit of a task with experiments: the server refuses it (409 has_experiments), so offer Duplicate instead.
+  const [measured, setMeasured] = useState(0);
   const d = (path: string, joiner?: string) => defaultText(path, serverDefaults, joiner);
 
   useEffect(() => {
@@ -47,7 +49,10 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
     (async () => {
       try {
         const task = await api.get<Task>(`/api/tasks/${sourceId}`);
-        if (mode === 'edit') setForm(specToForm(task.spec));
+        if (mode === 'edit') {
+          setForm(specToForm(task.spec));
+          setMeasured(task.summary?.total ?? 0);
+        }
         else {
           let names: string[] = [];
           try {
@@ -105,7 +110,9 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
       const task = mode === 'edit' ? await api.put<Task>(`/api/tasks/${sourceId}`, spec) : await api.post<Task>('/api/tasks', spec);
       navigate(`/tasks/${task?.id ?? sourceId}`);
     } catch (err) {
-      if (err instanceof ApiError && !err.fieldErrors.length && err.status === 409 && /task named/i.test(err.message)) {
+      if (err instanceof ApiError && err.type === 'has_experiments') {
+        setMeasured(Math.max(1, Number(err.details?.experiments) || 0));
+      } else if (err instanceof ApiError && !err.fieldErrors.length && err.status === 409 && /task named/i.test(err.message)) {
         // A name clash is answered as a conflict, not a validation error: show it at the name.
         setErrors([{ path: 'task_name', message: err.message }]);
         setBanner(err);
@@ -147,6 +154,17 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
         </button>
       </div>
       <ErrorBanner error={banner} onClose={() => setBanner(null)} />
+      {mode === 'edit' && measured > 0 && (
+        <div className="banner info" data-testid="has-experiments">
+          <span>
+            This task has {measured} experiment{measured > 1 ? 's' : ''}, measured under this document: changing it would leave them describing
+            another task. Duplicate it and change the copy, or clear its results first.
+          </span>
+          <button type="button" className="primary" onClick={() => navigate(`/tasks/new?from=${sourceId}`)}>
+            Duplicate
+          </button>
+        </div>
+      )}
       {orphanErrors.length > 0 && <FieldErrors messages={orphanErrors.map((e) => `${e.path}: ${e.message}`)} />}
       {showImport && (
         <fieldset>
@@ -414,7 +432,7 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
       )}
 
       <div className="row">
-        <button type="submit" className="primary" disabled={busy}>
+        <button type="submit" className="primary" disabled={busy || (mode === 'edit' && measured > 0)}>
           {mode === 'edit' ? 'Save changes' : 'Create task'}
         </button>
         <button type="button" onClick={() => history.back()}>

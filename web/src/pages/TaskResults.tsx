@@ -1,6 +1,6 @@
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { api } from '../lib/api';
-import type { Experiment } from '../lib/types';
+import type { Experiment, Task } from '../lib/types';
 import { useTaskStream } from '../lib/useTaskStream';
 import { findBest } from '../lib/diff';
 import { loadAxes, type Axes } from '../lib/axes';
@@ -34,7 +34,9 @@ export default function TaskResults({ taskId }: { taskId: number }) {
   const act = async (a: string) => {
     setActionError(null);
     try {
-      await api.post(`/api/tasks/${taskId}/${a}`);
+      const answer = await api.post<Task>(`/api/tasks/${taskId}/${a}`);
+      // A restart is a new task (`<name>-N`); this one keeps its results, so follow the new one.
+      if (a === 'restart' && answer?.id) navigate(`/tasks/${answer.id}`);
     } catch (e) {
       setActionError(e);
     }
@@ -55,7 +57,7 @@ export default function TaskResults({ taskId }: { taskId: number }) {
           {task.status === 'pending' ? (
             <button onClick={() => act('start')}>Start</button>
           ) : (
-            <button onClick={() => act('restart')} disabled={running}>
+            <button onClick={() => act('restart')} disabled={running} title="run it again as a new task; this one keeps its results">
               Restart
             </button>
           )}
@@ -171,6 +173,8 @@ export default function TaskResults({ taskId }: { taskId: number }) {
 
 type SortKey = string;
 
+const ACTIVE = ['pending', 'deploying', 'benchmarking'];
+
 function sortValue(e: Experiment, key: SortKey): number | string {
   if (key === 'experiment_id') return e.experiment_id;
   if (key === 'status') return e.status;
@@ -207,6 +211,23 @@ export function ExperimentsTable({
   setHovered: (id: number | null) => void;
 }) {
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'experiment_id', dir: 1 });
+  const [cancelling, setCancelling] = useState<Set<number>>(new Set());
+  const [cancelError, setCancelError] = useState<unknown>(null);
+  // One hung experiment, not the study: the experiment's own status arrives over the task's event stream.
+  const cancelExperiment = async (id: number) => {
+    setCancelError(null);
+    setCancelling((prev) => new Set(prev).add(id));
+    try {
+      await api.post(`/api/experiments/${id}/cancel`);
+    } catch (err) {
+      setCancelError(err);
+      setCancelling((prev) => {
+        const next = new Set(prev);
+        next.delete(id);
+        return next;
+      });
+    }
+  };
   const params = useMemo(() => {
     const s = new Set<string>();
     experiments.forEach((e) => Object.keys(e.parameters ?? {}).forEach((k) => s.add(k)));
@@ -225,6 +246,7 @@ export function ExperimentsTable({
   );
   return (
     <div className="table-wrap">
+      <ErrorBanner error={cancelError} onClose={() => setCancelError(null)} />
       <table data-testid="experiments-table">
         <thead>
           <tr>
@@ -262,10 +284,23 @@ export function ExperimentsTable({
               ))}
               <td className="small error-cell" data-testid="error-cell">
                 {e.error_class}
-                {e.error_message ? `: ${e.error_message}` : ''}
+                {e.error_message ? `${e.error_class ? ': ' : ''}${e.error_message}` : ''}
               </td>
               <td>
                 <a href={`#/tasks/${taskId}/logs?exp=${e.experiment_id}`}>log</a>
+                {ACTIVE.includes(e.status) && (
+                  <button
+                    className="small"
+                    style={{ marginLeft: 6 }}
+                    data-testid={`cancel-experiment-${e.experiment_id}`}
+                    aria-label={`Cancel experiment ${e.experiment_id}`}
+                    title="stop this experiment only; the study goes on with the next one"
+                    disabled={cancelling.has(e.id)}
+                    onClick={() => void cancelExperiment(e.id)}
+                  >
+                    Cancel
+                  </button>
+                )}
               </td>
             </tr>
           ))}

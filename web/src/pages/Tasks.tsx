@@ -52,6 +52,10 @@ export default function Tasks() {
       if (action === 'delete') {
         await api.del(`/api/tasks/${t.id}`);
         setTasks((prev) => prev?.filter((x) => x.id !== t.id) ?? prev);
+      } else if (action === 'restart') {
+        // The rerun is a new task; this one keeps its results (open the new task's results).
+        const rerun = await api.post<Task>(`/api/tasks/${t.id}/restart`);
+        if (rerun?.id) navigate(`/tasks/${rerun.id}`);
       } else {
         await api.post(`/api/tasks/${t.id}/${action}`);
         await refreshTask(t.id);

@@ -127,6 +127,32 @@ describe('TaskFormPage', () => {
     expect(put.body).toEqual({ ...spec, optimization: { max_iterations: 9 } });
   });
 
+  it('offers Duplicate instead of saving when the task has experiments', async () => {
+    const measured = { ...task, summary: { ...task.summary, total: 2 } };
+    const { calls } = mockFetch({ ...baseRoutes, 'GET /api/tasks/3': measured });
+    render(<TaskFormPage mode="edit" sourceId={3} />);
+    const banner = await screen.findByTestId('has-experiments');
+    expect(banner.textContent).toMatch(/2 experiments/);
+    expect((screen.getByText('Save changes') as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(within(banner).getByText('Duplicate'));
+    expect(window.location.hash).toBe('#/tasks/new?from=3');
+    expect(calls.some((c) => c.method === 'PUT')).toBe(false);
+  });
+
+  it('shows the Duplicate offer when the server answers 409 has_experiments', async () => {
+    mockFetch({
+      ...baseRoutes,
+      'GET /api/tasks/3': task,
+      'PUT /api/tasks/3': () =>
+        jsonResponse(409, { error: { code: 409, type: 'has_experiments', message: 'task has experiments: duplicate or clear first', details: { experiments: 1 } } }),
+    });
+    render(<TaskFormPage mode="edit" sourceId={3} />);
+    await waitFor(() => expect((document.querySelector('[name=task_name]') as HTMLInputElement)?.value).toBe('quickstart'));
+    fireEvent.click(screen.getByText('Save changes'));
+    const banner = await screen.findByTestId('has-experiments');
+    expect(banner.textContent).toMatch(/1 experiment,/);
+  });
+
   it('imports a YAML task file into the form', async () => {
     mockFetch(baseRoutes);
     render(<TaskFormPage mode="new" sourceId={null} />);
@@ -151,6 +177,17 @@ describe('ExperimentsTable', () => {
     expect(ids()).toEqual(['#2 ⭐', '#3', '#1']);
     fireEvent.click(screen.getByText(/Score/));
     expect(ids()).toEqual(['#1', '#3', '#2 ⭐']);
+  });
+
+  it('cancels one running experiment by its store id, and offers it only on active rows', async () => {
+    const { calls } = mockFetch({ 'POST /api/experiments/12/cancel': { id: 12, status: 'deploying' } });
+    const list = [exp(11, 1, { a: 1 }, 0.9), exp(12, 2, { a: 2 }, null, 'deploying'), exp(13, 3, { a: 3 }, null, 'pending')];
+    render(<ExperimentsTable taskId={3} experiments={list} best={list[0]} hovered={null} setHovered={() => undefined} />);
+    expect(screen.queryByTestId('cancel-experiment-1')).toBeNull();
+    expect(screen.getByTestId('cancel-experiment-3')).toBeTruthy();
+    fireEvent.click(screen.getByTestId('cancel-experiment-2'));
+    await waitFor(() => expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(['POST /api/experiments/12/cancel']));
+    await waitFor(() => expect((screen.getByTestId('cancel-experiment-2') as HTMLButtonElement).disabled).toBe(true));
   });
 
   it('shows a maximize objective in its unit and direction, marks the baseline and keeps errors whole', () => {

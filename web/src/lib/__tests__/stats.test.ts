@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisOptions, flattenRun, subRoundPoints } from '../stats';
+import { axisOptions, flattenRun, scatterData, subRoundPoints } from '../stats';
 import { AXES_STORAGE_KEY, DEFAULT_AXES, loadAxes, resolveAxis, saveAxes } from '../axes';
 import type { Experiment } from '../types';
 
@@ -54,5 +54,30 @@ describe('axis persistence', () => {
     expect(resolveAxis('ttft_p90', ['a', 'ttft_p90'], 0)).toBe('ttft_p90');
     expect(resolveAxis('gone', ['a', 'b'], 1)).toBe('b');
     expect(resolveAxis('gone', ['a'], 1)).toBe('a');
+  });
+});
+
+describe('scatterData', () => {
+  const run = (conc: number, lat: number) => ({ scenario: 'D(100,100)', num_concurrency: conc, stats: { e2e_latency: { mean: lat } } });
+  const e = (id: number, n: number, lat: number) =>
+    ({ id, experiment_id: n, status: 'success', parameters: {}, metrics: { raw_results: [run(1, lat), run(4, lat * 2)] } }) as unknown as Experiment;
+  const points = subRoundPoints([e(11, 1, 1), e(12, 2, 2), e(13, 3, 3), e(14, 4, 4)]);
+
+  it('keeps every point at its index whichever is hovered (the tooltip finds points by index)', () => {
+    const still = scatterData(points, 'num_concurrency', 'e2e_latency_mean', 12, null);
+    const order = still.map((d) => `${d.n}@${d.conc}`);
+    for (const hovered of [11, 13, 14]) {
+      const moved = scatterData(points, 'num_concurrency', 'e2e_latency_mean', 12, hovered);
+      expect(moved.map((d) => `${d.n}@${d.conc}`)).toEqual(order);
+      expect(moved.filter((d) => d.role === 'hovered').map((d) => d.id)).toEqual([hovered, hovered]);
+    }
+    // Each point names its own experiment: its y is that experiment's latency.
+    for (const d of still) expect(d.y).toBe(d.n * (d.conc === 4 ? 2 : 1));
+  });
+
+  it('draws the best last and skips runs without both values', () => {
+    const data = scatterData(points, 'num_concurrency', 'e2e_latency_mean', 11, null);
+    expect(data.slice(-2).map((d) => [d.n, d.role])).toEqual([[1, 'best'], [1, 'best']]);
+    expect(scatterData(points, 'num_concurrency', 'no_such_stat', null, null)).toEqual([]);
   });
 });

@@ -73,7 +73,8 @@ describe('duplicate prefill', () => {
     expect(src.parameters['schedule-policy']).toEqual(['lpm', 'fcfs']);
   });
   it('avoids a name that exists', () => {
-    expect(duplicateForm(quickstart, ['quickstart_copy']).task_name).toBe('quickstart_copy2');
+    expect(duplicateForm(quickstart, ['quickstart_copy']).task_name).toBe('quickstart_copy-2');
+    expect(duplicateForm(quickstart, ['quickstart_copy', 'quickstart_copy-2']).task_name).toBe('quickstart_copy-3');
   });
 });
 
