@@ -35,7 +35,7 @@ for f in "$src"/examples/*.yaml "$src"/examples/*.json; do
 done
 
 expect_rc 0 "validate quickstart --json" "$bin" validate --json "$src/examples/quickstart.yaml"
-expect_in "$tmp/out" '"grid_size": 6' "quickstart grid size"
+expect_in "$tmp/out" '"grid_size": 350' "quickstart grid size"
 expect_in "$tmp/out" '"valid": true' "quickstart valid"
 
 # Three different mistakes: all three reported, with file, line and column.
@@ -141,6 +141,12 @@ if [ -x "$(dirname "$bin")/autotuner-sim" ]; then
   ran=$(grep -A1 '^Launch it with:' "$tmp/out" | sed -n '2s/^  //p')
   real=$(grep -A1 '^On the real engine:' "$tmp/out" | sed -n '2s/^  //p')
   [ -n "$ran" ] || fail "run prints the best's launch line: $(tail -c 600 "$tmp/out")"
+  # The quickstart runs the defaults first, so its last line measures the best against them.
+  case "$(tail -n 1 "$tmp/out")" in
+    "best: "*" experiments"*) ;;
+    *) fail "run ends with the best's summary line: '$(tail -n 1 "$tmp/out")'" ;;
+  esac
+  expect_in "$tmp/out" "baseline (engine defaults)" "the baseline is in the final table"
   expect_rc 0 "best quickstart" "$bin" best quickstart --db "$tmp/study.db"
   [ "$(head -n 1 "$tmp/out")" = "$ran" ] || fail "best prints run's line: '$(head -n 1 "$tmp/out")' vs '$ran'"
   expect_in "$tmp/out" "# on the real engine (sglang): $real" "best adds the real engine's line as a comment"
@@ -151,7 +157,8 @@ if [ -x "$(dirname "$bin")/autotuner-sim" ]; then
   expect_rc 2 "best --format k8s of a local task" "$bin" best quickstart --db "$tmp/study.db" --format k8s
   expect_in "$tmp/err" "no manifest" "k8s format needs a cluster task"
   sed -e 's/^task_name: quickstart/task_name: crashing/' \
-      -e 's/^  max-running-requests: .*/  sim-fault-crash-at-start: [true]/' -e '/^  schedule-policy:/d' \
+      -e 's/^  max-running-requests: .*/  sim-fault-crash-at-start: [true]/' \
+      -e '/^  cuda-graph-max-bs-decode:/d' -e '/^  enable-torch-compile:/d' -e '/^  chunked-prefill-size:/d' \
       "$src/examples/quickstart.yaml" >"$tmp/crash.yaml"
   "$bin" run --quiet --db "$tmp/study.db" --max-iterations 1 "$tmp/crash.yaml" >"$tmp/crash.out" 2>&1
   expect_rc 3 "best of a study with nothing feasible" "$bin" best crashing --db "$tmp/study.db"

@@ -20,7 +20,9 @@
 #include "autotuner/sim/model_profile.h"
 #include "autotuner/sim/workload.h"
 #include "autotuner/store/store.h"
+#include "autotuner/task/parse.h"
 #include "autotuner/task/runtime_catalog.h"
+#include "autotuner/task/search_space.h"
 #include "support/child_process.h"
 
 namespace autotuner {
@@ -361,8 +363,69 @@ TEST_F(RunTest, ParallelExperimentsNeverShareAGpu) {
   EXPECT_GT(overlapping, 0) << "no two experiments ran at once";
 }
 
+// The quickstart's benchmark in the simulator's virtual time (D(512,128) at concurrency 32, at most 400
+// requests or 3 s): total tokens/s of one run, the quantity the study's score is the negative of. Booleans
+// are spelled as the deployer spells them (true: the bare flag; false: left out).
+double VirtualQuickstartThroughput(const Json& parameters) {
+  static const auto catalog = task::RuntimeCatalog::LoadDefault();
+  static const auto model = sim::ResolveModel("meta-llama/Llama-3.2-1B-Instruct");
+  EXPECT_TRUE(catalog.ok() && model.ok());
+  std::vector<std::string> args = {"--model-path", "meta-llama/Llama-3.2-1B-Instruct", "--sim-gpu-type",
+                                   "H100"};
+  for (const auto& [key, value] : parameters.items()) {
+    if (value.is_boolean()) {
+      if (value.get<bool>()) args.push_back("--" + key);
+      continue;
+    }
+    args.push_back("--" + key);
+    args.push_back(value.is_string() ? value.get<std::string>() : DumpJson(value));
+  }
+  auto launch = sim::ParseLaunchFlags(sim::Flavor::kSglang, *catalog->Find("sim-sglang"), args);
+  EXPECT_TRUE(launch.ok()) << launch.error().message;
+  if (!launch.ok()) return 0;
+  sim::WorkloadSpec spec;
+  spec.input = sim::LengthDistribution::Fixed(512);
+  spec.output = sim::LengthDistribution::Fixed(128);
+  spec.num_requests = 400;
+  spec.concurrency = 32;
+  spec.max_duration_s = 3;
+  auto result = sim::RunWorkload(launch->engine, *model, spec);
+  EXPECT_TRUE(result.ok());
+  return result.ok() ? result->summary.total_throughput : 0;
+}
+
+// Every configuration of the quickstart's search space (read from the task file, so the sweep follows it),
+// with its virtual-time throughput.
+std::vector<std::pair<Json, double>> ExhaustiveQuickstartSweep() {
+  auto catalog = task::RuntimeCatalog::LoadDefault();
+  EXPECT_TRUE(catalog.ok());
+  auto parsed = task::LoadTaskFile(kSourceDir + "/examples/quickstart.yaml", &*catalog);
+  EXPECT_TRUE(parsed.ok() && parsed->task);
+  if (!parsed.ok() || !parsed->task) return {};
+  const task::SearchSpace space = task::BuildSearchSpace(*parsed->task);
+  std::vector<Json> configurations = {Json::object()};
+  for (const auto& dimension : space.dimensions) {
+    EXPECT_EQ(dimension.kind, task::Parameter::Kind::kCategorical) << dimension.name;
+    std::vector<Json> next;
+    for (const auto& partial : configurations) {
+      for (const auto& value : dimension.values) {
+        next.push_back(partial);
+        next.back()[dimension.name] = value;
+      }
+    }
+    configurations = std::move(next);
+  }
+  std::vector<std::pair<Json, double>> sweep;
+  for (auto& parameters : configurations) {
+    const double throughput = VirtualQuickstartThroughput(parameters);
+    sweep.emplace_back(std::move(parameters), throughput);
+  }
+  return sweep;
+}
+
 // The quickstart study (README command 1) against an exhaustive sweep of the same space in the simulator's
-// virtual time: the configuration it picks must be the sweep's best or within 2% of it.
+// virtual time: the configuration it picks must be the sweep's best or within 2% of it, although the study
+// runs a small share of the space, within the README's 90 seconds.
 TEST_F(RunTest, QuickstartFindsTheExhaustiveSweepsBest) {
   const std::string json_out = (home_ / "quickstart.json").string();
   const auto start = Clock::now();
@@ -375,49 +438,20 @@ TEST_F(RunTest, QuickstartFindsTheExhaustiveSweepsBest) {
       ParseJson(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
   ASSERT_TRUE(results.ok());
   const Json best = (*results)["best_result"]["parameters"];
+  // The summary the README promises is the run's last line but the result-file ones.
+  const std::string output = run.output();
+  EXPECT_NE(output.find("\nbest: +"), std::string::npos) << output;
+  EXPECT_NE(output.find(" over defaults, found in "), std::string::npos) << output;
 
-  auto catalog = task::RuntimeCatalog::LoadDefault();
-  ASSERT_TRUE(catalog.ok());
-  const task::RuntimeDefinition* runtime = catalog->Find("sim-sglang");
-  auto model = sim::ResolveModel("meta-llama/Llama-3.2-1B-Instruct");
-  ASSERT_TRUE(model.ok());
-  // The quickstart's benchmark: D(512,128) at concurrency 32, at most 400 requests or 4 s; the score is
-  // −(total tokens/s per GPU) of that one run.
-  const auto virtual_throughput = [&](const Json& parameters) {
-    std::vector<std::string> args = {"--model-path", "meta-llama/Llama-3.2-1B-Instruct", "--sim-gpu-type",
-                                     "H100"};
-    for (const auto& [key, value] : parameters.items()) {
-      args.push_back("--" + key);
-      args.push_back(value.is_string() ? value.get<std::string>() : DumpJson(value));
-    }
-    auto launch = sim::ParseLaunchFlags(sim::Flavor::kSglang, *runtime, args);
-    EXPECT_TRUE(launch.ok()) << launch.error().message;
-    sim::WorkloadSpec spec;
-    spec.input = sim::LengthDistribution::Fixed(512);
-    spec.output = sim::LengthDistribution::Fixed(128);
-    spec.num_requests = 400;
-    spec.concurrency = 32;
-    spec.max_duration_s = 4;
-    auto result = sim::RunWorkload(launch->engine, *model, spec);
-    EXPECT_TRUE(result.ok());
-    return result->summary.total_throughput;
-  };
-  double sweep_best = 0;
-  Json sweep_best_parameters;
-  for (int max_running : {8, 16, 64}) {
-    for (const char* policy : {"lpm", "fcfs"}) {
-      const Json parameters = {{"max-running-requests", max_running}, {"schedule-policy", policy}};
-      const double throughput = virtual_throughput(parameters);
-      if (throughput > sweep_best) {
-        sweep_best = throughput;
-        sweep_best_parameters = parameters;
-      }
-    }
-  }
-  const double chosen = virtual_throughput(best);
-  std::cout << "sweep best " << DumpJson(sweep_best_parameters) << " " << sweep_best << " tok/s; study chose "
-            << DumpJson(best) << " " << chosen << " tok/s\n";
-  EXPECT_GE(chosen, sweep_best * 0.98);
+  const auto sweep = ExhaustiveQuickstartSweep();
+  ASSERT_GE(sweep.size(), 100u);
+  const auto sweep_best = std::max_element(sweep.begin(), sweep.end(),
+                                           [](const auto& a, const auto& b) { return a.second < b.second; });
+  const double chosen = VirtualQuickstartThroughput(best);
+  std::cout << "sweep of " << sweep.size() << ": best " << DumpJson(sweep_best->first) << " "
+            << sweep_best->second << " tok/s, defaults " << VirtualQuickstartThroughput(Json::object())
+            << " tok/s; study chose " << DumpJson(best) << " " << chosen << " tok/s\n";
+  EXPECT_GE(chosen, sweep_best->second * 0.98);
 }
 
 }  // namespace

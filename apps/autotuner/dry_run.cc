@@ -9,6 +9,7 @@
 #include "autotuner/opt/strategy.h"
 #include "autotuner/runner/launch_command.h"
 #include "autotuner/runner/study.h"
+#include "autotuner/runner/tuning_plan.h"
 #include "autotuner/task/search_space.h"
 #ifdef AUTOTUNER_HAS_SIM
 #include "autotuner/sim/model_profile.h"
@@ -69,8 +70,16 @@ int PrintDryRun(const task::Task& task, const task::RuntimeDefinition& runtime,
                           (std::max<size_t>(b.num_concurrency.size(), 1) + b.request_rate.size()));
   const double per_experiment =
       (runtime.simulated ? kSimulatedStartupS : kRealStartupS) + runs * b.max_time_per_iteration;
-  const double estimate = per_experiment * static_cast<double>(task.optimization.max_iterations) /
-                          static_cast<double>(std::max<int64_t>(task.optimization.parallel_experiments, 1));
+  // The baseline runs before the search and the confirmations after it, one at a time, outside
+  // max_iterations: they count in full.
+  const bool baseline = runner::BaselineEnabled(task.optimization);
+  const int64_t confirms = 2 * runner::ConfirmCount(task.optimization, runtime.simulated);
+  const int64_t extra = (baseline ? 1 : 0) + confirms;
+  const double estimate =
+      per_experiment *
+      (static_cast<double>(task.optimization.max_iterations) /
+           static_cast<double>(std::max<int64_t>(task.optimization.parallel_experiments, 1)) +
+       static_cast<double>(extra));
   Json checks = Json::array();
   for (const auto& check : report.checks) checks.push_back(check.ToJson());
   if (json) {
@@ -92,8 +101,9 @@ int PrintDryRun(const task::Task& task, const task::RuntimeDefinition& runtime,
                 << "\n";
     }
     std::cout << "\nEstimated study time: ~" << static_cast<int64_t>(estimate / 60 + 0.5) << " min ("
-              << task.optimization.max_iterations << " experiment(s) × ~"
-              << static_cast<int64_t>(per_experiment) << " s: start-up + " << runs << " run(s) × "
+              << task.optimization.max_iterations << " experiment(s)" << (baseline ? " + the baseline" : "")
+              << (confirms > 0 ? " + " + std::to_string(confirms) + " confirmation(s)" : std::string())
+              << " × ~" << static_cast<int64_t>(per_experiment) << " s: start-up + " << runs << " run(s) × "
               << b.max_time_per_iteration << " s)\n";
   }
   if (report.ok()) return kExitSuccess;

@@ -523,7 +523,6 @@ int ReportStudy(const RunOptions& options, store::Store& store, const task::Runt
       if (real.is_object() && real.contains("shell"))
         std::cout << "On the real engine:\n  " << real["shell"].get<std::string>() << "\n";
     }
-    std::cout << runner::BestSummaryLine(*experiments, runner::PrimaryObjective(record->spec)) << "\n";
   } else if (result.status == "completed") {
     std::cout << "No feasible configuration: every experiment failed or broke a hard SLO (see the table).\n";
   }
@@ -533,6 +532,9 @@ int ReportStudy(const RunOptions& options, store::Store& store, const task::Runt
   std::cout << "\n";
   if (!options.json_out.empty()) std::cout << "Wrote " << options.json_out << "\n";
   if (!options.csv_out.empty()) std::cout << "Wrote " << options.csv_out << "\n";
+  // The answer in one line, last so it is what a terminal shows when the study ends.
+  if (best && parsed.task)
+    std::cout << runner::BestSummaryLine(*experiments, runner::PrimaryObjective(record->spec)) << "\n";
 
   if (result.status == "cancelled") return kExitInterrupted;
   if (result.status != "completed") return kExitRuntimeError;

@@ -28,10 +28,9 @@ constexpr double kFeasibilityNoise[] = {1e-4, 1e-3, 0.05};
 const double kLogMinFeasibility = std::log(0.5);
 constexpr double kInfeasibleRank = -1e6;
 // Plateau safeguard: explore every kExploreEvery-th proposal after kStallPerDimension · (dimensions + 1)
-// experiments without an improvement of more than the early-stop tolerance (at least kMinImprovement).
+// experiments without an improvement of more than PlateauThreshold (early_stop.h).
 constexpr size_t kExploreEvery = 3;
 constexpr size_t kStallPerDimension = 2;
-constexpr double kMinImprovement = 0.01;
 constexpr size_t kExplorePool = 256;
 
 // A point the acquisition was evaluated at, with the predictions behind the value.
@@ -52,6 +51,14 @@ struct Model {
   double mean = 0, sd = 1;  // standardisation of warped scores
   double best = 0;          // lowest standardised value in the objective's data, lies included
   double best_score = 0;    // lowest observed raw score
+
+  // Standardised units per unit of raw score near the best score (the warp's slope there, over sd): converts
+  // a relative noise level, r · |best score| in raw units, to and from the GP's noise variance.
+  double StandardisedPerRelative() const {
+    const double h = std::max(std::abs(best_score) * 1e-3, 1e-12);
+    const double slope = (warp.Apply(best_score + h) - warp.Apply(best_score - h)) / (2 * h) / sd;
+    return std::abs(slope * best_score);
+  }
 };
 
 Points ToPoints(const std::vector<std::vector<double>>& units, size_t dims) {
@@ -88,6 +95,8 @@ class Bayesian final : public Strategy {
       : Strategy("bayesian", std::move(space), optimization, std::move(options)) {
     for (const auto& d : this->space().dims()) nominal_.push_back(d.kind == DimKind::kNominal);
   }
+
+  std::optional<double> model_noise() const override { return fitted_noise_; }
 
  protected:
   void Generate(size_t k, std::vector<Candidate>& batch) override {
@@ -191,7 +200,19 @@ class Bayesian final : public Strategy {
       model.sd = sd > 1e-12 ? sd : 1.0;
       y = (y.array() - model.mean) / model.sd;
       model.best = y.minCoeff();
-      model.objective = FitGp(ToPoints(feasible_x, dims), y, kObjectiveNoise, objective_params_);
+      // The GP may not call measured noise signal: its noise variance starts at, and stays above, the
+      // measured level (a noise-free fit through noisy scores chases lucky draws).
+      double noise[3] = {kObjectiveNoise[0], kObjectiveNoise[1], kObjectiveNoise[2]};
+      const double per_relative = model.StandardisedPerRelative();
+      if (const auto measured = MeasuredNoise(); measured && per_relative > 0) {
+        const double variance = std::pow(*measured * per_relative, 2);
+        noise[0] = std::max(noise[0], variance);
+        noise[1] = std::max(noise[1], variance);
+        noise[2] = std::max(noise[2], 2 * variance);
+      }
+      model.objective = FitGp(ToPoints(feasible_x, dims), y, noise, objective_params_);
+      if (model.objective && per_relative > 0)
+        fitted_noise_ = std::sqrt(model.objective->kernel().noise_variance()) / per_relative;
     }
     if (std::find(labels.begin(), labels.end(), -1.0) != labels.end()) {
       const Eigen::VectorXd y =
@@ -376,7 +397,9 @@ class Bayesian final : public Strategy {
   // a study that settled on a broad second-best region still samples the rest of the space.
   bool ShouldExplore(size_t batch_size) const {
     const size_t slot = observations().size() + pending().size() + batch_size;
-    const double tolerance = std::max(options().early_stop.tolerance, kMinImprovement);
+    std::optional<double> noise = MeasuredNoise();
+    if (fitted_noise_) noise = std::max(noise.value_or(0.0), *fitted_noise_);
+    const double tolerance = PlateauThreshold(options().early_stop.tolerance, noise);
     return slot % kExploreEvery == 0 && ExperimentsSinceImprovement(observations(), tolerance) >=
                                             kStallPerDimension * (space().size() + 1);
   }
@@ -427,7 +450,16 @@ class Bayesian final : public Strategy {
     return TakeSpaceFilling();
   }
 
+  // The caller's measured noise, else what repeated configurations (this study's and earlier ones') show.
+  std::optional<double> MeasuredNoise() const {
+    if (measured_noise()) return measured_noise();
+    std::vector<Observation> all(prior_observations().begin(), prior_observations().end());
+    all.insert(all.end(), observations().begin(), observations().end());
+    return RelativeNoiseOfRepeats(all);
+  }
+
   std::vector<bool> nominal_;
+  std::optional<double> fitted_noise_;  // relative; from the last objective fit
   // Hyperparameters of the last fits: the warm start of the next one, saved so a resumed study refits alike.
   std::optional<Eigen::VectorXd> objective_params_, feasibility_params_;
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <vector>
 
@@ -27,6 +28,31 @@ constexpr size_t kMinTop = 3;
 
 size_t MinimumExperiments(const EarlyStopSettings& settings, size_t dimensions, size_t n_initial) {
   return std::max({settings.min_experiments, n_initial, settings.per_dimension * (dimensions + 1)});
+}
+
+double PlateauThreshold(double tolerance, std::optional<double> relative_noise) {
+  constexpr double kMinImprovement = 0.01, kMaxNoiseThreshold = 0.05;
+  const double noise =
+      relative_noise && std::isfinite(*relative_noise) ? std::max(*relative_noise, 0.0) : 0.0;
+  return std::max({tolerance, kMinImprovement, std::min(2 * noise, kMaxNoiseThreshold)});
+}
+
+std::optional<double> RelativeNoiseOfRepeats(std::span<const Observation> observations) {
+  std::map<std::vector<double>, std::vector<double>> groups;
+  for (const auto& o : observations) {
+    if (o.outcome.feasible()) groups[o.candidate.unit].push_back(o.outcome.score());
+  }
+  double squared = 0, dof = 0;
+  for (const auto& [unit, scores] : groups) {
+    if (scores.size() < 2) continue;
+    const double mean =
+        std::accumulate(scores.begin(), scores.end(), 0.0) / static_cast<double>(scores.size());
+    if (std::abs(mean) < 1e-12) continue;
+    for (const double s : scores) squared += std::pow((s - mean) / mean, 2);
+    dof += static_cast<double>(scores.size() - 1);
+  }
+  if (dof <= 0) return std::nullopt;
+  return std::sqrt(squared / dof);
 }
 
 size_t ExperimentsSinceImprovement(std::span<const Observation> observations, double tolerance) {

@@ -2,6 +2,7 @@
 
 #include <Eigen/Core>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -33,6 +34,19 @@ size_t MinimumExperiments(const EarlyStopSettings& settings, size_t dimensions, 
 // Experiments since the best feasible score last improved by more than `tolerance` · |best| (all of them
 // when none is feasible), in the order they were observed.
 size_t ExperimentsSinceImprovement(std::span<const Observation> observations, double tolerance);
+
+// The improvement (relative to |best|) the plateau safeguard counts as real: max(tolerance, 1%, 2 × the
+// relative noise of one measurement), the noise part capped at 5% (a GP that misfits a sharp landscape puts
+// the misfit into its noise; a stall counter that ignores 10% gains would explore forever). Improvements
+// within noise are lucky draws of a configuration no better than the best: counting them restarts the stall
+// count on a plateau and the safeguard never gets its turn.
+double PlateauThreshold(double tolerance, std::optional<double> relative_noise);
+
+// The relative standard deviation of one measurement, pooled over configurations observed more than once
+// (feasible outcomes of the same unit-box point, e.g. an earlier study's experiment measured again): each
+// group's sample variance of score / |group mean|, weighted by its degrees of freedom. Nothing without a
+// repeated configuration.
+std::optional<double> RelativeNoiseOfRepeats(std::span<const Observation> observations);
 
 // One candidate the acquisition search would propose, in the model's standardised units.
 struct CandidatePrediction {

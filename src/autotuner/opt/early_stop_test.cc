@@ -34,6 +34,43 @@ TEST(EarlyStopTest, CountsExperimentsSinceTheLastRealImprovement) {
   EXPECT_EQ(ExperimentsSinceImprovement({}, 0.01), 0u);
 }
 
+TEST(EarlyStopTest, PlateauThresholdIgnoresImprovementsWithinNoise) {
+  EXPECT_DOUBLE_EQ(PlateauThreshold(0.01, std::nullopt), 0.01);
+  EXPECT_DOUBLE_EQ(PlateauThreshold(0.001, 0.002), 0.01);  // never below 1%
+  EXPECT_DOUBLE_EQ(PlateauThreshold(0.01, 0.015), 0.03);   // twice the noise
+  EXPECT_DOUBLE_EQ(PlateauThreshold(0.02, 0.005), 0.02);   // the tolerance when it is larger
+  EXPECT_DOUBLE_EQ(PlateauThreshold(0.01, 0.2), 0.05);     // a misfit's "noise" is capped
+  // A plateau around 100 measured with 1.5% noise: lucky draws beat the best by 1.2–1.4% three times.
+  std::vector<Observation> seen;
+  for (const double score : {110.0, 100.0, 98.6, 99.5, 97.2, 100.8, 96.0, 98.0}) seen.push_back(Seen(score));
+  // At 1% each lucky draw restarts the stall count, so the plateau safeguard never gets its turn ...
+  EXPECT_EQ(ExperimentsSinceImprovement(seen, PlateauThreshold(0.01, std::nullopt)), 1u);
+  // ... at twice the noise only the real step from 110 to 100 counts.
+  EXPECT_EQ(ExperimentsSinceImprovement(seen, PlateauThreshold(0.01, 0.015)), 6u);
+}
+
+Observation At(double u, double score) { return {Candidate{{}, {u}}, Outcome::Success(score)}; }
+
+TEST(EarlyStopTest, RelativeNoiseIsPooledOverRepeatedConfigurations) {
+  EXPECT_FALSE(RelativeNoiseOfRepeats({}).has_value());
+  const std::vector<Observation> once = {At(0.1, 100), At(0.2, 50)};
+  EXPECT_FALSE(RelativeNoiseOfRepeats(once).has_value());  // no configuration measured twice
+  // 0.1 twice (100, 102: ±0.99% of 101) and 0.7 three times (50, 51, 49: ±2% of 50); 0.2 once, and an
+  // infeasible repeat of 0.1 that has no score.
+  const std::vector<Observation> repeated = {
+      At(0.1, 100),
+      At(0.2, 50),
+      At(0.7, 50),
+      At(0.1, 102),
+      At(0.7, 51),
+      At(0.7, 49),
+      {Candidate{{}, {0.1}}, Outcome::Infeasible(InfeasibleReason::kOom)}};
+  const double a = 1.0 / 101, b = 1.0 / 50;
+  const double expected = std::sqrt((2 * a * a + 2 * b * b) / 3);  // 1 + 2 degrees of freedom
+  ASSERT_TRUE(RelativeNoiseOfRepeats(repeated).has_value());
+  EXPECT_NEAR(*RelativeNoiseOfRepeats(repeated), expected, 1e-12);
+}
+
 TEST(EarlyStopTest, LeaveOneOutMatchesRefitting) {
   Points x(6, 1);
   Eigen::VectorXd y(6);

@@ -78,6 +78,16 @@ class Strategy {
   // not fit this space, and interrupted ones, are skipped. Returns how many were used.
   size_t AddPriorObservations(std::span<const PriorObservation> prior);
 
+  // The relative standard deviation of one measurement of a configuration's score (0.015: 1.5%), as the
+  // caller measured it (repeated runs, confirmations of an earlier study); nothing: unknown. The Bayesian
+  // model's noise level does not go below it, and the plateau safeguard ignores improvements within it. Not
+  // part of SaveState: the caller derives it from stored measurements and sets it again on resume.
+  void SetMeasuredNoise(std::optional<double> relative_stddev) { measured_noise_ = relative_stddev; }
+  std::optional<double> measured_noise() const { return measured_noise_; }
+  // The objective model's noise level after its last fit, as a relative standard deviation of the score;
+  // nothing before a model was fitted (and for strategies without one).
+  virtual std::optional<double> model_noise() const { return std::nullopt; }
+
   std::optional<StopReason> stop_reason() const { return stop_reason_; }
   const std::string& stop_detail() const { return stop_detail_; }
 
@@ -154,6 +164,7 @@ class Strategy {
       taken_;  // observed, pending, or in the current batch
   std::optional<StopReason> stop_reason_;
   std::string stop_detail_;
+  std::optional<double> measured_noise_;
 };
 
 // The strategy the task asks for (grid_search, random, bayesian) over its search space. Fails (kValidation)

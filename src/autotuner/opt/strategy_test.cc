@@ -343,6 +343,42 @@ TEST(StrategyTest, BayesianStopsEarlyOnceTheBestCannotImprove) {
   EXPECT_NE(s->stop_detail().find("converged"), std::string::npos);
 }
 
+// A smooth, noise-free bowl: the fit alone finds almost no noise. With measured noise, or with prior
+// observations that repeat configurations, the GP's noise level is at least what was measured.
+TEST(StrategyTest, BayesianNoiseLevelRespectsTheMeasuredNoise) {
+  const auto dims = std::vector<task::Dimension>{Dimension::Range("n", Kind::kInteger, 0, 200)};
+  const auto bowl = [](const Json& v) {
+    return Outcome::Success(10.0 + std::pow((v["n"].get<int>() - 120) / 50.0, 2));
+  };
+  auto quiet = Make(Opt(task::Strategy::kBayesian, 12, 3, 5), dims);
+  EXPECT_FALSE(quiet->model_noise().has_value());  // no model yet
+  RunStudy(*quiet, bowl);
+  ASSERT_TRUE(quiet->model_noise().has_value());
+  EXPECT_LT(*quiet->model_noise(), 0.01);
+
+  auto measured = Make(Opt(task::Strategy::kBayesian, 12, 3, 5), dims);
+  measured->SetMeasuredNoise(0.05);
+  EXPECT_EQ(measured->measured_noise(), 0.05);
+  RunStudy(*measured, bowl);
+  ASSERT_TRUE(measured->model_noise().has_value());
+  EXPECT_GE(*measured->model_noise(), 0.05 * (1 - 1e-6));
+  EXPECT_LT(*measured->model_noise(), 0.5);
+
+  // An earlier study measured n = 40 and n = 160 twice each, 3% apart (±1.5% of the mean).
+  auto repeats = Make(Opt(task::Strategy::kBayesian, 12, 3, 5), dims);
+  std::vector<PriorObservation> prior;
+  for (const int n : {40, 160}) {
+    const double score = bowl(Json{{"n", n}}).score();
+    for (const double factor : {0.985, 1.015}) {
+      prior.push_back({Json{{"n", n}}, Outcome::Success(score * factor)});
+    }
+  }
+  ASSERT_EQ(repeats->AddPriorObservations(prior), 4u);
+  RunStudy(*repeats, bowl);
+  ASSERT_TRUE(repeats->model_noise().has_value());
+  EXPECT_GE(*repeats->model_noise(), 0.015 * std::sqrt(2.0) * 0.9);
+}
+
 TEST(StrategyTest, PriorObservationsSeedTheModelWithoutCountingAsExperiments) {
   const auto dims = std::vector<task::Dimension>{Dimension::Categorical("mem", Ints(1, 12)),
                                                  Dimension::Categorical("batch", Ints(1, 12))};

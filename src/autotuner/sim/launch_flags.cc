@@ -290,7 +290,8 @@ constexpr Binding kSglangBindings[] = {
     {"quantization", Field::kQuantization},
     {"dtype", Field::kModelDtype},
     {"disable-cuda-graph", Field::kNoCudaGraph},
-    {"cuda-graph-max-bs", Field::kCudaGraphMaxBs},
+    {"cuda-graph-max-bs", Field::kCudaGraphMaxBs},  // the deprecated alias, still accepted
+    {"cuda-graph-max-bs-decode", Field::kCudaGraphMaxBs},
     {"enable-torch-compile", Field::kTorchCompile},
     {"torch-compile-max-bs", Field::kTorchCompileMaxBs},
     {"page-size", Field::kPageSize},

@@ -35,6 +35,17 @@ TEST(LaunchFlags, SglangMapsTunedFlags) {
   EXPECT_EQ(options->not_modelled, std::vector<std::string>{"trust-remote-code"});
 }
 
+// SGLang renamed --cuda-graph-max-bs to --cuda-graph-max-bs-decode; tasks use the new name (the old one warns
+// as deprecated), and both set the largest decode batch replayed from a graph.
+TEST(LaunchFlags, SglangCudaGraphMaxBsUnderBothNames) {
+  for (const char* flag : {"--cuda-graph-max-bs-decode", "--cuda-graph-max-bs"}) {
+    auto options = Parse(Flavor::kSglang, {"--model-path", "m", flag, "24"});
+    ASSERT_TRUE(options) << options.error().message;
+    EXPECT_EQ(options->engine.cuda_graph_max_bs, 24) << flag;
+    EXPECT_TRUE(options->not_modelled.empty()) << flag;
+  }
+}
+
 TEST(LaunchFlags, SglangUsageErrorsAreArgparse) {
   auto unknown = Parse(Flavor::kSglang, {"--model-path", "m", "--no-such-flag", "1"});
   ASSERT_FALSE(unknown);
