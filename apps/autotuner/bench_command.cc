@@ -134,9 +134,9 @@ Result<bench::BenchSpec> BuildSpec(const BenchOptions& o) {
 }
 
 // A bar on a terminal, a plain line every few seconds otherwise.
-class ProgressPrinter {
+class BenchProgressPrinter {
  public:
-  ProgressPrinter() : tty_(::isatty(STDERR_FILENO) == 1) {}
+  BenchProgressPrinter() : tty_(::isatty(STDERR_FILENO) == 1) {}
 
   void operator()(const bench::Progress& p) {
     const auto now = std::chrono::steady_clock::now();
@@ -186,7 +186,7 @@ int RunBench(const BenchOptions& options) {
   interrupted = false;
   auto previous = std::signal(SIGINT, [](int) { interrupted = true; });
   std::stop_source stop;
-  ProgressPrinter printer;
+  BenchProgressPrinter printer;
   bench::HttpLoadGenerator generator;
   auto results = generator.Run(*spec, stop.get_token(), [&](const bench::Progress& p) {
     if (interrupted) stop.request_stop();

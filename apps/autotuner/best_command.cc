@@ -20,11 +20,6 @@ struct BestOptions {
   std::string format = "shell";
 };
 
-int Fail(const Error& error) {
-  std::cerr << "autotuner: " << error.message << "\n";
-  return ExitCodeFor(error.code);
-}
-
 // The config file the command reads, as a heredoc that writes it first.
 void PrintConfigFile(const Json& launch) {
   const Json file = launch.value("config_file", Json(nullptr));

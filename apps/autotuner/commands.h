@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <string_view>
 
 #include "autotuner/core/result.h"
 #include "autotuner/runner/study.h"
@@ -36,6 +37,8 @@ void PreferSiblingBinaries();
 runner::RunnerEnvironment CliRunnerEnvironment(store::Store* store, runner::EventBus* events,
                                                const task::RuntimeCatalog* catalog,
                                                const std::string& gpu_ids);
+// Prints "<program>: <message>" to stderr; returns the error's exit code (core/error.h).
+int Fail(const Error& error, std::string_view program = "autotuner");
 // A stored task by id (all digits) or name.
 Result<store::TaskRecord> FindTask(store::Store& s, const std::string& key);
 // Prints a task file's warnings, and its errors with file:line:column when it is invalid (then returns

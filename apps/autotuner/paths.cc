@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <string>
 
 #include "autotuner/deploy/deployer_factory.h"
@@ -11,6 +12,11 @@
 namespace autotuner::app {
 
 namespace fs = std::filesystem;
+
+int Fail(const Error& error, std::string_view program) {
+  std::cerr << program << ": " << error.message << "\n";
+  return ExitCodeFor(error.code);
+}
 
 std::string DataDir() {
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg != '\0') {

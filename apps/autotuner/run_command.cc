@@ -57,11 +57,6 @@ struct RunOptions {
   std::string mode;             // --mode: deployment_mode for this run; empty: the task's
 };
 
-int Fail(const Error& error) {
-  std::cerr << "autotuner: " << error.message << "\n";
-  return ExitCodeFor(error.code);
-}
-
 #ifdef AUTOTUNER_HAS_SERVE
 // The embedded server's view of the one study this command drives: cancel works, starting others does not.
 class RunStudyControl final : public api::StudyControl {
@@ -145,9 +140,9 @@ class SignalWatcher {
 
 // Prints the study as it happens: experiment status changes and results as lines, and (on a terminal) a
 // live status line with progress, ETA and the best so far.
-class ProgressPrinter {
+class StudyProgressPrinter {
  public:
-  ProgressPrinter(runner::EventBus& bus, int64_t task_id, bool quiet)
+  StudyProgressPrinter(runner::EventBus& bus, int64_t task_id, bool quiet)
       : subscription_(bus.Subscribe(task_id, bus.last_id())), quiet_(quiet), tty_(::isatty(STDOUT_FILENO)) {
     thread_ = std::jthread([this](std::stop_token stop) {
       // Printing is a view of the study: a bad event ends the live lines, never the run.
@@ -163,7 +158,7 @@ class ProgressPrinter {
       }
     });
   }
-  ~ProgressPrinter() {
+  ~StudyProgressPrinter() {
     thread_.request_stop();
     thread_.join();
   }
@@ -477,7 +472,7 @@ int RunMain(const RunOptions& options) {
       ui = StartUiServer(std::move(request), &store, &bus, &control, &*catalog);
     }
 #endif
-    ProgressPrinter printer(bus, task_id, options.quiet);
+    StudyProgressPrinter printer(bus, task_id, options.quiet);
     result = runner::RunStudy(env, task_id, cancel.get_token());
 #ifdef AUTOTUNER_HAS_SERVE
     control.MarkFinished();

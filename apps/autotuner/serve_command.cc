@@ -34,27 +34,24 @@ struct ServeOptions {
   size_t max_streams = 512;
 };
 
-int Fail(const Error& error) {
-  std::cerr << "autotuner serve: " << error.message << "\n";
-  return ExitCodeFor(error.code);
-}
-
 int Serve(ServeOptions options) {
   if (options.token.empty()) {
     if (const char* env = std::getenv("AUTOTUNER_TOKEN"); env != nullptr) options.token = env;
   }
   if (options.no_auth && !options.token.empty())
     return Fail(MakeError(ErrorCode::kInvalidArgument,
-                          "--no-auth and a token (--token, AUTOTUNER_TOKEN) exclude each other"));
+                          "--no-auth and a token (--token, AUTOTUNER_TOKEN) exclude each other"),
+                "autotuner serve");
   if (options.no_auth && !api::IsLoopback(options.host) && !options.insecure)
     return Fail(MakeError(ErrorCode::kInvalidArgument,
                           "--no-auth is for loopback binds only (--host 127.0.0.1); on " + options.host +
-                              " anyone who can reach the port could run engines (--insecure overrides)"));
+                              " anyone who can reach the port could run engines (--insecure overrides)"),
+                "autotuner serve");
   // SPEC §6: no token given → one per start, so other local users and web pages cannot drive the server.
   const bool generated = options.token.empty() && !options.no_auth;
   if (generated) {
     auto token = api::GenerateToken();
-    if (!token.ok()) return Fail(token.error());
+    if (!token.ok()) return Fail(token.error(), "autotuner serve");
     options.token = *token;
   }
   api::ServerOptions server_options;
@@ -67,7 +64,8 @@ int Serve(ServeOptions options) {
   server_options.gpu_ids = options.gpus;
   server_options.max_streams = options.max_streams;
   // Refuse an unsafe bind before touching the store or resuming studies.
-  if (Status check = api::CheckBindSecurity(server_options); !check.ok()) return Fail(check.error());
+  if (Status check = api::CheckBindSecurity(server_options); !check.ok())
+    return Fail(check.error(), "autotuner serve");
 
   // Signals are blocked before any thread exists so every thread inherits the mask and only sigwait below
   // takes them (engines are spawned with an empty mask and still get their SIGTERM).
@@ -81,9 +79,9 @@ int Serve(ServeOptions options) {
 
   PreferSiblingBinaries();  // simulated runtimes launch the autotuner-sim built with this binary
   auto store = store::OpenStore(store::DefaultStoreUrl(options.db));
-  if (!store.ok()) return Fail(store.error());
+  if (!store.ok()) return Fail(store.error(), "autotuner serve");
   auto catalog = task::RuntimeCatalog::LoadDefault();
-  if (!catalog.ok()) return Fail(catalog.error());
+  if (!catalog.ok()) return Fail(catalog.error(), "autotuner serve");
   runner::EventBus bus;
   const runner::RunnerEnvironment env = CliRunnerEnvironment(store->get(), &bus, &*catalog, options.gpus);
   int exit_code = kExitSuccess;
@@ -91,11 +89,11 @@ int Serve(ServeOptions options) {
     runner::StudyManager manager(env);
     api::StudyManagerControl control(&manager);
     api::Server server(server_options, store->get(), &bus, &control, &*catalog);
-    if (Status started = server.Start(); !started.ok()) return Fail(started.error());
+    if (Status started = server.Start(); !started.ok()) return Fail(started.error(), "autotuner serve");
     api::TokenFile token_file;
     if (generated) {
       auto written = api::WriteTokenFile(server.port(), options.token);
-      if (!written.ok()) return Fail(written.error());
+      if (!written.ok()) return Fail(written.error(), "autotuner serve");
       token_file = api::TokenFile(*written);
     }
     const int resumed = manager.ResumeInterrupted();

@@ -44,11 +44,6 @@ Result<std::unique_ptr<store::Store>> Open(const StoreOptions& options) {
   return store::OpenStore(store::DefaultStoreUrl(options.db));
 }
 
-int Fail(const Error& error) {
-  std::cerr << "autotuner: " << error.message << "\n";
-  return ExitCodeFor(error.code);
-}
-
 std::string Time(std::optional<double> t) {
   if (!t) return "-";
   const auto seconds = static_cast<std::time_t>(*t);

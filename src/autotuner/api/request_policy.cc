@@ -6,15 +6,10 @@
 #include <cctype>
 
 #include "autotuner/api/server.h"
+#include "autotuner/core/strings.h"
 
 namespace autotuner::api {
 namespace {
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 // "localhost:8080" → "localhost", "[::1]:8080" → "[::1]".
 std::string HostName(std::string_view host) {
@@ -33,7 +28,7 @@ bool OriginAllowed(const RequestFacts& request, const PolicyOptions& options) {
 }
 
 bool IsJson(std::string_view content_type) {
-  std::string media(Trim(content_type.substr(0, content_type.find(';'))));
+  std::string media(TrimAsciiSpace(content_type.substr(0, content_type.find(';'))));
   std::transform(media.begin(), media.end(), media.begin(), [](unsigned char c) { return std::tolower(c); });
   return media == "application/json";
 }
@@ -50,7 +45,7 @@ bool IsLoopback(const std::string& host) {
 std::string CookieValue(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     const size_t end = header.find(';');
-    const std::string_view part = Trim(header.substr(0, end));
+    const std::string_view part = TrimAsciiSpace(header.substr(0, end));
     if (part.size() > name.size() && part.starts_with(name) && part[name.size()] == '=')
       return std::string(part.substr(name.size() + 1));
     if (end == std::string_view::npos) break;

@@ -36,13 +36,6 @@ std::string MimeType(const fs::path& path) {
   return it == kTypes.end() ? "application/octet-stream" : it->second;
 }
 
-std::string Trim(std::string_view text) {
-  const size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return "";
-  const size_t end = text.find_last_not_of(" \t");
-  return std::string(text.substr(begin, end - begin + 1));
-}
-
 std::optional<std::string> ReadAll(const fs::path& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return std::nullopt;
@@ -71,13 +64,13 @@ bool Matches(const std::string& if_none_match, const std::string& etag) {
   std::istringstream in(if_none_match);
   std::string token;
   while (std::getline(in, token, ',')) {
-    token = Trim(token);
+    token = std::string(TrimAsciiSpace(token));
     if (token == "*" || token == etag || token == "W/" + etag) return true;
   }
   return false;
 }
 
-StaticFile Refusal(int status, std::string error) {
+StaticFile RefusedFile(int status, std::string error) {
   StaticFile out;
   out.status = status;
   out.error = std::move(error);
@@ -92,7 +85,7 @@ std::vector<std::string> AcceptedEncodings(const std::string& accept_encoding) {
   std::string item;
   while (std::getline(in, item, ',')) {
     const size_t semicolon = item.find(';');
-    const std::string coding = AsciiLower(Trim(std::string_view(item).substr(0, semicolon)));
+    const std::string coding = AsciiLower(TrimAsciiSpace(std::string_view(item).substr(0, semicolon)));
     const std::string params = semicolon == std::string::npos ? "" : AsciiLower(item.substr(semicolon + 1));
     const size_t q = params.find("q=");
     if (q != std::string::npos && std::strtod(params.c_str() + q + 2, nullptr) <= 0) continue;
@@ -108,7 +101,7 @@ std::vector<std::string> AcceptedEncodings(const std::string& accept_encoding) {
 StaticFile ResolveStaticFile(const fs::path& web_root, const StaticRequest& request) {
   StaticFile out;
   const auto relative = RelativePath(request.path);
-  if (!relative) return Refusal(400, "bad path");
+  if (!relative) return RefusedFile(400, "bad path");
   std::error_code ec;
   fs::path candidate = web_root / *relative;
   if (fs::is_directory(candidate, ec)) candidate /= "index.html";
@@ -121,7 +114,7 @@ StaticFile ResolveStaticFile(const fs::path& web_root, const StaticRequest& requ
     // SPA fallback: client-side routes (/tasks/3) get the app's index.html.
     resolved = web_root / "index.html";
     identity = ReadAll(resolved);
-    if (!identity) return Refusal(404, "no such file: " + request.path);
+    if (!identity) return RefusedFile(404, "no such file: " + request.path);
     app_page = true;
   }
   out.content_type = MimeType(resolved);

@@ -11,6 +11,7 @@
 #include "autotuner/bench/http_response.h"
 #include "autotuner/bench/openai_chunk.h"
 #include "autotuner/bench/sse_parser.h"
+#include "autotuner/core/duration.h"
 
 namespace autotuner::bench {
 namespace {
@@ -30,12 +31,6 @@ constexpr size_t kKeptBodyCapacity = 64 * 1024;     // larger body buffers are f
 constexpr int64_t kMaxConnecting = 256;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-Clock::duration ToDuration(double seconds) {
-  // Saturates: a huge timeout is "never", not an overflow into the past.
-  constexpr double kMax = 1e9;
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::min(seconds, kMax)));
-}
 
 enum class Outcome { kCounted, kCancelled };
 
@@ -73,7 +68,7 @@ class Connection {
   // Opens the TCP connection only (no request, which would touch the engine's counters), within the
   // request timeout.
   asio::awaitable<void> Preconnect() {
-    Arm(Clock::now() + ToDuration(spec_.request_timeout_s));
+    Arm(Clock::now() + SaturatingSeconds(spec_.request_timeout_s));
     co_await Open();
     watchdog_.cancel();
   }
@@ -97,7 +92,7 @@ class Connection {
   asio::awaitable<Outcome> Execute(const PreparedRequest& request, const Phase& phase, RequestRecord& record,
                                    bool may_retry = true) {
     record.input_tokens = request.input_tokens;
-    Arm(std::min(Clock::now() + ToDuration(spec_.request_timeout_s), phase.deadline));
+    Arm(std::min(Clock::now() + SaturatingSeconds(spec_.request_timeout_s), phase.deadline));
     struct Disarm {
       asio::steady_timer& timer;
       ~Disarm() { timer.cancel(); }

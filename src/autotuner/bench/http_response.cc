@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "autotuner/core/strings.h"
+
 namespace autotuner::bench {
 namespace {
 
@@ -27,18 +29,12 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
 // True when the comma-separated `list` holds `token` (case-insensitive); `last` asks for the last element.
 bool HasToken(std::string_view list, std::string_view token, bool last = false) {
   bool found = false;
   while (!list.empty()) {
     const size_t comma = list.find(',');
-    const bool match = EqualsNoCase(Trim(list.substr(0, comma)), token);
+    const bool match = EqualsNoCase(TrimAsciiSpace(list.substr(0, comma)), token);
     found = last ? match : (found || match);
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
@@ -118,8 +114,8 @@ bool HttpResponseParser::ParseHead(std::string_view head) {
   for (std::string_view line = next_line(); !line.empty(); line = next_line()) {
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    const std::string_view name = Trim(line.substr(0, colon));
-    const std::string_view value = Trim(line.substr(colon + 1));
+    const std::string_view name = TrimAsciiSpace(line.substr(0, colon));
+    const std::string_view value = TrimAsciiSpace(line.substr(colon + 1));
     if (EqualsNoCase(name, "content-length")) {
       if (value.empty() || value.size() > 15 ||
           value.find_first_not_of("0123456789") != std::string_view::npos) {

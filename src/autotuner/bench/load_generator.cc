@@ -7,15 +7,12 @@
 #include <thread>
 
 #include "autotuner/bench/client_pool.h"
+#include "autotuner/core/duration.h"
 
 namespace autotuner::bench {
 namespace {
 
 constexpr int64_t kDefaultOpenLoopCap = 4096;
-
-Clock::duration ToDuration(double seconds) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::min(seconds, 1e9)));
-}
 
 std::string RenderRequest(const Target& target, const std::string& path, const std::string& body,
                           bool stream) {
@@ -169,8 +166,8 @@ Result<std::optional<RunResult>> RunOne(const BenchSpec& spec, const Target& tar
     phase.workers = std::min(workers, phase.total);
     phase.start = Clock::now();
     if (run.max_time_s > 0) {
-      phase.deadline = phase.start + ToDuration(run.max_time_s);
-      phase.stall_window = ToDuration(std::min(spec.request_timeout_s, run.max_time_s / 2));
+      phase.deadline = phase.start + SaturatingSeconds(run.max_time_s);
+      phase.stall_window = SaturatingSeconds(std::min(spec.request_timeout_s, run.max_time_s / 2));
     }
     std::vector<EngineSample> engine_samples;
     PhaseOutcome outcome = pool.RunPhase(

@@ -26,6 +26,9 @@ std::string NormalizeFlagName(std::string_view name);
 // 64-bit FNV-1a of the bytes as 16 hex digits: a cheap, stable fingerprint (not for security).
 std::string Fnv1a64Hex(std::string_view bytes);
 
+// `text` without leading and trailing ASCII spaces, tabs, CRs and LFs (header values, CSV fields, files).
+std::string_view TrimAsciiSpace(std::string_view text);
+
 // "a, b, c".
 std::string JoinNames(std::span<const std::string_view> names, std::string_view separator = ", ");
 

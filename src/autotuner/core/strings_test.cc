@@ -25,6 +25,13 @@ TEST(StringsTest, DidYouMeanFindsTyposAndPrefixes) {
 
 TEST(StringsTest, NormalizeFlagName) { EXPECT_EQ(NormalizeFlagName("TP_Size"), "tp-size"); }
 
+TEST(StringsTest, TrimAsciiSpaceStripsBothEnds) {
+  EXPECT_EQ(TrimAsciiSpace(" \t gzip ;q=1\r\n"), "gzip ;q=1");
+  EXPECT_EQ(TrimAsciiSpace("token\n"), "token");
+  EXPECT_EQ(TrimAsciiSpace(" \r\n\t"), "");
+  EXPECT_EQ(TrimAsciiSpace(""), "");
+}
+
 TEST(StringsTest, AsciiLowerKeepsEveryOtherByte) {
   EXPECT_EQ(AsciiLower("Qwen2.5-7B_AWQ Ä"), "qwen2.5-7b_awq Ä");
 }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "autotuner/core/process.h"
+#include "autotuner/core/strings.h"
 
 namespace autotuner::deploy {
 namespace {
@@ -15,18 +16,13 @@ constexpr size_t kMaxOutputBytes = 1 << 20;
 constexpr int kMaxGpuIndex = 1023;
 constexpr double kMaxMib = 1e8;
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
 std::vector<std::string_view> SplitFields(std::string_view line) {
   std::vector<std::string_view> fields;
   size_t start = 0;
   while (true) {
     const size_t comma = line.find(',', start);
-    fields.push_back(Trim(line.substr(start, comma == std::string_view::npos ? line.npos : comma - start)));
+    fields.push_back(
+        TrimAsciiSpace(line.substr(start, comma == std::string_view::npos ? line.npos : comma - start)));
     if (comma == std::string_view::npos) return fields;
     start = comma + 1;
   }
@@ -38,7 +34,8 @@ std::vector<std::string_view> Lines(std::string_view text) {
   while (start < text.size()) {
     size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    if (const auto line = Trim(text.substr(start, end - start)); !line.empty()) lines.push_back(line);
+    if (const auto line = TrimAsciiSpace(text.substr(start, end - start)); !line.empty())
+      lines.push_back(line);
     start = end + 1;
   }
   return lines;
@@ -140,7 +137,7 @@ Result<std::vector<ComputeApp>> ParseComputeApps(std::string_view csv) {
 std::string ParseCudaVersion(std::string_view banner) {
   const size_t at = banner.find("CUDA Version:");
   if (at == std::string_view::npos) return "";
-  std::string_view rest = Trim(banner.substr(at + 13));
+  std::string_view rest = TrimAsciiSpace(banner.substr(at + 13));
   size_t end = 0;
   while (end < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[end])) || rest[end] == '.'))
     ++end;

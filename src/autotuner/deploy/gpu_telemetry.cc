@@ -4,14 +4,10 @@
 #include <charconv>
 #include <condition_variable>
 
+#include "autotuner/core/strings.h"
+
 namespace autotuner::deploy {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 // nothing for [N/A]-style fields; kParse for anything else that is not a number in range.
 Result<std::optional<double>> Field(std::string_view field, double high) {
@@ -33,13 +29,13 @@ Result<std::vector<TelemetrySample>> ParseTelemetry(std::string_view csv) {
   while (start < csv.size()) {
     size_t end = csv.find('\n', start);
     if (end == std::string_view::npos) end = csv.size();
-    const std::string_view line = Trim(csv.substr(start, end - start));
+    const std::string_view line = TrimAsciiSpace(csv.substr(start, end - start));
     start = end + 1;
     if (line.empty()) continue;
     std::vector<std::string_view> f;
     for (size_t at = 0;;) {
       const size_t comma = line.find(',', at);
-      f.push_back(Trim(line.substr(at, comma == std::string_view::npos ? line.npos : comma - at)));
+      f.push_back(TrimAsciiSpace(line.substr(at, comma == std::string_view::npos ? line.npos : comma - at)));
       if (comma == std::string_view::npos) break;
       at = comma + 1;
     }

@@ -10,6 +10,7 @@
 
 #include "autotuner/core/guard.h"
 #include "autotuner/core/process.h"
+#include "autotuner/core/strings.h"
 #include "autotuner/task/document.h"
 
 namespace autotuner::deploy {
@@ -20,11 +21,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
 }
 
 std::string Base64Decode(std::string_view in) {
@@ -150,9 +146,9 @@ Result<KubeConfig> KubeConfig::InCluster(const std::string& secrets_dir) {
   const std::string h = host;
   c.server =
       "https://" + (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + (port ? port : "443");
-  c.token = Trim(ReadFile(secrets_dir + "/token"));
+  c.token = std::string(TrimAsciiSpace(ReadFile(secrets_dir + "/token")));
   c.ca_file = secrets_dir + "/ca.crt";
-  c.namespace_ = Trim(ReadFile(secrets_dir + "/namespace"));
+  c.namespace_ = std::string(TrimAsciiSpace(ReadFile(secrets_dir + "/namespace")));
   if (c.namespace_.empty()) c.namespace_ = "default";
   return c;
 }
@@ -184,7 +180,7 @@ Result<KubeConfig> KubeConfig::FromKubeconfig(const std::string& path) {
   c.insecure_skip_tls_verify = cluster.value("insecure-skip-tls-verify", false);
   c.token = user.value("token", "");
   if (c.token.empty() && user.contains("tokenFile"))
-    c.token = Trim(ReadFile(user["tokenFile"].get<std::string>()));
+    c.token = std::string(TrimAsciiSpace(ReadFile(user["tokenFile"].get<std::string>())));
   if (c.token.empty()) {
     return MakeError(ErrorCode::kUnsupported,
                      path + ": user '" + context.value("user", "") +

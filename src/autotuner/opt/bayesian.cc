@@ -25,7 +25,6 @@ constexpr double kMinStep = 0.004;
 // Noise variance ranges on standardised scores and on ±1 feasibility labels.
 constexpr double kObjectiveNoise[] = {1e-6, 1e-3, 0.5};  // low, default, high
 constexpr double kFeasibilityNoise[] = {1e-4, 1e-3, 0.05};
-const double kLogMinFeasibility = std::log(0.5);
 constexpr double kInfeasibleRank = -1e6;
 // Plateau safeguard: explore every kExploreEvery-th proposal after kStallPerDimension · (dimensions + 1)
 // experiments without an improvement of more than PlateauThreshold (early_stop.h).

@@ -16,8 +16,6 @@ namespace autotuner::opt {
 
 namespace {
 
-// Points more likely infeasible than not are never proposed, so they neither block nor allow a stop.
-const double kLogMinFeasibility = std::log(0.5);
 constexpr double kMaxCalibration = 10;
 // Share of the feasible experiments (at least kMinTop) whose leave-one-out error must be small: the region
 // a stop is about.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <cmath>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -10,6 +11,10 @@ namespace autotuner::opt {
 
 class GaussianProcess;
 struct Observation;
+
+// Points more likely infeasible than not (log P(feasible) below this) are never proposed, so they neither
+// block nor allow a stop.
+inline const double kLogMinFeasibility = std::log(0.5);
 
 // When a Bayesian study may stop before its budget. The model's own confidence is not enough (a GP fitted to
 // a few points, or to a broad plateau, can be sure of things it has never seen), so the stop asks for

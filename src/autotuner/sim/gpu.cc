@@ -9,16 +9,16 @@
 namespace autotuner::sim {
 namespace {
 
-constexpr double kMiB = 1.0 / 1024.0;  // MiB → GiB
+constexpr double kGiBPerMiB = 1.0 / 1024.0;  // MiB → GiB
 
 constexpr std::array<GpuProfile, 7> kGpus = {{
-    {"H100", GpuArch::kHopper, 81559 * kMiB, 3350, 989, 1979, 450, 5, true},
-    {"H200", GpuArch::kHopper, 143771 * kMiB, 4800, 989, 1979, 450, 5, true},
-    {"A100-80GB", GpuArch::kAmpere, 81920 * kMiB, 2039, 312, 0, 300, 5, true},
-    {"A100-40GB", GpuArch::kAmpere, 40960 * kMiB, 1555, 312, 0, 300, 5, true},
-    {"L40S", GpuArch::kAda, 46068 * kMiB, 864, 362, 733, 25, 25, false},
-    {"L4", GpuArch::kAda, 23034 * kMiB, 300, 121, 242, 25, 25, false},
-    {"A10G", GpuArch::kAmpere, 23028 * kMiB, 600, 70, 0, 25, 25, false},
+    {"H100", GpuArch::kHopper, 81559 * kGiBPerMiB, 3350, 989, 1979, 450, 5, true},
+    {"H200", GpuArch::kHopper, 143771 * kGiBPerMiB, 4800, 989, 1979, 450, 5, true},
+    {"A100-80GB", GpuArch::kAmpere, 81920 * kGiBPerMiB, 2039, 312, 0, 300, 5, true},
+    {"A100-40GB", GpuArch::kAmpere, 40960 * kGiBPerMiB, 1555, 312, 0, 300, 5, true},
+    {"L40S", GpuArch::kAda, 46068 * kGiBPerMiB, 864, 362, 733, 25, 25, false},
+    {"L4", GpuArch::kAda, 23034 * kGiBPerMiB, 300, 121, 242, 25, 25, false},
+    {"A10G", GpuArch::kAmpere, 23028 * kGiBPerMiB, 600, 70, 0, 25, 25, false},
 }};
 
 }  // namespace

@@ -5,7 +5,7 @@
 namespace autotuner::sim {
 namespace {
 
-std::string Event(const Json& json) { return "data: " + json.dump() + "\n\n"; }
+std::string SseFrame(const Json& json) { return "data: " + json.dump() + "\n\n"; }
 
 const char* ObjectName(Endpoint endpoint, bool stream) {
   if (endpoint == Endpoint::kCompletions) return "text_completion";
@@ -48,7 +48,7 @@ std::string WireFormat::RoleEvent(Endpoint endpoint, const ResponseIds& ids, int
                           {"logprobs", nullptr},
                           {"finish_reason", nullptr},
                           {"matched_stop", nullptr}}});
-    return Event(chunk);
+    return SseFrame(chunk);
   }
   chunk["choices"] = Json::array({Json{{"index", 0},
                                        {"delta", {{"role", "assistant"}, {"content", ""}}},
@@ -60,7 +60,7 @@ std::string WireFormat::RoleEvent(Endpoint endpoint, const ResponseIds& ids, int
   } else {
     chunk["usage"] = nullptr;
   }
-  return Event(chunk);
+  return SseFrame(chunk);
 }
 
 std::string WireFormat::TokenEvent(Endpoint endpoint, const ResponseIds& ids, const std::string& text,
@@ -98,7 +98,7 @@ std::string WireFormat::TokenEvent(Endpoint endpoint, const ResponseIds& ids, co
   }
   chunk["choices"] = Json::array({choice});
   if (flavor_ == Flavor::kTrtllm || (sglang && endpoint == Endpoint::kCompletions)) chunk["usage"] = nullptr;
-  return Event(chunk);
+  return SseFrame(chunk);
 }
 
 std::string WireFormat::FinishEvent(Endpoint endpoint, const ResponseIds& ids, int64_t now) const {
@@ -109,7 +109,7 @@ std::string WireFormat::FinishEvent(Endpoint endpoint, const ResponseIds& ids, i
                                        {"logprobs", nullptr},
                                        {"finish_reason", "length"},
                                        {"matched_stop", nullptr}}});
-  return Event(chunk);
+  return SseFrame(chunk);
 }
 
 std::string WireFormat::UsageEvent(Endpoint endpoint, const ResponseIds& ids, const Usage& usage,
@@ -118,7 +118,7 @@ std::string WireFormat::UsageEvent(Endpoint endpoint, const ResponseIds& ids, co
                     flavor_ == Flavor::kSglang && endpoint == Endpoint::kChat ? now : ids.created, true);
   chunk["choices"] = Json::array();
   chunk["usage"] = UsageJson(flavor_, endpoint, usage, true);
-  return Event(chunk);
+  return SseFrame(chunk);
 }
 
 std::string WireFormat::StreamErrorEvent(const std::string& message, const std::string& type,

@@ -8,7 +8,7 @@
 namespace autotuner::sim {
 namespace {
 
-constexpr double kNever = std::numeric_limits<double>::infinity();
+constexpr double kNoEvent = std::numeric_limits<double>::infinity();
 
 double Percentile(const std::vector<double>& sorted, double p) {
   const double rank = p / 100.0 * static_cast<double>(sorted.size() - 1);
@@ -146,11 +146,11 @@ WorkloadResult RunWorkload(VirtualEngine& engine, const WorkloadSpec& spec) {
 
   send_due(start);
   while (true) {
-    const double engine_next = engine.NextEventTime().value_or(kNever);
-    const double due = next < arrivals.size() ? std::max(arrivals[next], engine.now()) : kNever;
-    const double arrival_next = in_flight < cap && open(due) ? due : kNever;
+    const double engine_next = engine.NextEventTime().value_or(kNoEvent);
+    const double due = next < arrivals.size() ? std::max(arrivals[next], engine.now()) : kNoEvent;
+    const double arrival_next = in_flight < cap && open(due) ? due : kNoEvent;
     const double t = std::min(engine_next, arrival_next);
-    if (t == kNever) break;
+    if (t == kNoEvent) break;
     events.clear();
     engine.AdvanceTo(t, events);
     for (const Event& e : events) {

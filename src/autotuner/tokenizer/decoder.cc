@@ -6,7 +6,7 @@
 namespace autotuner::tokenizer {
 namespace {
 
-using Kind = DecoderStep::Kind;
+using DecoderKind = DecoderStep::Kind;
 
 std::string ReplaceAll(std::string_view text, std::string_view from, std::string_view to) {
   std::string out;
@@ -78,7 +78,7 @@ Result<Decoder> Decoder::Create(std::vector<DecoderStep> steps, bool byte_level_
   decoder.byte_level_model_ = byte_level_model;
   for (DecoderStep& step : steps) {
     Compiled compiled{std::move(step), std::nullopt};
-    if (compiled.step.kind == Kind::kReplace && compiled.step.regex) {
+    if (compiled.step.kind == DecoderKind::kReplace && compiled.step.regex) {
       auto pattern = Pattern::Compile(compiled.step.pattern);
       if (!pattern.ok()) return std::move(pattern).error();
       compiled.pattern.emplace(std::move(pattern).value());
@@ -91,7 +91,7 @@ Result<Decoder> Decoder::Create(std::vector<DecoderStep> steps, bool byte_level_
 void Decoder::Apply(const Compiled& compiled, std::vector<std::string>& tokens) const {
   const DecoderStep& step = compiled.step;
   switch (step.kind) {
-    case Kind::kByteLevel: {
+    case DecoderKind::kByteLevel: {
       std::string bytes;
       for (const std::string& token : tokens) {
         if (byte_level_model_) {
@@ -107,7 +107,7 @@ void Decoder::Apply(const Compiled& compiled, std::vector<std::string>& tokens) 
       tokens.assign(1, std::move(text));
       return;
     }
-    case Kind::kMetaspace:
+    case DecoderKind::kMetaspace:
       for (size_t i = 0; i < tokens.size(); ++i) {
         tokens[i] = ReplaceAll(tokens[i], step.replacement, " ");
         if (i == 0 && step.prepend_scheme != PrependScheme::kNever && tokens[i].starts_with(' ')) {
@@ -115,19 +115,19 @@ void Decoder::Apply(const Compiled& compiled, std::vector<std::string>& tokens) 
         }
       }
       return;
-    case Kind::kByteFallback:
+    case DecoderKind::kByteFallback:
       ByteFallback(tokens);
       return;
-    case Kind::kFuse: {
+    case DecoderKind::kFuse: {
       std::string all;
       for (const std::string& token : tokens) all += token;
       tokens.assign(1, std::move(all));
       return;
     }
-    case Kind::kStrip:
+    case DecoderKind::kStrip:
       for (std::string& token : tokens) token = Strip(token, step.content, step.start, step.stop);
       return;
-    case Kind::kReplace:
+    case DecoderKind::kReplace:
       for (std::string& token : tokens) {
         if (!compiled.pattern) {
           token = ReplaceAll(token, step.pattern, step.content);

@@ -13,7 +13,7 @@
 namespace autotuner::tokenizer {
 namespace {
 
-using Kind = NormalizerStep::Kind;
+using NormalizerKind = NormalizerStep::Kind;
 
 bool IsAscii(std::string_view text) {
   for (const char c : text) {
@@ -22,20 +22,20 @@ bool IsAscii(std::string_view text) {
   return true;
 }
 
-const icu::Normalizer2* UnicodeForm(Kind kind, UErrorCode& status) {
+const icu::Normalizer2* UnicodeForm(NormalizerKind kind, UErrorCode& status) {
   switch (kind) {
-    case Kind::kNfc:
+    case NormalizerKind::kNfc:
       return icu::Normalizer2::getNFCInstance(status);
-    case Kind::kNfd:
+    case NormalizerKind::kNfd:
       return icu::Normalizer2::getNFDInstance(status);
-    case Kind::kNfkc:
+    case NormalizerKind::kNfkc:
       return icu::Normalizer2::getNFKCInstance(status);
     default:
       return icu::Normalizer2::getNFKDInstance(status);
   }
 }
 
-bool Normalize(Kind kind, std::string_view in, std::string& out) {
+bool Normalize(NormalizerKind kind, std::string_view in, std::string& out) {
   if (IsAscii(in)) return false;  // ASCII is invariant under every form
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* form = UnicodeForm(kind, status);
@@ -164,7 +164,7 @@ Result<Normalizer> Normalizer::Create(std::vector<NormalizerStep> steps) {
   Normalizer normalizer;
   for (NormalizerStep& step : steps) {
     Compiled compiled{std::move(step), std::nullopt};
-    if (compiled.step.kind == Kind::kReplace) {
+    if (compiled.step.kind == NormalizerKind::kReplace) {
       if (compiled.step.pattern.empty()) {
         return MakeError(ErrorCode::kInvalidArgument, "Replace normalizer with an empty pattern");
       }
@@ -182,23 +182,23 @@ Result<Normalizer> Normalizer::Create(std::vector<NormalizerStep> steps) {
 bool Normalizer::ApplyStep(const Compiled& compiled, std::string_view in, std::string& out) const {
   const NormalizerStep& step = compiled.step;
   switch (step.kind) {
-    case Kind::kNfc:
-    case Kind::kNfd:
-    case Kind::kNfkc:
-    case Kind::kNfkd:
+    case NormalizerKind::kNfc:
+    case NormalizerKind::kNfd:
+    case NormalizerKind::kNfkc:
+    case NormalizerKind::kNfkd:
       return Normalize(step.kind, in, out);
-    case Kind::kReplace:
+    case NormalizerKind::kReplace:
       return compiled.pattern ? ReplaceRegex(*compiled.pattern, step.content, in, out)
                               : ReplaceLiteral(step.pattern, step.content, in, out);
-    case Kind::kPrepend:
+    case NormalizerKind::kPrepend:
       if (in.empty() || step.content.empty()) return false;
       out.assign(step.content).append(in);
       return true;
-    case Kind::kStrip:
+    case NormalizerKind::kStrip:
       return Strip(step.strip_left, step.strip_right, in, out);
-    case Kind::kLowercase:
+    case NormalizerKind::kLowercase:
       return Lowercase(in, out);
-    case Kind::kStripAccents:
+    case NormalizerKind::kStripAccents:
       return StripAccents(in, out);
   }
   return false;

@@ -5,7 +5,7 @@
 namespace autotuner::tokenizer {
 namespace {
 
-using Kind = PreTokenizerStep::Kind;
+using PreTokenizerKind = PreTokenizerStep::Kind;
 
 // GPT-2's pre-tokenizer regex: what a ByteLevel pre-tokenizer with use_regex splits on.
 constexpr std::string_view kGpt2Pattern =
@@ -78,25 +78,26 @@ Result<PreTokenizer> PreTokenizer::Create(std::vector<PreTokenizerStep> steps) {
   PreTokenizer pre_tokenizer;
   for (PreTokenizerStep& config : steps) {
     // A ByteLevel step that neither adds a space nor splits changes nothing (BPE reads the raw bytes).
-    if (config.kind == Kind::kByteLevel && !config.add_prefix_space && !config.use_regex) continue;
+    if (config.kind == PreTokenizerKind::kByteLevel && !config.add_prefix_space && !config.use_regex)
+      continue;
     Step step{std::move(config), {}};
     Result<Pattern> pattern = MakeError(ErrorCode::kInternal, "no pattern");
     switch (step.config.kind) {
-      case Kind::kSplit:
+      case PreTokenizerKind::kSplit:
         pattern = CompileRule(step.config.split);
         break;
-      case Kind::kMetaspace:
+      case PreTokenizerKind::kMetaspace:
         if (step.config.replacement.empty()) {
           return MakeError(ErrorCode::kInvalidArgument, "Metaspace with an empty replacement");
         }
         pattern = Pattern::Literal(step.config.replacement);
         break;
-      case Kind::kByteLevel:
+      case PreTokenizerKind::kByteLevel:
         if (!step.config.use_regex) break;
         pattern = Pattern::Compile(kGpt2Pattern);
         break;
     }
-    if (step.config.kind != Kind::kByteLevel || step.config.use_regex) {
+    if (step.config.kind != PreTokenizerKind::kByteLevel || step.config.use_regex) {
       if (!pattern.ok()) return std::move(pattern).error();
       step.patterns.push_back(std::move(pattern).value());
     }
@@ -161,13 +162,13 @@ void PreTokenizer::Split(std::string_view text, bool at_start, Scratch& scratch,
     scratch.next.clear();
     for (size_t i = 0; i < pieces.size(); ++i) {
       switch (step.config.kind) {
-        case Kind::kSplit:
+        case PreTokenizerKind::kSplit:
           SplitStep(step, pieces[i], scratch);
           break;
-        case Kind::kMetaspace:
+        case PreTokenizerKind::kMetaspace:
           Metaspace(step.config, pieces[i], at_start && i == 0, scratch);
           break;
-        case Kind::kByteLevel:
+        case PreTokenizerKind::kByteLevel:
           ByteLevel(step, pieces[i], scratch);
           break;
       }
