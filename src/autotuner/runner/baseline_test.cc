@@ -99,7 +99,7 @@ TEST(ConfirmTest, AWinnerWithinNoiseOfTheRunnerUpSaysSo) {
   EXPECT_TRUE(c->within_noise) << c->text;
   EXPECT_EQ(c->best.score.n, 3u);
   EXPECT_NE(c->text.find("within noise"), std::string::npos) << c->text;
-  EXPECT_NEAR(*MeasuredScoreNoise(experiments), 30.0, 10.0);
+  EXPECT_NEAR(*MeasuredScoreNoise(experiments), 0.02, 0.005);  // about 30 tok/s in 1,480
   store::TaskRecord task;
   task.spec = kThroughputSpec;
   const Json r = ResultsJson(task, experiments);

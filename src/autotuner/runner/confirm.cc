@@ -143,17 +143,25 @@ Json ConfirmationJson(const std::vector<store::ExperimentRecord>& experiments, t
           {"text", c->text}};
 }
 
-std::optional<double> MeasuredScoreNoise(const std::vector<store::ExperimentRecord>& experiments) {
+std::optional<double> MeasuredScoreNoise(std::span<const std::vector<store::ExperimentRecord>> studies) {
   double squared = 0, dof = 0;
-  for (const auto& g : ConfirmedGroups(experiments)) {
-    std::vector<double> scores;
-    for (const auto* e : g.All()) scores.push_back(*e->score);
-    const Spread s = SpreadOf(scores);
-    squared += static_cast<double>(s.n - 1) * s.stddev * s.stddev;
-    dof += static_cast<double>(s.n - 1);
+  for (const auto& experiments : studies) {
+    for (const auto& g : ConfirmedGroups(experiments)) {
+      std::vector<double> scores;
+      for (const auto* e : g.All()) scores.push_back(*e->score);
+      const Spread s = SpreadOf(scores);
+      if (std::abs(s.mean) < 1e-12) continue;
+      const double relative = s.stddev / std::abs(s.mean);
+      squared += static_cast<double>(s.n - 1) * relative * relative;
+      dof += static_cast<double>(s.n - 1);
+    }
   }
   if (dof <= 0) return std::nullopt;
   return std::sqrt(squared / dof);
+}
+
+std::optional<double> MeasuredScoreNoise(const std::vector<store::ExperimentRecord>& experiments) {
+  return MeasuredScoreNoise(std::span(&experiments, 1));
 }
 
 }  // namespace autotuner::runner

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,8 +44,10 @@ std::optional<Confirmation> ConfirmationOf(const std::vector<store::ExperimentRe
                                            task::Objective objective);
 Json ConfirmationJson(const std::vector<store::ExperimentRecord>& experiments, task::Objective objective);
 
-// Pooled standard deviation of the scores of repeated measurements (for the optimizer's noise level);
-// nothing without a re-measured experiment.
+// Pooled relative standard deviation of the scores of repeated measurements (0.02: 2%), the optimizer's
+// measured noise (opt::Strategy::SetMeasuredNoise); nothing without a re-measured experiment. Numbers are
+// per study, so several studies' experiments come as separate lists.
+std::optional<double> MeasuredScoreNoise(std::span<const std::vector<store::ExperimentRecord>> studies);
 std::optional<double> MeasuredScoreNoise(const std::vector<store::ExperimentRecord>& experiments);
 
 }  // namespace autotuner::runner

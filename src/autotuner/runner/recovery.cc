@@ -1,11 +1,13 @@
 #include "autotuner/runner/recovery.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 
 #include "autotuner/deploy/local_deployer.h"
 #include "autotuner/opt/score.h"
+#include "autotuner/runner/confirm.h"
 #include "autotuner/runner/study.h"
 #include "autotuner/runner/study_plan.h"
 #include "autotuner/task/parse.h"
@@ -90,6 +92,17 @@ Result<size_t> RestoreOptimizer(const StudyParts& study,
   return replayed;
 }
 
+// Re-measured configurations (confirmations) tell the optimizer how noisy one measurement is.
+void SetNoiseFromRepeats(const StudyParts& study,
+                         std::span<const std::vector<store::ExperimentRecord>> studies) {
+  const auto noise = MeasuredScoreNoise(studies);
+  if (!noise) return;
+  study.strategy->SetMeasuredNoise(noise);
+  study.publisher->Log(
+      std::nullopt, "info",
+      fmt::format("Measurement noise from re-measured configurations: {:.2f}% of the score", 100 * *noise));
+}
+
 }  // namespace
 
 std::string DefaultLeaseHolder() {
@@ -157,6 +170,7 @@ Result<Recovered> Recover(const StudyParts& study) {
   }
   auto replayed = RestoreOptimizer(study, *experiments);
   if (!replayed.ok()) return std::move(replayed).error();
+  SetNoiseFromRepeats(study, std::span(&*experiments, 1));
   for (const auto& pending : study.strategy->pending()) recovered.queued.push_back(pending);
   study.publisher->Log(std::nullopt, "info",
                        "Recovered " + std::to_string(experiments->size()) + " stored experiment(s), " +
@@ -171,6 +185,7 @@ void WarmStart(const StudyParts& study) {
   auto tasks = study.store->ListTasks({.status = "", .order_by = "id", .descending = true, .limit = 200});
   if (!tasks.ok()) return;
   std::vector<opt::PriorObservation> prior;
+  std::vector<std::vector<store::ExperimentRecord>> earlier;
   const std::string gpu = task.hardware ? task.hardware->gpu_type : "";
   for (const auto& other : *tasks) {
     if (other.id == study.task_id) continue;
@@ -186,8 +201,10 @@ void WarmStart(const StudyParts& study) {
     for (const auto& e : *experiments) {
       if (auto outcome = OutcomeOf(e, task)) prior.push_back({e.parameters, *outcome});
     }
+    earlier.push_back(std::move(*experiments));
   }
   if (prior.empty()) return;
+  SetNoiseFromRepeats(study, earlier);
   const size_t used = study.strategy->AddPriorObservations(prior);
   study.publisher->Log(std::nullopt, "info",
                        "Warm start: " + std::to_string(used) + " observation(s) of earlier studies");
