@@ -273,7 +273,17 @@ Json KubeDeployer::EngineContainer(const DeploySpec& spec, bool with_config) con
     env.push_back({{"name", "AUTOTUNER_OWNER"}, {"value", options_.owner}});
     env.push_back({{"name", "AUTOTUNER_EXPERIMENT"}, {"value", spec.experiment}});
   }
-  for (const auto& [name, value] : spec.env) env.push_back({{"name", name}, {"value", value}});
+  for (const auto& [name, value] : spec.env) {
+    if (name == "HF_TOKEN" && !options_.hf_token_secret.empty()) continue;  // from the Secret below
+    if (!options_.bookkeeping && IsSecretEnvName(name)) {
+      // Objects for a person to apply never hold a credential: it comes from a Secret they create.
+      env.push_back(
+          {{"name", name},
+           {"valueFrom", {{"secretKeyRef", {{"name", kRenderedCredentialsSecret}, {"key", name}}}}}});
+      continue;
+    }
+    env.push_back({{"name", name}, {"value", value}});
+  }
   if (!options_.hf_token_secret.empty()) {
     env.push_back(
         {{"name", "HF_TOKEN"},

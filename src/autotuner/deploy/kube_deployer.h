@@ -27,9 +27,11 @@ struct KubeDeployerOptions {
   std::optional<task::OmeResourceConfig> base_model;  // OME ClusterBaseModel
   std::optional<task::OmeResourceConfig> serving_runtime;  // OME ClusterServingRuntime
   // false: objects for a person to apply (the best configuration, runner/launch_command.h): no owner label
-  // and no AUTOTUNER_* environment, so no study's orphan cleanup ever removes them.
+  // and no AUTOTUNER_* environment, so no study's orphan cleanup ever removes them, and credentials in the
+  // engine's environment (deploy::IsSecretEnvName) come from the Secret kRenderedCredentialsSecret by name.
   bool bookkeeping = true;
 };
+inline constexpr const char* kRenderedCredentialsSecret = "engine-credentials";
 
 class KubeDeployer final : public Deployer {
  public:

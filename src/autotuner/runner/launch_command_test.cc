@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "autotuner/core/model_files_testing.h"
+#include "autotuner/deploy/kube_deployer.h"
 #include "autotuner/task/parse.h"
 #include "autotuner/task/runtime_catalog_testing.h"
 
@@ -149,6 +150,17 @@ TEST(LaunchCommandTest, CredentialsInTheTaskEnvArePassedByNameNeverPrinted) {
   EXPECT_TRUE(deploy::IsSecretEnvName("OPENAI_API_KEY"));
   EXPECT_TRUE(deploy::IsSecretEnvName("DB_PASSWORD"));
   EXPECT_FALSE(deploy::IsSecretEnvName("VLLM_ATTENTION_BACKEND"));
+
+  // Before: the Kubernetes manifest held the token's value.
+  auto kube = BuildLaunchCommand(ParsedTask("sglang", "kubernetes", env), {{"mem-fraction-static", 0.8}},
+                                 *Catalog().Find("sglang"));
+  ASSERT_TRUE(kube.ok()) << kube.error().message;
+  const std::string manifest = kube->manifest->dump();
+  EXPECT_THAT(manifest, Not(HasSubstr("hf_supersecret"))) << manifest;
+  EXPECT_THAT(manifest,
+              HasSubstr(R"({"name":"HF_TOKEN","valueFrom":{"secretKeyRef":{"name":")" +
+                        std::string(deploy::kRenderedCredentialsSecret) + R"(","key":"HF_TOKEN"}}})"));
+  EXPECT_THAT(manifest, HasSubstr(R"({"name":"NCCL_DEBUG","value":"INFO"})"));
 }
 
 TEST(LaunchCommandTest, KubernetesModeRendersTheDeployersManifestWithoutBookkeeping) {
