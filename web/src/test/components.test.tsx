@@ -171,12 +171,23 @@ describe('ExperimentsTable', () => {
   it('sorts by a column and toggles direction', () => {
     const list = [exp(11, 1, { a: 1 }, 0.9), exp(12, 2, { a: 2 }, 0.3), exp(13, 3, { a: 3 }, 0.6)];
     render(<ExperimentsTable taskId={3} experiments={list} best={list[1]} hovered={null} setHovered={() => undefined} />);
-    const ids = () => screen.getAllByRole('row').slice(1).map((r) => r.querySelector('td')!.textContent);
+    const ids = () => screen.getAllByTestId('experiment-label').map((c) => c.textContent);
     expect(ids()).toEqual(['#1', '#2 ⭐', '#3']);
     fireEvent.click(screen.getByText('Score'));
     expect(ids()).toEqual(['#2 ⭐', '#3', '#1']);
     fireEvent.click(screen.getByText(/Score/));
     expect(ids()).toEqual(['#1', '#3', '#2 ⭐']);
+  });
+
+  it('opens the compare view for two chosen experiments (a third choice drops the oldest)', () => {
+    const list = [exp(11, 1, { a: 1 }, 0.9), exp(12, 2, { a: 2 }, 0.3), exp(13, 3, { a: 3 }, 0.6)];
+    render(<ExperimentsTable taskId={3} experiments={list} best={list[1]} hovered={null} setHovered={() => undefined} />);
+    const button = screen.getByTestId('compare-selected') as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    for (const n of [1, 2, 3]) fireEvent.click(screen.getByLabelText(`compare #${n}`));
+    expect(button.textContent).toBe('Compare selected (2/2)');
+    fireEvent.click(button);
+    expect(window.location.hash).toBe('#/compare?exp=12,13');
   });
 
   it('cancels one running experiment by its store id, and offers it only on active rows', async () => {
