@@ -250,6 +250,7 @@ describe('Logs', () => {
       'GET /api/tasks/3': { ...task, status: 'running' },
       'GET /api/tasks/3/experiments': { items: [exp(11, 1, {}, null, 'deploying'), exp(12, 2, {}, null, 'deploying')] },
       'GET /api/tasks/3/logs': { items: [{ task_id: 3, log_id: 1, experiment_id: null, level: 'info', line: 'Task started', at: 1 }] },
+      'GET /api/experiments/12/logs': { items: [] },
     });
     render(<Logs taskId={3} experiment={2} />);
     await screen.findByText(/experiment #2/);
@@ -267,6 +268,26 @@ describe('Logs', () => {
     expect(screen.getByTestId('log-count').textContent).toBe('2 / 2 lines');
     fireEvent.change(screen.getByLabelText('filter text'), { target: { value: 'ready' } });
     expect(screen.getByTestId('log-count').textContent).toBe('1 / 2 lines');
+  });
+
+  it("reads an early experiment's whole log from its paged endpoint (not the task log) and downloads it", async () => {
+    installEventSource();
+    const stored = Array.from({ length: 2500 }, (_, i) => ({ task_id: 3, log_id: 10 + i * 30, experiment_id: 1, level: 'info', line: `engine line ${i}`, at: i }));
+    const { calls } = mockFetch({
+      'GET /api/tasks/3': task,
+      'GET /api/tasks/3/experiments': { items: [exp(11, 1, {}, 0.5), exp(12, 2, {}, 0.6)] },
+      'GET /api/experiments/11/logs?after=0&limit=2000': { items: stored.slice(0, 2000) },
+      [`GET /api/experiments/11/logs?after=${stored[1999].log_id}&limit=2000`]: { items: stored.slice(2000) },
+    });
+    const blobs: Blob[] = [];
+    vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: (b: Blob) => (blobs.push(b), 'blob:x'), revokeObjectURL: () => undefined }));
+    render(<Logs taskId={3} experiment={1} />);
+    await waitFor(() => expect(screen.getByTestId('log-count').textContent).toBe('2500 / 2500 lines'));
+    expect(calls.some((c) => c.url.startsWith('/api/tasks/3/logs'))).toBe(false);
+    fireEvent.click(screen.getByTestId('download-log'));
+    const text = await blobs[0].text();
+    expect(text.split('\n')).toHaveLength(2501);
+    expect(text).toContain('INFO    engine line 2499');
   });
 });
 
