@@ -1,7 +1,7 @@
 // Side-by-side comparison of two experiments (or of two tasks' best experiments): one row per task field,
 // parameter, objective and metric, each with its unit, whether the two sides differ, and the relative change.
 import type { Experiment, Json, Task } from './types';
-import { fmtNumber, fmtValue } from './format';
+import { fmtNumber, fmtValue, valueAt } from './format';
 
 export type CompareSection = 'task' | 'parameter' | 'objective' | 'metric';
 
@@ -43,8 +43,7 @@ export function scalarMetrics(e: Experiment): Record<string, Json> {
   return out;
 }
 
-const at = (obj: unknown, path: string): unknown =>
-  path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>)[k] : undefined), obj);
+const at = (obj: unknown, path: string): unknown => valueAt(obj, path.split('.'));
 
 /** Task fields worth seeing next to each other when two tasks' bests are compared (engine vs engine, GPU vs GPU). */
 export const TASK_FIELDS: [string, string][] = [

@@ -1,10 +1,9 @@
 // The task list's columns and name search, read from the task summaries GET /api/tasks returns (no request per row).
 import type { Json, Task, TaskSummary } from './types';
-import { fmtNumber } from './format';
+import { fmtNumber, valueAt } from './format';
 import { fmtObjective } from './objective';
 
-const at = (spec: Json | undefined, ...path: string[]): Json | undefined =>
-  path.reduce<Json | undefined>((o, k) => (o && typeof o === 'object' && !Array.isArray(o) ? o[k] : undefined), spec);
+const at = (spec: Json | undefined, ...path: string[]) => valueAt(spec, path) as Json | undefined;
 const text = (v: Json | undefined): string => (typeof v === 'string' ? v : v == null ? '' : Array.isArray(v) ? v.map(text).join(', ') : String(v));
 
 export interface TaskColumns {
