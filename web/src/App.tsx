@@ -11,6 +11,7 @@ const TaskResults = lazy(() => import('./pages/TaskResults'));
 const Logs = lazy(() => import('./pages/Logs'));
 const Presets = lazy(() => import('./pages/Presets'));
 const Experiments = lazy(() => import('./pages/Experiments'));
+const Compare = lazy(() => import('./pages/Compare'));
 
 const NAV = [
   ['#/', 'Dashboard'],
@@ -36,6 +37,7 @@ export function App() {
   else if (a === 'tasks' && b) page = <TaskResults key={b} taskId={Number(b)} />;
   else if (a === 'experiments') page = <Experiments />;
   else if (a === 'presets') page = <Presets />;
+  else if (a === 'compare') page = <Compare key={route.query.toString()} query={route.query} />;
   else page = <div className="empty">Page not found. <a href="#/">Dashboard</a></div>;
 
   const current = `#${route.path}`;

@@ -1,6 +1,8 @@
 import type { ReactNode } from 'react';
-import type { Experiment, Task } from '../lib/types';
+import type { Experiment, Task, TaskSummary } from '../lib/types';
+import { summarySegments } from '../lib/taskList';
 import { STATUS_COLORS, fmtNumber, fmtValue } from '../lib/format';
+import { compareHref, toggleTwo } from '../lib/compare';
 
 export function StatusBadge({ status }: { status: string }) {
   return (
@@ -92,6 +94,36 @@ export function FieldErrors({ messages }: { messages: string[] }) {
     <div className="field-error" role="alert">
       {messages.map((m, i) => (
         <div key={i}>{m}</div>
+      ))}
+    </div>
+  );
+}
+
+/** Opens the compare view once exactly two experiments (`exp`, store ids) or tasks (`tasks`) are chosen. */
+export function CompareButton({ kind, selected, label }: { kind: 'exp' | 'tasks'; selected: number[]; label: string }) {
+  return (
+    <button data-testid="compare-selected" disabled={selected.length !== 2} onClick={() => (window.location.hash = compareHref(kind, selected))} title="choose two with the checkboxes">
+      {label} ({selected.length}/2)
+    </button>
+  );
+}
+
+/** A row's "choose for comparison" checkbox; choosing a third drops the oldest choice. */
+export function CompareCheck({ id, selected, onChange, label }: { id: number; selected: number[]; onChange: (s: number[]) => void; label: string }) {
+  return <input type="checkbox" aria-label={`compare ${label}`} data-testid="compare-check" checked={selected.includes(id)} onChange={() => onChange(toggleTwo(selected, id))} />;
+}
+
+/** A task's experiments by status from its summary: one segment per status, as wide as its count. */
+export function SummaryStrip({ summary }: { summary: TaskSummary | null | undefined }) {
+  const segments = summarySegments(summary);
+  if (!segments.length) return <span className="muted">no experiments yet</span>;
+  const title = segments.map((x) => `${x.count} ${x.status === 'remaining' ? 'not started' : x.status}`).join(', ');
+  return (
+    <div className="strip summary-strip" data-testid="summary-strip" title={title}>
+      {segments.map((x) => (
+        <span key={x.status} className="strip-segment" data-status={x.status} data-count={x.count} style={{ flexGrow: x.count, background: STATUS_COLORS[x.status] ?? '#e5e7eb' }}>
+          {x.count}
+        </span>
       ))}
     </div>
   );

@@ -43,3 +43,8 @@ export const STATUS_COLORS: Record<string, string> = {
   cancelled: '#6b7280',
   pruned: '#a855f7',
 };
+
+/** The value at `path` inside nested objects (arrays are not walked), undefined where any step is missing. */
+export function valueAt(obj: unknown, path: string[]): unknown {
+  return path.reduce<unknown>((o, k) => (o && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>)[k] : undefined), obj);
+}

@@ -1,71 +1,12 @@
 import type { LogLine } from './types';
 
 const PREFIX = /^\s*\[Experiment (\d+)\]/;
-const STATUS = /\[Experiment (\d+)\] Status: ([A-Z_]+)/;
-const FINAL = new Set(['SUCCESS', 'FAILED', 'CANCELLED', 'PRUNED']);
 
 /** The experiment a line belongs to: its `experiment_id`, else its `[Experiment N]` prefix, else null. */
 export function lineExperiment(line: LogLine): number | null {
   if (line.experiment_id != null) return line.experiment_id;
   const m = PREFIX.exec(line.line);
   return m ? Number(m[1]) : null;
-}
-
-/** Status announced by a `[Experiment N] Status: X` line, if it is one. */
-export function statusOf(line: LogLine): { experiment: number; status: string } | null {
-  const m = STATUS.exec(line.line);
-  return m ? { experiment: Number(m[1]), status: m[2] } : null;
-}
-
-export interface LogRange {
-  experiment: number;
-  /** Index of the first line (its `Status: DEPLOYING`, else its first line). */
-  start: number;
-  /** Index of the final status line, or lines.length - 1 while the experiment is still active. */
-  end: number;
-  finished: boolean;
-}
-
-/** The [start, end] range of every experiment seen in the (log_id ordered) task log. */
-export function experimentRanges(lines: LogLine[]): Map<number, LogRange> {
-  const ranges = new Map<number, LogRange>();
-  lines.forEach((line, i) => {
-    const n = lineExperiment(line);
-    if (n == null) return;
-    const status = statusOf(line);
-    let r = ranges.get(n);
-    if (!r) {
-      r = { experiment: n, start: i, end: lines.length - 1, finished: false };
-      ranges.set(n, r);
-    }
-    if (status && status.experiment === n && status.status === 'DEPLOYING' && !r.finished) {
-      r.start = Math.min(r.start, i);
-    }
-    if (status && status.experiment === n && FINAL.has(status.status)) {
-      r.end = i;
-      r.finished = true;
-    }
-  });
-  return ranges;
-}
-
-/**
- * The whole lifecycle of experiment `n` out of the task log: every line it owns (by `experiment_id` or prefix,
- * engine output included) plus task-level lines (no experiment) between its first line and its final status
- * while no other experiment was active — so parallel experiments never borrow each other's lines.
- */
-export function experimentLog(lines: LogLine[], n: number): LogLine[] {
-  const ranges = experimentRanges(lines);
-  const mine = ranges.get(n);
-  if (!mine) return [];
-  const others = [...ranges.values()].filter((r) => r.experiment !== n);
-  const out: LogLine[] = [];
-  for (let i = mine.start; i <= mine.end && i < lines.length; i++) {
-    const owner = lineExperiment(lines[i]);
-    if (owner === n) out.push(lines[i]);
-    else if (owner == null && !others.some((r) => r.start <= i && i <= r.end)) out.push(lines[i]);
-  }
-  return out;
 }
 
 export const LEVELS = ['debug', 'info', 'warning', 'error'] as const;
@@ -129,4 +70,30 @@ export function normaliseExperimentIds(lines: LogLine[]): LogLine[] {
   }
   if ([...map.entries()].every(([x, n]) => x === n) || conflicting.size) return lines;
   return lines.map((l) => (l.experiment_id != null && map.has(l.experiment_id) ? { ...l, experiment_id: map.get(l.experiment_id)! } : l));
+}
+
+/**
+ * Every line of a paged JSON log (`?after=<log_id>&limit=<n>`, oldest first): asks `fetchPage(after)` until a
+ * page comes back shorter than `limit`, so an early experiment of a long study is read whole.
+ */
+export async function readAllPages(fetchPage: (after: number) => Promise<LogLine[]>, limit: number, maxPages = 10000): Promise<LogLine[]> {
+  const out: LogLine[] = [];
+  let after = 0;
+  for (let page = 0; page < maxPages; page++) {
+    const items = await fetchPage(after);
+    out.push(...items);
+    if (items.length < limit) break;
+    after = items[items.length - 1].log_id;
+  }
+  return out;
+}
+
+/** The lines experiment `n` owns (by `experiment_id` or its `[Experiment N]` prefix). */
+export function ownLines(lines: LogLine[], n: number): LogLine[] {
+  return lines.filter((l) => lineExperiment(l) === n);
+}
+
+/** A log as text for a download: "2025-11-25T15:15:23.100Z INFO    [Experiment 2] Status: DEPLOYING". */
+export function logText(lines: LogLine[]): string {
+  return lines.map((l) => `${new Date(l.at * 1000).toISOString()} ${l.level.toUpperCase().padEnd(7)} ${l.line}\n`).join('');
 }

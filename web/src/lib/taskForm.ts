@@ -202,7 +202,7 @@ function sloToSpec(e: SloEntry): JsonObject | undefined {
   return out;
 }
 
-function paramFromSpec(name: string, v: Json): ParamRow {
+export function paramFromSpec(name: string, v: Json): ParamRow {
   const row: ParamRow = { name, kind: 'list', values: '', type: 'integer', low: '', high: '', log: false };
   if (Array.isArray(v)) return { ...row, values: listText(v) };
   if (isObj(v)) {
@@ -222,7 +222,7 @@ function paramFromSpec(name: string, v: Json): ParamRow {
   return { ...row, values: str(v) };
 }
 
-function paramToSpec(row: ParamRow): Json {
+export function paramToSpec(row: ParamRow): Json {
   if (row.kind === 'list') return parseList(row.values);
   const out: JsonObject = { type: row.type };
   const low = numOrText(row.low);

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { api } from '../lib/api';
 import type { Experiment, Page, Task } from '../lib/types';
 import { fmtNumber, fmtTime, fmtValue } from '../lib/format';
-import { Empty, ErrorBanner, Loading, StatusBadge } from '../components/common';
+import { CompareButton, CompareCheck, Empty, ErrorBanner, Loading, StatusBadge } from '../components/common';
 import { fmtObjective } from '../lib/objective';
 
 const STATUSES = ['pending', 'deploying', 'benchmarking', 'success', 'failed', 'cancelled', 'pruned'];
@@ -12,6 +12,7 @@ export default function Experiments() {
   const [error, setError] = useState<unknown>(null);
   const [status, setStatus] = useState('');
   const [text, setText] = useState('');
+  const [chosen, setChosen] = useState<number[]>([]);
 
   useEffect(() => {
     (async () => {
@@ -54,6 +55,7 @@ export default function Experiments() {
             <option key={s}>{s}</option>
           ))}
         </select>
+        <CompareButton kind="exp" selected={chosen} label="Compare selected" />
       </div>
       <ErrorBanner error={error} />
       <div className="card">
@@ -66,6 +68,7 @@ export default function Experiments() {
             <table data-testid="all-experiments">
               <thead>
                 <tr>
+                  <th title="choose two to compare side by side">⇄</th>
                   <th>Task</th>
                   <th>#</th>
                   <th>Status</th>
@@ -80,6 +83,9 @@ export default function Experiments() {
               <tbody>
                 {shown.slice(0, 500).map(({ task, e }) => (
                   <tr key={e.id}>
+                    <td>
+                      <CompareCheck id={e.id} selected={chosen} onChange={setChosen} label={`${task.name} #${e.experiment_id}`} />
+                    </td>
                     <td>
                       <a href={`#/tasks/${task.id}`}>{task.name}</a>
                     </td>

@@ -2,12 +2,15 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../lib/api';
 import type { Experiment, LogLine } from '../lib/types';
 import { useTaskStream } from '../lib/useTaskStream';
-import { experimentLog, filterLogs, LEVELS } from '../lib/logs';
+import { useExperimentLog } from '../lib/useExperimentLog';
+import { download } from '../lib/analysis';
+import { filterLogs, LEVELS, logText } from '../lib/logs';
 import { navigate } from '../router';
 import { ErrorBanner, Loading, StatusBadge } from '../components/common';
 
 export default function Logs({ taskId, experiment }: { taskId: number; experiment: number | null }) {
-  const { task, experiments, logs, connected, error } = useTaskStream(taskId, { withLogs: true });
+  // One experiment's log comes from its own paged endpoint; only the whole task needs the task log's history.
+  const { task, experiments, logs, connected, error } = useTaskStream(taskId, { withLogs: experiment == null });
   const [text, setText] = useState('');
   const [level, setLevel] = useState('');
   const [paused, setPaused] = useState(false);
@@ -17,9 +20,15 @@ export default function Logs({ taskId, experiment }: { taskId: number; experimen
   const box = useRef<HTMLDivElement>(null);
 
   const source = paused && frozen ? frozen : logs;
-  const scoped = useMemo(() => (experiment != null ? experimentLog(source, experiment) : source), [source, experiment]);
-  const shown = useMemo(() => filterLogs(scoped, text, level), [scoped, text, level]);
   const exp: Experiment | undefined = experiments.find((e) => e.experiment_id === experiment);
+  const experimentLog = useExperimentLog(exp, source);
+  const scoped = experiment != null ? experimentLog.lines : source;
+  const shown = useMemo(() => filterLogs(scoped, text, level), [scoped, text, level]);
+  const logName = `${task?.name ?? `task-${taskId}`}${experiment != null ? `-experiment-${experiment}` : ''}`;
+  const loadEngineLog = async (): Promise<string> => {
+    const full = await api.get<Experiment>(`/api/experiments/${exp!.id}?logs=true`);
+    return full.engine_log ?? '';
+  };
 
   useEffect(() => {
     if (autoScroll && !paused && box.current) box.current.scrollTop = box.current.scrollHeight;
@@ -40,6 +49,7 @@ export default function Logs({ taskId, experiment }: { taskId: number; experimen
         {exp && <StatusBadge status={exp.status} />}
         <span className="muted small">{connected ? '● live' : '○ reconnecting'}</span>
       </div>
+      <ErrorBanner error={experiment != null ? experimentLog.error : null} />
       <div className="card">
         <div className="row">
           <label className="inline">
@@ -83,6 +93,9 @@ export default function Logs({ taskId, experiment }: { taskId: number; experimen
           <label className="inline">
             <input type="checkbox" checked={autoScroll} onChange={(e) => setAutoScroll(e.target.checked)} /> auto-scroll
           </label>
+          <button data-testid="download-log" disabled={!scoped.length} onClick={() => download(`${logName}.log`, logText(scoped), 'text/plain')}>
+            Download log
+          </button>
           <span className="spacer" />
           <span className="muted small" data-testid="log-count">
             {shown.length} / {scoped.length} lines
@@ -101,7 +114,7 @@ export default function Logs({ taskId, experiment }: { taskId: number; experimen
         }}
       >
         {shown.length === 0 ? (
-          <div className="muted">{logs.length === 0 ? 'No log line yet.' : 'No line matches.'}</div>
+          <div className="muted">{experiment != null && exp && !experimentLog.loaded ? 'Loading…' : scoped.length === 0 ? 'No log line yet.' : 'No line matches.'}</div>
         ) : (
           shown.map((l) => (
             <div key={l.log_id} className={`log-line lvl-${l.level.toLowerCase()}`} data-experiment={l.experiment_id ?? ''}>
@@ -119,14 +132,25 @@ export default function Logs({ taskId, experiment }: { taskId: number; experimen
             <button
               onClick={async () => {
                 try {
-                  const full = await api.get<Experiment>(`/api/experiments/${exp.id}?logs=true`);
-                  setEngineLog(full.engine_log ?? '');
+                  setEngineLog(await loadEngineLog());
                 } catch (e) {
                   setEngineLog(`(${(e as Error).message})`);
                 }
               }}
             >
               Load
+            </button>
+            <button
+              data-testid="download-engine-log"
+              onClick={async () => {
+                try {
+                  download(`${logName}-engine.log`, engineLog ?? (await loadEngineLog()), 'text/plain');
+                } catch (e) {
+                  setEngineLog(`(${(e as Error).message})`);
+                }
+              }}
+            >
+              Download engine log
             </button>
           </div>
           {engineLog != null && <pre className="log-view" style={{ height: 'auto', maxHeight: '40vh' }}>{engineLog || '(empty)'}</pre>}

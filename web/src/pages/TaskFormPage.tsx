@@ -23,6 +23,7 @@ import { parseTaskText } from '../lib/importTask';
 import { defaultText } from '../lib/defaults';
 import { navigate } from '../router';
 import { ErrorBanner, FieldErrors, Loading } from '../components/common';
+import { PresetPicker } from '../components/PresetPicker';
 
 interface Props {
   mode: 'new' | 'edit' | 'duplicate';
@@ -238,6 +239,7 @@ export default function TaskFormPage({ mode, sourceId }: Props) {
             <option key={n} value={n} />
           ))}
         </datalist>
+        <PresetPicker rows={form.params} onApply={(rows) => set('params', rows)} />
         {form.params.length === 0 && <div className="muted">No parameter: the engine runs with its defaults.</div>}
         {form.params.map((row, i) => (
           <ParamEditor

@@ -8,7 +8,7 @@ import { download, experimentsCsv, runsCsv } from '../lib/analysis';
 import { fmtDuration, fmtNumber, fmtValue } from '../lib/format';
 import { navigate } from '../router';
 import { BestLaunch } from '../components/BestLaunch';
-import { Empty, ErrorBanner, Loading, ProgressBar, ProgressStrip, StatusBadge, TaskStatusBadge, failureText } from '../components/common';
+import { CompareButton, CompareCheck, Empty, ErrorBanner, Loading, ProgressBar, ProgressStrip, StatusBadge, TaskStatusBadge, failureText } from '../components/common';
 import { directionLabel, fmtObjective, objectiveValue, taskObjective, useMetricUnits, withUnit } from '../lib/objective';
 import { experimentLabel } from '../lib/labels';
 
@@ -213,6 +213,7 @@ export function ExperimentsTable({
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'experiment_id', dir: 1 });
   const [cancelling, setCancelling] = useState<Set<number>>(new Set());
   const [cancelError, setCancelError] = useState<unknown>(null);
+  const [chosen, setChosen] = useState<number[]>([]);
   // One hung experiment, not the study: the experiment's own status arrives over the task's event stream.
   const cancelExperiment = async (id: number) => {
     setCancelError(null);
@@ -247,9 +248,13 @@ export function ExperimentsTable({
   return (
     <div className="table-wrap">
       <ErrorBanner error={cancelError} onClose={() => setCancelError(null)} />
+      <div className="row">
+        <CompareButton kind="exp" selected={chosen} label="Compare selected" />
+      </div>
       <table data-testid="experiments-table">
         <thead>
           <tr>
+            <th title="choose two to compare side by side">⇄</th>
             {header('experiment_id', '#')}
             {header('status', 'Status')}
             {params.map((p) => header(`p:${p}`, p))}
@@ -269,6 +274,9 @@ export function ExperimentsTable({
               onMouseEnter={() => setHovered(e.id)}
               onMouseLeave={() => setHovered(null)}
             >
+              <td>
+                <CompareCheck id={e.id} selected={chosen} onChange={setChosen} label={`#${e.experiment_id}`} />
+              </td>
               <td data-testid="experiment-label" data-kind={e.kind ?? 'search'}>{experimentLabel(e, best)}</td>
               <td>
                 <StatusBadge status={e.status} />

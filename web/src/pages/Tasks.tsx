@@ -1,44 +1,40 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../lib/api';
-import type { Experiment, Page, Task } from '../lib/types';
+import type { Page, Task } from '../lib/types';
 import { TASK_STATUSES } from '../lib/types';
 import { download } from '../lib/analysis';
-import { fmtNumber, fmtTime } from '../lib/format';
+import { fmtTime } from '../lib/format';
+import { filterTasksByName, taskColumns } from '../lib/taskList';
 import { useTaskEvents } from '../lib/useLive';
 import { navigate } from '../router';
-import { Empty, ErrorBanner, Loading, ProgressStrip, TaskStatusBadge } from '../components/common';
-import { fmtObjective } from '../lib/objective';
+import { CompareButton, CompareCheck, Empty, ErrorBanner, Loading, SummaryStrip, TaskStatusBadge } from '../components/common';
 
 export default function Tasks() {
   const [status, setStatus] = useState('');
   const [tasks, setTasks] = useState<Task[] | null>(null);
-  const [exps, setExps] = useState<Record<number, Experiment[]>>({});
+  const [query, setQuery] = useState('');
+  const [chosen, setChosen] = useState<number[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<number | null>(null);
 
   const load = useCallback(async () => {
     try {
       const q = status ? `&status=${status}` : '';
-      const page = await api.get<Page<Task>>(`/api/tasks?limit=100&sort=created_at&order=desc${q}`);
-      const items = page.items ?? [];
-      setTasks(items);
-      const all = await Promise.all(
-        items.slice(0, 50).map((t) => api.get<Page<Experiment>>(`/api/tasks/${t.id}/experiments`).then((p) => [t.id, p.items ?? []] as const).catch(() => [t.id, []] as const)),
-      );
-      setExps(Object.fromEntries(all));
+      const page = await api.get<Page<Task>>(`/api/tasks?limit=500&sort=created_at&order=desc${q}`);
+      setTasks(page.items ?? []);
     } catch (e) {
       setError(e);
     }
   }, [status]);
   useEffect(() => void load(), [load]);
 
+  // Live rows refresh from their own task summary: no /experiments request per row.
   const refreshTask = useCallback(async (id: number) => {
     try {
-      const [t, e] = await Promise.all([api.get<Task>(`/api/tasks/${id}`), api.get<Page<Experiment>>(`/api/tasks/${id}/experiments`)]);
+      const t = await api.get<Task>(`/api/tasks/${id}`);
       setTasks((prev) => prev?.map((x) => (x.id === id ? t : x)) ?? prev);
-      setExps((prev) => ({ ...prev, [id]: e.items ?? [] }));
     } catch {
-      /* ignore */
+      /* the next event tries again */
     }
   }, []);
   useTaskEvents((tasks ?? []).filter((t) => t.status === 'running' || t.status === 'pending').map((t) => t.id), refreshTask);
@@ -76,11 +72,13 @@ export default function Tasks() {
     }
   };
 
+  const shown = filterTasksByName(tasks ?? [], query);
   return (
     <div>
       <div className="row">
         <h1>Tasks</h1>
         <span className="spacer" />
+        <input type="search" placeholder="search by name" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="search by name" />
         <label className="inline">
           Status
           <select value={status} onChange={(e) => setStatus(e.target.value)} aria-label="status filter">
@@ -90,6 +88,7 @@ export default function Tasks() {
             ))}
           </select>
         </label>
+        <CompareButton kind="tasks" selected={chosen} label="Compare best" />
         <button className="primary" onClick={() => navigate('/tasks/new')}>
           New task
         </button>
@@ -102,13 +101,19 @@ export default function Tasks() {
           <Empty>
             No task{status ? ` with status ${status}` : ''} yet. <a href="#/tasks/new">Create one</a>.
           </Empty>
+        ) : shown.length === 0 ? (
+          <Empty>No task name matches “{query}”.</Empty>
         ) : (
           <div className="table-wrap">
             <table data-testid="tasks-table">
               <thead>
                 <tr>
+                  <th title="choose two tasks to compare their best configurations">⇄</th>
                   <th>Name</th>
                   <th>Status</th>
+                  <th className="hide-narrow">Runtime</th>
+                  <th className="hide-narrow">Model</th>
+                  <th className="hide-narrow">Objective</th>
                   <th>Experiments</th>
                   <th>Best</th>
                   <th className="hide-narrow">Created</th>
@@ -116,10 +121,14 @@ export default function Tasks() {
                 </tr>
               </thead>
               <tbody>
-                {tasks.map((t) => {
+                {shown.map((t) => {
                   const running = t.status === 'running';
+                  const cols = taskColumns(t);
                   return (
                     <tr key={t.id} data-testid={`task-row-${t.name}`}>
+                      <td>
+                        <CompareCheck id={t.id} selected={chosen} onChange={setChosen} label={t.name} />
+                      </td>
                       <td>
                         <a href={`#/tasks/${t.id}`}>{t.name}</a>
                         {t.description && <div className="muted small">{t.description.slice(0, 60)}</div>}
@@ -127,10 +136,15 @@ export default function Tasks() {
                       <td>
                         <TaskStatusBadge task={t} />
                       </td>
-                      <td style={{ whiteSpace: 'normal', minWidth: 120 }}>
-                        <ProgressStrip taskId={t.id} experiments={exps[t.id] ?? []} />
+                      <td className="hide-narrow" data-testid="task-runtime">{cols.runtime}</td>
+                      <td className="hide-narrow small" data-testid="task-model" style={{ whiteSpace: 'normal', maxWidth: 220 }}>
+                        {cols.model}
                       </td>
-                      <td>{t.summary?.best_objective ? fmtObjective(t.summary.best_objective) : fmtNumber(t.summary?.best_score)}</td>
+                      <td className="hide-narrow small" data-testid="task-objective">{cols.objective}</td>
+                      <td style={{ minWidth: 120 }}>
+                        <SummaryStrip summary={t.summary} />
+                      </td>
+                      <td data-testid="task-best">{cols.best}</td>
                       <td className="hide-narrow">{fmtTime(t.created_at)}</td>
                       <td>
                         <div className="actions">

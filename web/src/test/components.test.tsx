@@ -171,12 +171,23 @@ describe('ExperimentsTable', () => {
   it('sorts by a column and toggles direction', () => {
     const list = [exp(11, 1, { a: 1 }, 0.9), exp(12, 2, { a: 2 }, 0.3), exp(13, 3, { a: 3 }, 0.6)];
     render(<ExperimentsTable taskId={3} experiments={list} best={list[1]} hovered={null} setHovered={() => undefined} />);
-    const ids = () => screen.getAllByRole('row').slice(1).map((r) => r.querySelector('td')!.textContent);
+    const ids = () => screen.getAllByTestId('experiment-label').map((c) => c.textContent);
     expect(ids()).toEqual(['#1', '#2 ⭐', '#3']);
     fireEvent.click(screen.getByText('Score'));
     expect(ids()).toEqual(['#2 ⭐', '#3', '#1']);
     fireEvent.click(screen.getByText(/Score/));
     expect(ids()).toEqual(['#1', '#3', '#2 ⭐']);
+  });
+
+  it('opens the compare view for two chosen experiments (a third choice drops the oldest)', () => {
+    const list = [exp(11, 1, { a: 1 }, 0.9), exp(12, 2, { a: 2 }, 0.3), exp(13, 3, { a: 3 }, 0.6)];
+    render(<ExperimentsTable taskId={3} experiments={list} best={list[1]} hovered={null} setHovered={() => undefined} />);
+    const button = screen.getByTestId('compare-selected') as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    for (const n of [1, 2, 3]) fireEvent.click(screen.getByLabelText(`compare #${n}`));
+    expect(button.textContent).toBe('Compare selected (2/2)');
+    fireEvent.click(button);
+    expect(window.location.hash).toBe('#/compare?exp=12,13');
   });
 
   it('cancels one running experiment by its store id, and offers it only on active rows', async () => {
@@ -239,6 +250,7 @@ describe('Logs', () => {
       'GET /api/tasks/3': { ...task, status: 'running' },
       'GET /api/tasks/3/experiments': { items: [exp(11, 1, {}, null, 'deploying'), exp(12, 2, {}, null, 'deploying')] },
       'GET /api/tasks/3/logs': { items: [{ task_id: 3, log_id: 1, experiment_id: null, level: 'info', line: 'Task started', at: 1 }] },
+      'GET /api/experiments/12/logs': { items: [] },
     });
     render(<Logs taskId={3} experiment={2} />);
     await screen.findByText(/experiment #2/);
@@ -256,6 +268,26 @@ describe('Logs', () => {
     expect(screen.getByTestId('log-count').textContent).toBe('2 / 2 lines');
     fireEvent.change(screen.getByLabelText('filter text'), { target: { value: 'ready' } });
     expect(screen.getByTestId('log-count').textContent).toBe('1 / 2 lines');
+  });
+
+  it("reads an early experiment's whole log from its paged endpoint (not the task log) and downloads it", async () => {
+    installEventSource();
+    const stored = Array.from({ length: 2500 }, (_, i) => ({ task_id: 3, log_id: 10 + i * 30, experiment_id: 1, level: 'info', line: `engine line ${i}`, at: i }));
+    const { calls } = mockFetch({
+      'GET /api/tasks/3': task,
+      'GET /api/tasks/3/experiments': { items: [exp(11, 1, {}, 0.5), exp(12, 2, {}, 0.6)] },
+      'GET /api/experiments/11/logs?after=0&limit=2000': { items: stored.slice(0, 2000) },
+      [`GET /api/experiments/11/logs?after=${stored[1999].log_id}&limit=2000`]: { items: stored.slice(2000) },
+    });
+    const blobs: Blob[] = [];
+    vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: (b: Blob) => (blobs.push(b), 'blob:x'), revokeObjectURL: () => undefined }));
+    render(<Logs taskId={3} experiment={1} />);
+    await waitFor(() => expect(screen.getByTestId('log-count').textContent).toBe('2500 / 2500 lines'));
+    expect(calls.some((c) => c.url.startsWith('/api/tasks/3/logs'))).toBe(false);
+    fireEvent.click(screen.getByTestId('download-log'));
+    const text = await blobs[0].text();
+    expect(text.split('\n')).toHaveLength(2501);
+    expect(text).toContain('INFO    engine line 2499');
   });
 });
 

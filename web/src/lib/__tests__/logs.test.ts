@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { experimentLog, experimentRanges, filterLogs, mergeLogs, normaliseExperimentIds } from '../logs';
+import { filterLogs, logText, mergeLogs, normaliseExperimentIds, ownLines, readAllPages } from '../logs';
 import type { LogLine } from '../types';
 
 let id = 0;
 const L = (line: string, experiment_id: number | null = null, level = 'info'): LogLine => ({ task_id: 1, log_id: ++id, experiment_id, level, line, at: id });
 
-describe('experimentLog', () => {
-  it('returns the whole lifecycle of one experiment, engine output included, with parallel experiments interleaved', () => {
+describe('ownLines', () => {
+  it("keeps one experiment's lines, engine output included, with parallel experiments interleaved", () => {
     id = 0;
     const lines = [
       L('Task started'),
@@ -14,38 +14,40 @@ describe('experimentLog', () => {
       L('[Experiment 2] Status: DEPLOYING', 2),
       L('INFO: Uvicorn running on :30001', 1), // engine output, no prefix
       L('INFO: Uvicorn running on :30002', 2),
-      L('optimizer: suggesting next batch'), // task-level, while both run → belongs to neither
-      L('[Experiment 2] Status: BENCHMARKING', 2),
-      L('[Experiment 1] Status: CANCELLED', 1),
-      L('torch.OutOfMemoryError', 2, 'error'),
-      L('[Experiment 2] Status: FAILED', 2),
-      L('Task cancelled'),
+      L('optimizer: suggesting next batch'),
+      L('[Experiment 2] Status: FAILED'), // a prefix without experiment_id
     ];
-    expect(experimentLog(lines, 1).map((l) => l.line)).toEqual([
-      '[Experiment 1] Status: DEPLOYING',
-      'INFO: Uvicorn running on :30001',
-      '[Experiment 1] Status: CANCELLED',
-    ]);
-    expect(experimentLog(lines, 2).map((l) => l.line)).toEqual([
-      '[Experiment 2] Status: DEPLOYING',
-      'INFO: Uvicorn running on :30002',
-      '[Experiment 2] Status: BENCHMARKING',
-      'torch.OutOfMemoryError',
-      '[Experiment 2] Status: FAILED',
-    ]);
+    expect(ownLines(lines, 1).map((l) => l.line)).toEqual(['[Experiment 1] Status: DEPLOYING', 'INFO: Uvicorn running on :30001']);
+    expect(ownLines(lines, 2).map((l) => l.line)).toEqual(['[Experiment 2] Status: DEPLOYING', 'INFO: Uvicorn running on :30002', '[Experiment 2] Status: FAILED']);
   });
-  it('includes untagged lines inside the range when the experiment runs alone, and prefixed lines without experiment_id', () => {
+});
+
+describe('readAllPages', () => {
+  it('asks for pages after the last log_id until a short page', async () => {
     id = 0;
-    const lines = [L('before'), L('[Experiment 3] Status: DEPLOYING'), L('engine: loading weights'), L('[Experiment 3] Status: SUCCESS'), L('after')];
-    expect(experimentLog(lines, 3).map((l) => l.line)).toEqual(['[Experiment 3] Status: DEPLOYING', 'engine: loading weights', '[Experiment 3] Status: SUCCESS']);
-    expect(experimentRanges(lines).get(3)).toMatchObject({ start: 1, end: 3, finished: true });
+    const all = Array.from({ length: 7 }, (_, i) => L(`line ${i}`, 1));
+    const asked: number[] = [];
+    const lines = await readAllPages(async (after) => {
+      asked.push(after);
+      return all.filter((l) => l.log_id > after).slice(0, 3);
+    }, 3);
+    expect(lines.map((l) => l.line)).toEqual(all.map((l) => l.line));
+    expect(asked).toEqual([0, 3, 6]);
   });
-  it('runs to the end of the log while the experiment is active', () => {
-    id = 0;
-    const lines = [L('[Experiment 1] Status: DEPLOYING', 1), L('loading', 1), L('still loading', 1)];
-    expect(experimentLog(lines, 1)).toHaveLength(3);
-    expect(experimentRanges(lines).get(1)?.finished).toBe(false);
-    expect(experimentLog(lines, 9)).toEqual([]);
+  it('stops after one request when the first page is short, and at maxPages', async () => {
+    let calls = 0;
+    expect(await readAllPages(async () => (calls++, []), 10)).toEqual([]);
+    expect(calls).toBe(1);
+    const full = await readAllPages(async (after) => [L('x'), { ...L('y'), log_id: after + 100 }], 2, 3);
+    expect(full).toHaveLength(6);
+  });
+});
+
+describe('logText', () => {
+  it('writes one line per log line with time and level', () => {
+    expect(logText([{ task_id: 1, log_id: 1, experiment_id: 2, level: 'info', line: '[Experiment 2] Status: DEPLOYING', at: 0 }])).toBe(
+      '1970-01-01T00:00:00.000Z INFO    [Experiment 2] Status: DEPLOYING\n',
+    );
   });
 });
 
