@@ -118,8 +118,10 @@ class Api {
   std::string TaskItemText(store::StoredTask row);
   void PublishStatus(const store::TaskRecord& task);
   bool Running(const store::TaskRecord& task) const;
-  // A new task with `task`'s spec, named UniqueTaskName(base) (duplicate and restart).
-  Result<store::TaskRecord> CopyTask(const store::TaskRecord& task, const std::string& base);
+  // A new task with `task`'s spec, named UniqueTaskName(stem + suffix) (duplicate: `_copy`, restart: none),
+  // the stem shortened to keep the name within the limit; kValidation when the copy's spec is not valid.
+  Result<store::TaskRecord> CopyTask(const store::TaskRecord& task, const std::string& stem,
+                                     std::string_view suffix);
   // The base a rerun of `task` is named from: `name` for `name` and for `name-N` when `name` exists.
   std::string RerunBase(const store::TaskRecord& task);
   StreamNext LogStream(int64_t task_id, std::optional<int64_t> experiment_id, int64_t after_id);

@@ -358,7 +358,7 @@ HttpResponse Api::RestartTask(const HttpRequest&, const Params& params) {
     return HttpResponse::FromError(
         MakeError(ErrorCode::kConflict, "task " + task->name + " is running: cancel it first"));
   // A rerun is a new task (`name-2`, `name-3`, ...): the old results stay as they were, to compare with.
-  auto created = CopyTask(*task, RerunBase(*task));
+  auto created = CopyTask(*task, RerunBase(*task), "");
   if (!created.ok()) return HttpResponse::FromError(created.error());
   if (Status s = studies_->Start(created->id); !s.ok()) {
     (void)store_->DeleteTask(created->id);  // a rerun that cannot run is not left behind as a pending task
@@ -386,18 +386,29 @@ HttpResponse Api::ClearTask(const HttpRequest&, const Params& params) {
 HttpResponse Api::DuplicateTask(const HttpRequest&, const Params& params) {
   auto task = LoadTask(params);
   if (!task.ok()) return HttpResponse::FromError(task.error());
-  auto created = CopyTask(*task, task->name + "_copy");
+  auto created = CopyTask(*task, task->name, "_copy");
   if (!created.ok()) return HttpResponse::FromError(created.error());
   HttpResponse response = HttpResponse::FromJson(TaskJson(*created), 201);
   response.headers.emplace_back("Location", "/api/tasks/" + std::to_string(created->id));
   return response;
 }
 
-Result<store::TaskRecord> Api::CopyTask(const store::TaskRecord& task, const std::string& base) {
-  auto name = store_->UniqueTaskName(base);
+Result<store::TaskRecord> Api::CopyTask(const store::TaskRecord& task, const std::string& stem,
+                                        std::string_view suffix) {
+  // The stem gives way when the name and its `-N` would pass the task-name limit: a copy of a 60-character
+  // name still starts.
+  std::string fitted = stem;
+  Result<std::string> name = store_->UniqueTaskName(fitted + std::string(suffix));
+  while (name.ok() && name->size() > task::kMaxTaskNameLength && fitted.size() > 1) {
+    fitted.resize(fitted.size() - std::min(fitted.size() - 1, name->size() - task::kMaxTaskNameLength));
+    name = store_->UniqueTaskName(fitted + std::string(suffix));
+  }
   if (!name.ok()) return std::move(name).error();
   Json spec = task.spec;
   if (spec.is_object()) spec["task_name"] = *name;
+  // Validated like a new task: a copy that could not start is not made.
+  const task::TaskParseResult parsed = task::ParseTask(spec, catalog_);
+  if (!parsed.ok()) return task::ValidationError(parsed);
   return store_->CreateTask(*name, task.description, spec);
 }
 

@@ -17,6 +17,7 @@
 #include "autotuner/core/thread_testing.h"
 #include "autotuner/runner/event_bus.h"
 #include "autotuner/store/store.h"
+#include "autotuner/task/parse.h"
 #include "autotuner/task/runtime_catalog.h"
 
 namespace autotuner::api {
@@ -300,6 +301,24 @@ TEST_F(ApiServerTest, TaskLifecycleThroughTheApi) {
   EXPECT_EQ(Call("DELETE", "/api/tasks/" + std::to_string(id))["deleted"], id);
   Call("GET", "/api/tasks/" + std::to_string(id), nullptr, 404);
   EXPECT_EQ(Call("GET", "/api/tasks")["total"], 2);  // the copies
+}
+
+// Before: the copy of a 60-character name was 65 characters long and failed only when started.
+TEST_F(ApiServerTest, DuplicatesOfALongNameStayWithinTheNameLimitAndAreValid) {
+  StartServer();
+  const std::string long_name(60, 'n');
+  const int64_t id = Call("POST", "/api/tasks", QuickstartTask(long_name), 201)["id"];
+  std::set<std::string> names;
+  for (int i = 0; i < 3; ++i) {
+    const Json copy = Call("POST", "/api/tasks/" + std::to_string(id) + "/duplicate", nullptr, 201);
+    const std::string name = copy["name"];
+    EXPECT_LE(name.size(), task::kMaxTaskNameLength) << name;
+    EXPECT_TRUE(name.find("_copy") != std::string::npos) << name;
+    EXPECT_EQ(copy["spec"]["task_name"], name);
+    EXPECT_TRUE(task::ParseTask(copy["spec"], &catalog_).ok()) << name;
+    names.insert(name);
+  }
+  EXPECT_EQ(names.size(), 3u);
 }
 
 TEST_F(ApiServerTest, CancellingOneExperimentAsksItsStudyAndLeavesTheStudyRunning) {

@@ -210,8 +210,9 @@ void Parser::ParseIdentity(const Json& doc, Task& task) {
     const std::string clean = SanitizeTaskName(*name);
     if (clean.find_first_not_of("-") == std::string::npos) {
       Fail("task_name", "must contain at least one letter or digit");
-    } else if (clean.size() > 63) {
-      Fail("task_name", "must be at most 63 characters, got " + std::to_string(clean.size()));
+    } else if (clean.size() > kMaxTaskNameLength) {
+      Fail("task_name", "must be at most " + std::to_string(kMaxTaskNameLength) + " characters, got " +
+                            std::to_string(clean.size()));
     } else {
       if (clean != *name) Warn("task_name", "sanitised '" + *name + "' to '" + clean + "'");
       task.task_name = clean;

@@ -52,5 +52,7 @@ Error ValidationError(const TaskParseResult& result);
 
 // The task name with every character outside [A-Za-z0-9._-] replaced by '-'.
 std::string SanitizeTaskName(std::string_view name);
+// task_name's limit (it names engines: container names, Kubernetes labels).
+inline constexpr size_t kMaxTaskNameLength = 63;
 
 }  // namespace autotuner::task

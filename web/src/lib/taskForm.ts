@@ -425,13 +425,25 @@ export function splitScenarios(text: string): string[] {
 
 // ---------- duplicate ----------
 
+/** task_name's limit (parse.h kMaxTaskNameLength). */
+export const MAX_TASK_NAME = 63;
+
 /** The form for "Duplicate": a deep copy of the task's spec (SLO and quantization included), named `<name>_copy`,
- * else `<name>_copy-2`, `-3`, ... as the server's duplicate names it (store UniqueTaskName). */
+ * else `<name>_copy-2`, `-3`, ... as the server's duplicate names it (store UniqueTaskName), `<name>` shortened so
+ * the whole stays within MAX_TASK_NAME. */
 export function duplicateForm(spec: JsonObject, existingNames: string[] = []): TaskFormState {
   const copy = JSON.parse(JSON.stringify(spec)) as JsonObject;
-  const base = `${str(copy.task_name) || 'task'}_copy`;
-  let name = base;
-  for (let i = 2; existingNames.includes(name); i++) name = `${base}-${i}`;
+  let stem = str(copy.task_name) || 'task';
+  const unique = () => {
+    let name = `${stem}_copy`;
+    for (let i = 2; existingNames.includes(name); i++) name = `${stem}_copy-${i}`;
+    return name;
+  };
+  let name = unique();
+  while (name.length > MAX_TASK_NAME && stem.length > 1) {
+    stem = stem.slice(0, Math.max(1, stem.length - (name.length - MAX_TASK_NAME)));
+    name = unique();
+  }
   copy.task_name = name;
   return specToForm(copy);
 }

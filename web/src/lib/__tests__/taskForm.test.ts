@@ -75,6 +75,11 @@ describe('duplicate prefill', () => {
   it('avoids a name that exists', () => {
     expect(duplicateForm(quickstart, ['quickstart_copy']).task_name).toBe('quickstart_copy-2');
     expect(duplicateForm(quickstart, ['quickstart_copy', 'quickstart_copy-2']).task_name).toBe('quickstart_copy-3');
+    // A long name gives way so the copy stays within the server's 63-character limit.
+    const long = { ...quickstart, task_name: 'n'.repeat(60) };
+    expect(duplicateForm(long).task_name).toBe(`${'n'.repeat(58)}_copy`);
+    const taken = [`${'n'.repeat(58)}_copy`];
+    expect(duplicateForm(long, taken).task_name).toBe(`${'n'.repeat(56)}_copy`);
   });
 });
 
