@@ -154,9 +154,9 @@ Json DockerDeployer::ContainerBody(const DeploySpec& spec, int port, const std::
   } else {
     host_config["ShmSize"] = options_.shm_size_bytes;
   }
-  // A simulated engine's GPUs are virtual (the runner passes their count as --sim-num-gpus): asking the
+  // A simulated engine's GPUs are virtual (the runner passes their count by its gpu_count_flag): asking the
   // daemon for them would fail on a machine without GPUs.
-  if (!spec.gpu_ids.empty() && !spec.runtime->simulated) {
+  if (!spec.gpu_ids.empty() && !spec.runtime->VirtualGpus()) {
     Json ids = Json::array();
     for (int id : spec.gpu_ids) ids.push_back(std::to_string(id));
     host_config["DeviceRequests"] =
@@ -183,7 +183,7 @@ std::vector<std::string> DockerDeployer::RunArgv(const DeploySpec& spec, int por
     argv.insert(argv.end(), {"--shm-size", std::to_string(options_.shm_size_bytes)});
   }
   // Any free GPUs of the count the configuration needs (the study's own ids are not the reader's).
-  if (!spec.runtime->simulated && spec.plan.gpus_needed > 0)
+  if (!spec.runtime->VirtualGpus() && spec.plan.gpus_needed > 0)
     argv.insert(argv.end(), {"--gpus", std::to_string(spec.plan.gpus_needed)});
   for (const auto& bind : parts.binds) argv.insert(argv.end(), {"-v", bind});
   // Secrets pass by name: docker copies the caller's value, and the line never holds the token.

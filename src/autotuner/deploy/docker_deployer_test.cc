@@ -190,7 +190,7 @@ TEST(DockerDeployerTest, ContainerBodyAsksForGpusSharedMemoryAndMounts) {
 TEST(DockerDeployerTest, SimulatedRuntimesAskForNoGpus) {
   Harness h;
   auto rt = ShellRuntime("true");
-  rt.simulated = true;
+  rt.gpu_count_flag = "sim-num-gpus";
   DockerDeployer deployer(h.Options("body"));
   DeploySpec spec = h.Spec(rt);
   spec.gpu_ids = {0, 1};
@@ -199,7 +199,7 @@ TEST(DockerDeployerTest, SimulatedRuntimesAskForNoGpus) {
   EXPECT_FALSE(body["HostConfig"].contains("DeviceRequests")) << body["HostConfig"].dump();
   const Json& cmd = body["Cmd"];
   EXPECT_NE(std::find(cmd.begin(), cmd.end(), Json("--sim-num-gpus")), cmd.end()) << cmd.dump();
-  rt.simulated = false;
+  rt.gpu_count_flag.clear();
   EXPECT_TRUE(deployer.ContainerBody(spec, 30002, "")["HostConfig"].contains("DeviceRequests"));
 }
 

@@ -69,7 +69,7 @@ class Mapper {
     plan_.gpus_needed = gpus;
     MapQuantization(ResolveQuantization());
     if (!pruned_.empty()) return Pruned();
-    MapSimulatorSettings();
+    MapGpuType();
     MapEnv();
     MappingOutcome out;
     out.plan = std::move(plan_);
@@ -271,11 +271,11 @@ class Mapper {
     }
   }
 
-  // Simulated runtimes learn the GPU model from the task's hardware (the GPU count comes from
-  // CUDA_VISIBLE_DEVICES, which the deployer sets).
-  void MapSimulatorSettings() {
-    if (!runtime_.simulated || in_.gpu_type.empty() || runtime_.FindFlag("sim-gpu-type") == nullptr) return;
-    Emit("sim-gpu-type", Json(in_.gpu_type), false);
+  // A runtime with a gpu_type_flag (a simulator) learns the GPU model from the task's hardware (its GPU
+  // count the runner passes at deploy).
+  void MapGpuType() {
+    if (runtime_.gpu_type_flag.empty() || in_.gpu_type.empty()) return;
+    Emit(runtime_.gpu_type_flag, Json(in_.gpu_type), false);
   }
 
   const MappingInput& in_;

@@ -188,15 +188,16 @@ class Experiment {
   Result<std::unique_ptr<deploy::Deployment>> Deploy(const std::vector<int>& gpu_ids) {
     const task::RuntimeDefinition& runtime = *c_.runtime;
     deploy::LaunchPlan plan = run_.plan;
-    if (runtime.simulated && runtime.FindFlag("sim-num-gpus") != nullptr) {
-      plan.args.push_back(runtime.RenderFlag("sim-num-gpus"));
+    if (!runtime.gpu_count_flag.empty()) {
+      plan.args.push_back(runtime.RenderFlag(runtime.gpu_count_flag));
       plan.args.push_back(std::to_string(gpu_ids.size()));
     }
-    const std::string sim_tokenizer = runtime.simulated ? runtime.RenderFlag("sim-tokenizer") : "";
-    if (!sim_tokenizer.empty() && runtime.FindFlag("sim-tokenizer") != nullptr &&
-        std::find(plan.args.begin(), plan.args.end(), sim_tokenizer) == plan.args.end()) {
-      // The simulated engine counts tokens with the benchmark's tokenizer.
-      plan.args.push_back(sim_tokenizer);
+    const std::string tokenizer_flag =
+        runtime.tokenizer_flag.empty() ? "" : runtime.RenderFlag(runtime.tokenizer_flag);
+    if (!tokenizer_flag.empty() &&
+        std::find(plan.args.begin(), plan.args.end(), tokenizer_flag) == plan.args.end()) {
+      // The engine (a simulator) counts tokens with the benchmark's tokenizer.
+      plan.args.push_back(tokenizer_flag);
       plan.args.push_back(c_.resources->tokenizer);
     }
     const std::string prefix = ExperimentPrefix(run_.number);

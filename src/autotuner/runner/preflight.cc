@@ -198,8 +198,9 @@ void CheckLauncher(const task::Task& task, const task::RuntimeDefinition& runtim
 
 void CheckGpus(const task::Task& task, const task::RuntimeDefinition& runtime, const PreflightProbes& probes,
                const PreflightOptions& options, PreflightReport& report) {
-  if (runtime.simulated || IsCluster(task.deployment_mode)) {
-    report.checks.push_back(Ok("gpus", runtime.simulated ? "simulated GPUs" : "scheduled by the cluster"));
+  if (runtime.VirtualGpus() || IsCluster(task.deployment_mode)) {
+    report.checks.push_back(
+        Ok("gpus", runtime.VirtualGpus() ? "simulated GPUs" : "scheduled by the cluster"));
     return;
   }
   auto selected = SelectGpus(probes, options.gpu_ids);
@@ -369,7 +370,7 @@ Result<StudyResources> ResolveStudyResources(const task::Task& task, const task:
   resources.engine_env = std::move(model.env);
   if (!model.note.empty()) resources.notes.push_back(std::move(model.note));
   const int64_t hw_gpus = task.hardware ? std::max<int64_t>(task.hardware->num_gpus, 1) : 1;
-  if (runtime.simulated || IsCluster(task.deployment_mode)) {
+  if (runtime.VirtualGpus() || IsCluster(task.deployment_mode)) {
     if (!gpu_ids.empty()) {
       resources.gpu_ids = deploy::DiscoverGpus(gpu_ids, 0);
     } else {

@@ -116,8 +116,9 @@ struct EngineModel {
 };
 EngineModel ResolveEngineModel(const task::Task& task, const task::RuntimeDefinition& runtime);
 
-// Simulated runtimes: hardware.num_gpus virtual ids (or --gpus); cluster modes: the same count, scheduled by
-// the cluster; real local/Docker runtimes: SelectGpus, kUnavailable when none is free.
+// Runtimes on virtual GPUs (VirtualGpus: the simulators): hardware.num_gpus ids (or --gpus); cluster modes:
+// the same count, scheduled by the cluster; real local/Docker runtimes: SelectGpus, kUnavailable when none
+// is free.
 Result<StudyResources> ResolveStudyResources(const task::Task& task, const task::RuntimeDefinition& runtime,
                                              const PreflightProbes& probes, const std::string& gpu_ids);
 

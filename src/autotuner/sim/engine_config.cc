@@ -6,6 +6,7 @@
 #include <string>
 
 #include "autotuner/core/strings.h"
+#include "autotuner/sim/flavor.h"
 
 namespace autotuner::sim {
 namespace {
@@ -27,22 +28,6 @@ double SglangMemFraction(int tp) {
   return 0.88;
 }
 
-std::string TooFewGpusMessage(Flavor flavor, int needed, int available, int tp) {
-  switch (flavor) {
-    case Flavor::kSglang:
-      return "RuntimeError: CUDA error: invalid device ordinal (tp_size * pp_size * dp_size = " +
-             std::to_string(needed) + " GPUs requested, " + std::to_string(available) + " visible)";
-    case Flavor::kVllm:
-      return "AssertionError: please set tensor_parallel_size (" + std::to_string(tp) +
-             ") to less than max local gpu count (" + std::to_string(available) + ")";
-    case Flavor::kTrtllm:
-      return "RuntimeError: world size " + std::to_string(needed) +
-             " (tp_size * pp_size) is larger than the number of available GPUs (" +
-             std::to_string(available) + ")";
-  }
-  return "";
-}
-
 Result<double> DenseBytes(std::string_view dtype) {
   const std::string d = Lower(dtype);
   if (d == "auto" || d == "half" || d == "float16" || d == "bfloat16" || d == "bf16" || d == "fp16") {
@@ -55,24 +40,32 @@ Result<double> DenseBytes(std::string_view dtype) {
 
 }  // namespace
 
-std::string_view FlavorName(Flavor flavor) {
+std::string_view FlavorName(Flavor flavor) { return TraitsOf(flavor).name; }
+
+const FlavorTraits& TraitsOf(Flavor flavor) {
   switch (flavor) {
     case Flavor::kSglang:
-      return "sglang";
+      return SglangTraits();
     case Flavor::kVllm:
-      return "vllm";
+      return VllmTraits();
     case Flavor::kTrtllm:
-      return "trtllm";
+      return TrtllmTraits();
   }
-  return "unknown";
+  return VllmTraits();
 }
+
+std::vector<const FlavorTraits*> AllFlavors() { return {&SglangTraits(), &VllmTraits(), &TrtllmTraits()}; }
 
 Result<Flavor> ParseFlavor(std::string_view name) {
   const std::string n = Lower(name);
-  if (n == "sglang") return Flavor::kSglang;
-  if (n == "vllm") return Flavor::kVllm;
-  if (n == "trtllm" || n == "tensorrt-llm" || n == "trt-llm") return Flavor::kTrtllm;
-  return Invalid("unknown engine flavor '" + std::string(name) + "' (sglang, vllm, trtllm)", "invalid_value");
+  std::string known;
+  for (const FlavorTraits* traits : AllFlavors()) {
+    if (n == traits->name ||
+        std::find(traits->aliases.begin(), traits->aliases.end(), n) != traits->aliases.end())
+      return traits->flavor;
+    known += (known.empty() ? "" : ", ") + traits->name;
+  }
+  return Invalid("unknown engine flavor '" + std::string(name) + "' (" + known + ")", "invalid_value");
 }
 
 std::string_view SchedulePolicyName(SchedulePolicy policy) {
@@ -153,7 +146,7 @@ Result<ResolvedConfig> ResolveConfig(const EngineConfig& config, const ModelProf
   }
   const int needed = r.tp * r.pp * r.dp;
   if (needed > r.num_gpus) {
-    return MakeError(ErrorCode::kInvalidArgument, TooFewGpusMessage(r.flavor, needed, r.num_gpus, r.tp),
+    return MakeError(ErrorCode::kInvalidArgument, TraitsOf(r.flavor).too_few_gpus(needed, r.num_gpus, r.tp),
                      Json{{"kind", "insufficient_gpus"}, {"needed", needed}, {"available", r.num_gpus}});
   }
   if (model.num_heads % r.tp != 0) {

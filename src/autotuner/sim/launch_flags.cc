@@ -8,34 +8,13 @@
 #include <set>
 
 #include "autotuner/core/strings.h"
+#include "autotuner/sim/flavor.h"
 
 namespace autotuner::sim {
 namespace {
 
 using task::FlagDefinition;
 using task::RuntimeDefinition;
-
-// How the engine's CLI library reports usage errors.
-struct CliStyle {
-  bool click = false;             // click (TensorRT-LLM) rather than argparse
-  bool underscores_ok = false;    // vLLM rewrites --foo_bar to --foo-bar before parsing
-  bool positional_model = false;  // `vllm serve MODEL`, `trtllm-serve MODEL`
-  std::string prog;
-  std::string usage;
-};
-
-CliStyle StyleFor(Flavor flavor) {
-  switch (flavor) {
-    case Flavor::kSglang:
-      return {false, false, false, "launch_server.py",
-              "usage: launch_server.py [-h] --model-path MODEL_PATH [options]"};
-    case Flavor::kVllm:
-      return {false, true, true, "vllm serve", "usage: vllm serve [model_tag] [options]"};
-    case Flavor::kTrtllm:
-      return {true, false, true, "trtllm-serve", "Usage: trtllm-serve [OPTIONS] MODEL"};
-  }
-  return {};
-}
 
 Error UsageError(const CliStyle& style, const std::string& message) {
   std::string text;
@@ -266,89 +245,69 @@ enum class Field {
 };
 
 struct Binding {
-  std::string_view flag;
+  const FlagDefinition* flag;
   Field field;
 };
 
-constexpr Binding kSglangBindings[] = {
-    {"model-path", Field::kModel},
-    {"host", Field::kHost},
-    {"port", Field::kPort},
-    {"served-model-name", Field::kServedName},
-    {"enable-metrics", Field::kEnableMetrics},
-    {"tp-size", Field::kTp},
-    {"pp-size", Field::kPp},
-    {"dp-size", Field::kDp},
-    {"mem-fraction-static", Field::kMemoryFraction},
-    {"max-running-requests", Field::kMaxRunning},
-    {"max-prefill-tokens", Field::kMaxBatched},
-    {"chunked-prefill-size", Field::kChunkSize},
-    {"max-total-tokens", Field::kMaxTotalTokens},
-    {"schedule-policy", Field::kSchedulePolicy},
-    {"disable-radix-cache", Field::kNoPrefixCache},
-    {"kv-cache-dtype", Field::kKvCacheDtype},
-    {"quantization", Field::kQuantization},
-    {"dtype", Field::kModelDtype},
-    {"disable-cuda-graph", Field::kNoCudaGraph},
-    {"cuda-graph-max-bs", Field::kCudaGraphMaxBs},  // the deprecated alias, still accepted
-    {"cuda-graph-max-bs-decode", Field::kCudaGraphMaxBs},
-    {"enable-torch-compile", Field::kTorchCompile},
-    {"torch-compile-max-bs", Field::kTorchCompileMaxBs},
-    {"page-size", Field::kPageSize},
-    {"context-length", Field::kContextLength},
-    {"disable-overlap-schedule", Field::kNoOverlap},
-    {"enable-mixed-chunk", Field::kMixedChunk},
-    {"schedule-conservativeness", Field::kConservativeness},
+struct RoleField {
+  task::FlagRole role;
+  Field field;
+};
+// In this order: the page size before kv_blocks converts blocks to tokens.
+constexpr RoleField kRoleFields[] = {
+    {task::FlagRole::kMemoryFraction, Field::kMemoryFraction},
+    {task::FlagRole::kMaxRunningRequests, Field::kMaxRunning},
+    {task::FlagRole::kMaxBatchedTokens, Field::kMaxBatched},
+    {task::FlagRole::kChunkSize, Field::kChunkSize},
+    {task::FlagRole::kChunkedPrefill, Field::kChunkedPrefill},
+    {task::FlagRole::kMaxTotalTokens, Field::kMaxTotalTokens},
+    {task::FlagRole::kPageSize, Field::kPageSize},
+    {task::FlagRole::kKvBlocks, Field::kGpuBlocks},
+    {task::FlagRole::kContextLength, Field::kContextLength},
+    {task::FlagRole::kSchedulePolicy, Field::kSchedulePolicy},
+    {task::FlagRole::kPrefixCache, Field::kPrefixCache},
+    {task::FlagRole::kDisablePrefixCache, Field::kNoPrefixCache},
+    {task::FlagRole::kDisableCudaGraph, Field::kNoCudaGraph},
+    {task::FlagRole::kEnforceEager, Field::kEnforceEager},
+    {task::FlagRole::kCudaGraphMaxBatch, Field::kCudaGraphMaxBs},
+    {task::FlagRole::kTorchCompile, Field::kTorchCompile},
+    {task::FlagRole::kTorchCompileMaxBatch, Field::kTorchCompileMaxBs},
+    {task::FlagRole::kOverlapSchedule, Field::kOverlap},
+    {task::FlagRole::kDisableOverlapSchedule, Field::kNoOverlap},
+    {task::FlagRole::kMixedChunk, Field::kMixedChunk},
+    {task::FlagRole::kScheduleConservativeness, Field::kConservativeness},
+    {task::FlagRole::kFailFastAttentionWindow, Field::kFailFast},
 };
 
-constexpr Binding kVllmBindings[] = {
-    {"model", Field::kModel},
-    {"host", Field::kHost},
-    {"port", Field::kPort},
-    {"served-model-name", Field::kServedName},
-    {"tensor-parallel-size", Field::kTp},
-    {"pipeline-parallel-size", Field::kPp},
-    {"data-parallel-size", Field::kDp},
-    {"gpu-memory-utilization", Field::kMemoryFraction},
-    {"max-num-seqs", Field::kMaxRunning},
-    {"max-num-batched-tokens", Field::kMaxBatched},
-    {"enable-chunked-prefill", Field::kChunkedPrefill},
-    {"num-gpu-blocks-override", Field::kGpuBlocks},
-    {"scheduling-policy", Field::kSchedulePolicy},
-    {"enable-prefix-caching", Field::kPrefixCache},
-    {"kv-cache-dtype", Field::kKvCacheDtype},
-    {"quantization", Field::kQuantization},
-    {"dtype", Field::kModelDtype},
-    {"enforce-eager", Field::kEnforceEager},
-    {"block-size", Field::kPageSize},
-    {"max-model-len", Field::kContextLength},
-    {"async-scheduling", Field::kOverlap},
-};
-
-constexpr Binding kTrtllmBindings[] = {
-    {"host", Field::kHost},
-    {"port", Field::kPort},
-    {"tp_size", Field::kTp},
-    {"pp_size", Field::kPp},
-    {"kv_cache_free_gpu_memory_fraction", Field::kMemoryFraction},
-    {"max_batch_size", Field::kMaxRunning},
-    {"max_num_tokens", Field::kMaxBatched},
-    {"enable_chunked_prefill", Field::kChunkedPrefill},
-    {"max_seq_len", Field::kContextLength},
-    {"fail_fast_on_attention_window_too_large", Field::kFailFast},
-    {"extra_llm_api_options", Field::kExtraOptions},
-};
-
-std::span<const Binding> BindingsFor(Flavor flavor) {
-  switch (flavor) {
-    case Flavor::kSglang:
-      return kSglangBindings;
-    case Flavor::kVllm:
-      return kVllmBindings;
-    case Flavor::kTrtllm:
-      return kTrtllmBindings;
+// The flags the simulator models, all from the runtime definition: the managed flags, the parallel degrees
+// (expert parallelism is not modelled), the roles, quantization, and the config file last so its settings
+// win over the flags'.
+std::vector<Binding> BindingsFor(const FlavorTraits& traits, const RuntimeDefinition& runtime) {
+  std::vector<Binding> out;
+  const auto bind = [&](std::string_view name, Field field) {
+    if (name.empty() || name == "positional") return;
+    if (const FlagDefinition* flag = runtime.FindFlag(name)) out.push_back({flag, field});
+  };
+  const auto bind_from = [&](const std::map<std::string, std::string>& flags, const char* key, Field field) {
+    if (const auto it = flags.find(key); it != flags.end()) bind(it->second, field);
+  };
+  bind(runtime.model_arg, Field::kModel);
+  bind(traits.model_flag, Field::kModel);
+  bind(runtime.host_flag, Field::kHost);
+  bind(runtime.port_flag, Field::kPort);
+  bind(runtime.served_model_name_flag, Field::kServedName);
+  bind(runtime.metrics_flag, Field::kEnableMetrics);
+  bind_from(runtime.parallel, "tp", Field::kTp);
+  bind_from(runtime.parallel, "pp", Field::kPp);
+  bind_from(runtime.parallel, "dp", Field::kDp);
+  for (const RoleField& entry : kRoleFields) {
+    for (const FlagDefinition* flag : runtime.RoleFlags(entry.role)) out.push_back({flag, entry.field});
   }
-  return {};
+  bind_from(runtime.quantization, "model_dtype", Field::kModelDtype);
+  bind_from(runtime.quantization, "kv_cache_dtype", Field::kKvCacheDtype);
+  bind_from(runtime.quantization, "fp8_compute", Field::kQuantization);
+  bind(runtime.config_file_flag, Field::kExtraOptions);
+  return out;
 }
 
 int64_t ToInt(const std::string& s) {
@@ -577,37 +536,28 @@ std::string RuntimeNameFor(Flavor flavor) { return "sim-" + std::string(FlavorNa
 
 Result<LaunchOptions> ParseLaunchFlags(Flavor flavor, const RuntimeDefinition& runtime,
                                        std::span<const std::string> args) {
-  const CliStyle style = StyleFor(flavor);
+  const FlavorTraits& traits = TraitsOf(flavor);
+  const CliStyle& style = traits.cli;
   auto parsed = Tokenize(style, runtime, args);
   if (!parsed) return parsed.error();
   LaunchOptions out;
   out.engine.flavor = flavor;
   out.help = parsed->help;
   if (out.help) return out;
-  if (flavor == Flavor::kTrtllm) out.host = "localhost";
+  out.host = traits.default_host;
   std::set<std::string> used;
   ApplySimFlags(*parsed, out, used);
-  // vLLM's block size must be known before --num-gpu-blocks-override converts blocks to tokens.
-  if (flavor == Flavor::kVllm) {
-    if (auto it = parsed->values.find("block-size"); it != parsed->values.end()) {
-      out.engine.page_size = static_cast<int>(ToInt(it->second));
-    }
-  }
-  for (const Binding& binding : BindingsFor(flavor)) {
-    const FlagDefinition* flag = runtime.FindFlag(binding.flag);
-    if (flag == nullptr) continue;
-    auto it = parsed->values.find(flag->name);
+  for (const Binding& binding : BindingsFor(traits, runtime)) {
+    auto it = parsed->values.find(binding.flag->name);
     if (it == parsed->values.end()) continue;
-    used.insert(flag->name);
+    used.insert(binding.flag->name);
     if (Status s = ApplyField(style, binding.field, it->second, out); !s) return s.error();
   }
   if (style.positional_model && !parsed->positionals.empty()) out.model = parsed->positionals.front();
   if (out.model.empty()) {
-    if (flavor == Flavor::kTrtllm) return UsageError(style, "Missing argument 'MODEL'.");
-    if (flavor == Flavor::kSglang) {
-      return UsageError(style, "the following arguments are required: --model-path/--model");
-    }
-    out.model = runtime.FindFlag("model") != nullptr ? runtime.FindFlag("model")->default_text : "";
+    if (!traits.missing_model_error.empty()) return UsageError(style, traits.missing_model_error);
+    const FlagDefinition* model_flag = runtime.FindFlag(traits.model_flag);
+    out.model = model_flag != nullptr ? model_flag->default_text : "";
   }
   for (const auto& [name, value] : parsed->values) {
     if (!used.contains(name)) out.not_modelled.push_back(name);
@@ -616,7 +566,7 @@ Result<LaunchOptions> ParseLaunchFlags(Flavor flavor, const RuntimeDefinition& r
 }
 
 std::string HelpText(Flavor flavor, const RuntimeDefinition& runtime) {
-  const CliStyle style = StyleFor(flavor);
+  const CliStyle& style = TraitsOf(flavor).cli;
   std::string text = style.usage + "\n\n" + runtime.description + "\n\noptions:\n";
   for (const auto& flag : runtime.flags) {
     std::string names = flag.exact_spelling ? "--" + flag.name : ArgparseName(flag);

@@ -35,6 +35,19 @@ TEST(LaunchFlags, SglangMapsTunedFlags) {
   EXPECT_EQ(options->not_modelled, std::vector<std::string>{"trust-remote-code"});
 }
 
+// What a flag sets is the runtime's `roles:` data, not code: a definition that gives the memory-fraction role
+// to another flag changes what the simulator reads.
+TEST(LaunchFlags, BindingsComeFromTheRuntimesRoles) {
+  task::RuntimeDefinition runtime = *Catalog().Find("sim-vllm");
+  runtime.roles[task::FlagRole::kMemoryFraction] = {"kv-offloading-size"};
+  auto options = ParseLaunchFlags(
+      Flavor::kVllm, runtime,
+      std::vector<std::string>{"m", "--kv-offloading-size", "0.5", "--gpu-memory-utilization", "0.8"});
+  ASSERT_TRUE(options) << options.error().message;
+  EXPECT_DOUBLE_EQ(*options->engine.memory_fraction, 0.5);
+  EXPECT_EQ(options->not_modelled, std::vector<std::string>{"gpu-memory-utilization"});
+}
+
 // SGLang renamed --cuda-graph-max-bs to --cuda-graph-max-bs-decode; tasks use the new name (the old one warns
 // as deprecated), and both set the largest decode batch replayed from a graph.
 TEST(LaunchFlags, SglangCudaGraphMaxBsUnderBothNames) {

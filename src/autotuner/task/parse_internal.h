@@ -129,13 +129,13 @@ class Parser {
   void ParseParameters(const Json& doc, Task& task);
   const FlagDefinition* LookUpFlag(const std::string& name, const std::string& path);
   void CheckAgainstFlag(const Parameter& p, const FlagDefinition& flag, const std::string& path);
-  void CheckDimensionConflict(const Task& task, const std::string& normalized, const std::string& path);
+  void CheckDimensionConflict(const Task& task, const FlagDefinition& flag, const std::string& path);
   std::optional<Parameter> ParseParameter(const std::string& name, const Json& value,
                                           const std::string& path);
   // The typed range form of a parameter, after its type.
   std::optional<Parameter> ParseRange(Parameter p, const Json& value, const std::string& path,
                                       const std::string& type);
-  void CheckParameterValues(const Parameter& p, const std::string& normalized, const std::string& path);
+  void CheckParameterValues(const Parameter& p, const FlagDefinition& flag, const std::string& path);
 
   // ---- benchmark (parse_benchmark.cc)
   void ParseBenchmark(const Json& doc, Task& task);

@@ -17,38 +17,6 @@ constexpr std::array<std::string_view, 4> kParallelKeys = {"tp", "pp", "dp", "ep
 constexpr std::array<std::string_view, 6> kParameterTypes = {"integer",    "int",         "float",
                                                              "continuous", "categorical", "choice"};
 
-// Flags whose values are GPU-memory fractions (0 < v <= 1), in normalised spelling.
-constexpr std::array<std::string_view, 4> kMemoryFractionFlags = {
-    "mem-fraction-static", "gpu-memory-utilization", "free-gpu-memory-fraction",
-    "kv-cache-free-gpu-memory-fraction"};
-
-// Engine flags that express each parallel_config / quantization_config dimension, normalised; a parameter
-// with one of these names and the same dimension in the config block is ambiguous.
-struct DimensionFlags {
-  std::string_view config_path;
-  std::array<std::string_view, 4> flags;
-};
-constexpr std::array<DimensionFlags, 7> kDimensionFlags = {{
-    {"parallel_config.tp", {"tp", "tp-size", "tensor-parallel-size", ""}},
-    {"parallel_config.pp", {"pp", "pp-size", "pipeline-parallel-size", ""}},
-    {"parallel_config.dp", {"dp", "dp-size", "data-parallel-size", ""}},
-    {"parallel_config.ep", {"ep", "ep-size", "enable-expert-parallel", "expert-parallel-size"}},
-    {"quantization_config.model_dtype", {"dtype", "model-dtype", "", ""}},
-    {"quantization_config.kv_cache_dtype", {"kv-cache-dtype", "kv-cache-quant-algo", "", ""}},
-    {"quantization_config.enable_fp8_compute", {"quantization", "quant-algo", "enable-fp8-compute", ""}},
-}};
-
-// Flags whose values are GPU counts (positive integers), normalised.
-constexpr std::array<std::string_view, 9> kGpuCountFlags = {"tp",
-                                                            "tp-size",
-                                                            "tensor-parallel-size",
-                                                            "pp-size",
-                                                            "pipeline-parallel-size",
-                                                            "dp-size",
-                                                            "data-parallel-size",
-                                                            "ep-size",
-                                                            "expert-parallel-size"};
-
 bool IsScalar(const Json& v) { return v.is_boolean() || v.is_number() || v.is_string(); }
 
 std::string FormatNumber(double v) {
@@ -139,12 +107,14 @@ void Parser::ParseParameters(const Json& doc, Task& task) {
       Fail(path, "repeats another parameter ('-' and '_' are treated alike)");
       continue;
     }
-    CheckDimensionConflict(task, normalized, path);
     const FlagDefinition* flag = runtime_ != nullptr ? LookUpFlag(name, path) : nullptr;
     if (runtime_ != nullptr && flag == nullptr) continue;
+    if (flag != nullptr) CheckDimensionConflict(task, *flag, path);
     if (auto parameter = ParseParameter(name, value, path)) {
-      CheckParameterValues(*parameter, normalized, path);
-      if (flag != nullptr) CheckAgainstFlag(*parameter, *flag, path);
+      if (flag != nullptr) {
+        CheckParameterValues(*parameter, *flag, path);
+        CheckAgainstFlag(*parameter, *flag, path);
+      }
       task.parameters.push_back(std::move(*parameter));
     }
   }
@@ -206,36 +176,45 @@ void Parser::CheckAgainstFlag(const Parameter& p, const FlagDefinition& flag, co
   }
 }
 
-void Parser::CheckDimensionConflict(const Task& task, const std::string& normalized,
-                                    const std::string& path) {
-  for (const auto& dim : kDimensionFlags) {
-    if (!Contains(dim.flags, normalized)) continue;
-    const std::string_view config = dim.config_path;
-    bool set = false;
-    if (config == "parallel_config.tp") set = !task.parallel.tp.empty();
-    if (config == "parallel_config.pp") set = !task.parallel.pp.empty();
-    if (config == "parallel_config.dp") set = !task.parallel.dp.empty();
-    if (config == "parallel_config.ep") set = !task.parallel.ep.empty();
-    const auto& q = task.quantization;
-    // A preset takes a dimension only when one of its presets sets it (kv-cache-fp8 leaves FP8 compute
-    // to a `quantization` parameter).
-    const auto preset_sets = [&](bool (*sets)(const QuantizationPreset&)) {
-      return std::any_of(q.presets.begin(), q.presets.end(), [&](const std::string& name) {
-        const auto preset = FindQuantizationPreset(name);
-        return preset && sets(*preset);
-      });
-    };
-    if (config == "quantization_config.model_dtype")
-      set = !q.model_dtype.empty() ||
-            preset_sets([](const QuantizationPreset& p) { return p.model_dtype != "auto"; });
-    if (config == "quantization_config.kv_cache_dtype")
-      set = !q.kv_cache_dtype.empty() ||
-            preset_sets([](const QuantizationPreset& p) { return p.kv_cache_dtype != "auto"; });
-    if (config == "quantization_config.enable_fp8_compute")
-      set = !q.enable_fp8_compute.empty() ||
-            preset_sets([](const QuantizationPreset& p) { return p.enable_fp8_compute; });
-    if (set) {
-      Fail(path, "sets the same dimension as " + std::string(config) + "; give it in one place only");
+// A parameter naming the runtime's flag for a parallel_config / quantization_config dimension that the
+// task also sets there is ambiguous.
+void Parser::CheckDimensionConflict(const Task& task, const FlagDefinition& flag, const std::string& path) {
+  const auto plays = [&](const std::map<std::string, std::string>& flags, const char* key) {
+    const auto it = flags.find(key);
+    return it != flags.end() && runtime_->FindFlag(it->second) == &flag;
+  };
+  const auto& q = task.quantization;
+  // A preset takes a dimension only when one of its presets sets it (kv-cache-fp8 leaves FP8 compute
+  // to a `quantization` parameter).
+  const auto preset_sets = [&](bool (*sets)(const QuantizationPreset&)) {
+    return std::any_of(q.presets.begin(), q.presets.end(), [&](const std::string& name) {
+      const auto preset = FindQuantizationPreset(name);
+      return preset && sets(*preset);
+    });
+  };
+  struct Dimension {
+    std::string_view config_path;
+    bool played_by_flag;
+    bool set;
+  };
+  const Dimension dimensions[] = {
+      {"parallel_config.tp", plays(runtime_->parallel, "tp"), !task.parallel.tp.empty()},
+      {"parallel_config.pp", plays(runtime_->parallel, "pp"), !task.parallel.pp.empty()},
+      {"parallel_config.dp", plays(runtime_->parallel, "dp"), !task.parallel.dp.empty()},
+      {"parallel_config.ep", plays(runtime_->parallel, "ep"), !task.parallel.ep.empty()},
+      {"quantization_config.model_dtype", plays(runtime_->quantization, "model_dtype"),
+       !q.model_dtype.empty() ||
+           preset_sets([](const QuantizationPreset& p) { return p.model_dtype != "auto"; })},
+      {"quantization_config.kv_cache_dtype", plays(runtime_->quantization, "kv_cache_dtype"),
+       !q.kv_cache_dtype.empty() ||
+           preset_sets([](const QuantizationPreset& p) { return p.kv_cache_dtype != "auto"; })},
+      {"quantization_config.enable_fp8_compute", plays(runtime_->quantization, "fp8_compute"),
+       !q.enable_fp8_compute.empty() ||
+           preset_sets([](const QuantizationPreset& p) { return p.enable_fp8_compute; })},
+  };
+  for (const Dimension& d : dimensions) {
+    if (d.played_by_flag && d.set) {
+      Fail(path, "sets the same dimension as " + std::string(d.config_path) + "; give it in one place only");
     }
   }
 }
@@ -346,11 +325,10 @@ std::optional<Parameter> Parser::ParseRange(Parameter p, const Json& value, cons
   return p;
 }
 
-// Value rules for flags whose meaning is engine-independent.
-void Parser::CheckParameterValues(const Parameter& p, const std::string& normalized,
-                                  const std::string& path) {
-  const bool fraction = Contains(kMemoryFractionFlags, normalized);
-  const bool gpu_count = Contains(kGpuCountFlags, normalized);
+// Value rules for flags whose role the runtime declares: memory fractions and GPU counts.
+void Parser::CheckParameterValues(const Parameter& p, const FlagDefinition& flag, const std::string& path) {
+  const bool fraction = runtime_->HasRole(flag, FlagRole::kMemoryFraction);
+  const bool gpu_count = runtime_->IsGpuCountFlag(flag);
   if (!fraction && !gpu_count) return;
   const auto check = [&](const Json& v, const std::string& at) {
     if (fraction) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "autotuner/task/defaults.h"
+#include "autotuner/task/runtime_catalog_testing.h"
 
 namespace autotuner::task {
 namespace {
@@ -144,21 +145,6 @@ INSTANTIATE_TEST_SUITE_P(
                 "parameters.x.values[1]", "repeats"},
         BadCase{"DashAndUnderscoreTwins", "parameters: {tp-size: [1], tp_size: [2]}\n", "parameters.tp_size",
                 "repeats another parameter"},
-        BadCase{"MemFractionAboveOne", "parameters: {mem-fraction-static: [0.8, 1.2]}\n",
-                "parameters.mem-fraction-static[1]", "GPU memory fraction: must be in (0, 1]"},
-        BadCase{"MemFractionRangeFromZero",
-                "parameters: {gpu-memory-utilization: {type: float, low: 0, high: 0.9}}\n",
-                "parameters.gpu-memory-utilization.low", "must be in (0, 1]"},
-        BadCase{"ZeroTensorParallel", "parameters: {tp-size: [0, 1]}\n", "parameters.tp-size[0]",
-                "GPU count: must be a positive integer"},
-        BadCase{"ParallelTwice", "parallel_config: {dp: [1, 2]}\nparameters: {dp-size: [1]}\n",
-                "parameters.dp-size", "same dimension as parallel_config.dp"},
-        BadCase{"VllmParallelTwice", "parallel_config: {tp: 2}\nparameters: {tensor_parallel_size: [1]}\n",
-                "parameters.tensor_parallel_size", "same dimension as parallel_config.tp"},
-        BadCase{"QuantizationTwice",
-                "quantization_config: {presets: [default, kv-cache-fp8]}\nparameters: {kv-cache-dtype: "
-                "[fp8_e5m2]}\n",
-                "parameters.kv-cache-dtype", "same dimension as quantization_config.kv_cache_dtype"},
         BadCase{"UnknownParallelKey", "parallel_config: {tp_size: 2}\n", "parallel_config.tp_size",
                 "did you mean 'tp'?"},
         BadCase{"ZeroParallel", "parallel_config: {tp: 0}\n", "parallel_config.tp",
@@ -440,12 +426,17 @@ TEST(ParseTaskTest, LegacyQuantConfigMapsOntoRuntimeDimensions) {
 
 TEST(ParseTaskTest, AQuantizationPresetBlocksOnlyTheDimensionsItSets) {
   // kv-cache-fp8 sets the KV-cache dtype only: FP8 compute (sglang's --quantization) stays free to search.
+  // Which flag sets which dimension is the runtime's (its `quantization` map).
+  const auto parse = [](const std::string& extra) {
+    auto doc = ParseDocument(std::string(kBase) + extra, "test.yaml", DocumentFormat::kYaml);
+    EXPECT_TRUE(doc.ok());
+    return doc.ok() ? ParseTask(*doc, &testing::ShippedRuntimes()) : TaskParseResult{};
+  };
   const TaskParseResult free_dimension =
-      ParseYaml(std::string(kBase) +
-                "quantization_config: {preset: kv-cache-fp8}\nparameters: {quantization: [fp8]}\n");
+      parse("quantization_config: {preset: kv-cache-fp8}\nparameters: {quantization: [fp8]}\n");
   EXPECT_TRUE(free_dimension.ok()) << AllMessages(free_dimension.errors);
-  const TaskParseResult taken = ParseYaml(
-      std::string(kBase) + "quantization_config: {preset: dynamic-fp8}\nparameters: {quantization: [fp8]}\n");
+  const TaskParseResult taken =
+      parse("quantization_config: {preset: dynamic-fp8}\nparameters: {quantization: [fp8]}\n");
   EXPECT_NE(FindAt(taken.errors, "parameters.quantization"), nullptr) << AllMessages(taken.errors);
 }
 

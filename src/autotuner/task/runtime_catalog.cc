@@ -15,6 +15,35 @@
 namespace autotuner::task {
 namespace {
 
+struct RoleName {
+  FlagRole role;
+  std::string_view name;
+};
+constexpr RoleName kRoleNames[] = {
+    {FlagRole::kMemoryFraction, "memory_fraction"},
+    {FlagRole::kMaxRunningRequests, "max_running_requests"},
+    {FlagRole::kMaxBatchedTokens, "max_batched_tokens"},
+    {FlagRole::kChunkSize, "chunk_size"},
+    {FlagRole::kChunkedPrefill, "chunked_prefill"},
+    {FlagRole::kMaxTotalTokens, "max_total_tokens"},
+    {FlagRole::kKvBlocks, "kv_blocks"},
+    {FlagRole::kPageSize, "page_size"},
+    {FlagRole::kContextLength, "context_length"},
+    {FlagRole::kSchedulePolicy, "schedule_policy"},
+    {FlagRole::kPrefixCache, "prefix_cache"},
+    {FlagRole::kDisablePrefixCache, "disable_prefix_cache"},
+    {FlagRole::kDisableCudaGraph, "disable_cuda_graph"},
+    {FlagRole::kEnforceEager, "enforce_eager"},
+    {FlagRole::kCudaGraphMaxBatch, "cuda_graph_max_batch"},
+    {FlagRole::kTorchCompile, "torch_compile"},
+    {FlagRole::kTorchCompileMaxBatch, "torch_compile_max_batch"},
+    {FlagRole::kOverlapSchedule, "overlap_schedule"},
+    {FlagRole::kDisableOverlapSchedule, "disable_overlap_schedule"},
+    {FlagRole::kMixedChunk, "mixed_chunk"},
+    {FlagRole::kScheduleConservativeness, "schedule_conservativeness"},
+    {FlagRole::kFailFastAttentionWindow, "fail_fast_attention_window"},
+};
+
 Error Bad(const std::string& file, const std::string& path, const std::string& message) {
   return MakeError(ErrorCode::kValidation, file + ": " + (path.empty() ? "" : path + ": ") + message,
                    {{"source", file}, {"path", path}});
@@ -71,6 +100,30 @@ Result<FlagDefinition> ParseFlag(const Json& j, const std::string& file, const s
   return f;
 }
 
+// `roles:` of one file, checked against the flags `def` has by then (its own and its parents').
+Status ApplyRoles(const Json& roles, const std::string& file, RuntimeDefinition& def) {
+  if (!roles.is_object()) return Bad(file, "roles", "must be a mapping of role to flag name(s)");
+  for (const auto& [key, value] : roles.items()) {
+    const std::string path = "roles." + key;
+    const auto role = ParseFlagRole(key);
+    if (!role) {
+      return Bad(file, path,
+                 "unknown role '" + key + "'" + DidYouMean(key, FlagRoleNames()) +
+                     " (roles: " + JoinNames(FlagRoleNames()) + ")");
+    }
+    const std::vector<std::string> names =
+        value.is_string() ? std::vector{value.get<std::string>()}
+                          : (value.is_array() ? Strings(value) : std::vector<std::string>{});
+    if (names.empty()) return Bad(file, path, "must name a flag or a list of flags");
+    for (const std::string& name : names) {
+      if (def.FindFlag(name) == nullptr)
+        return Bad(file, path, "names '" + name + "', which is not one of " + def.name + "'s flags");
+    }
+    def.roles[*role] = names;
+  }
+  return {};
+}
+
 // Reads the fields one file sets onto `def` (which may already hold a parent's fields).
 Status ApplyFile(const Json& doc, const std::string& file, RuntimeDefinition& def) {
   const auto str = [&](const char* key, std::string& out) {
@@ -86,6 +139,9 @@ Status ApplyFile(const Json& doc, const std::string& file, RuntimeDefinition& de
   str("served_model_name_flag", def.served_model_name_flag);
   str("metrics_flag", def.metrics_flag);
   str("model_dir", def.model_dir);
+  str("gpu_count_flag", def.gpu_count_flag);
+  str("gpu_type_flag", def.gpu_type_flag);
+  str("tokenizer_flag", def.tokenizer_flag);
   if (doc.contains("command")) def.command = Strings(doc["command"]);
   if (doc.contains("launcher_probe")) def.launcher_probe = Strings(doc["launcher_probe"]);
   if (doc.contains("version_probe")) def.version_probe = Strings(doc["version_probe"]);
@@ -120,6 +176,14 @@ Status ApplyFile(const Json& doc, const std::string& file, RuntimeDefinition& de
       def.flags.push_back(std::move(*flag));
     }
   }
+  for (const char* key : {"gpu_count_flag", "gpu_type_flag", "tokenizer_flag"}) {
+    const Json* name = doc.contains(key) ? &doc[key] : nullptr;
+    if (name != nullptr && (!name->is_string() || def.FindFlag(name->get<std::string>()) == nullptr))
+      return Bad(file, key, "must name one of " + def.name + "'s flags");
+  }
+  if (doc.contains("roles")) {
+    if (Status applied = ApplyRoles(doc["roles"], file, def); !applied.ok()) return applied;
+  }
   def.source_file = file;
   return {};
 }
@@ -136,6 +200,27 @@ const FlagDefinition* RuntimeDefinition::FindFlag(std::string_view name) const {
     }
   }
   return nullptr;
+}
+
+std::vector<const FlagDefinition*> RuntimeDefinition::RoleFlags(FlagRole role) const {
+  std::vector<const FlagDefinition*> out;
+  if (const auto it = roles.find(role); it != roles.end()) {
+    for (const std::string& name : it->second) {
+      if (const FlagDefinition* flag = FindFlag(name)) out.push_back(flag);
+    }
+  }
+  return out;
+}
+
+bool RuntimeDefinition::HasRole(const FlagDefinition& flag, FlagRole role) const {
+  const auto flags = RoleFlags(role);
+  return std::find(flags.begin(), flags.end(), &flag) != flags.end();
+}
+
+bool RuntimeDefinition::IsGpuCountFlag(const FlagDefinition& flag) const {
+  if (flag.type != FlagDefinition::Type::kInt) return false;
+  return std::any_of(parallel.begin(), parallel.end(),
+                     [&](const auto& entry) { return FindFlag(entry.second) == &flag; });
 }
 
 std::vector<std::string_view> RuntimeDefinition::FlagNames() const {
@@ -246,6 +331,26 @@ const RuntimeDefinition* RuntimeCatalog::Find(std::string_view name) const {
 std::vector<std::string_view> RuntimeCatalog::Names() const {
   std::vector<std::string_view> names;
   for (const auto& r : runtimes_) names.push_back(r.name);
+  return names;
+}
+
+std::string_view Name(FlagRole role) {
+  for (const auto& entry : kRoleNames) {
+    if (entry.role == role) return entry.name;
+  }
+  return "";
+}
+
+std::optional<FlagRole> ParseFlagRole(std::string_view name) {
+  for (const auto& entry : kRoleNames) {
+    if (entry.name == name) return entry.role;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string_view> FlagRoleNames() {
+  std::vector<std::string_view> names;
+  for (const auto& entry : kRoleNames) names.push_back(entry.name);
   return names;
 }
 

@@ -29,6 +29,37 @@ struct FlagDefinition {
   std::string help;
 };
 
+// The part a flag plays, whatever the engine calls it: what autotuner checks and what the simulator models.
+// Each runtime file names its flags for these under `roles:` (YAML keys are Name(role)).
+enum class FlagRole {
+  kMemoryFraction,          // GPU memory share, a fraction in (0, 1]
+  kMaxRunningRequests,      // cap on concurrently scheduled requests
+  kMaxBatchedTokens,        // token budget of one step / prefill batch
+  kChunkSize,               // tokens per prefill chunk (-1 disables chunking)
+  kChunkedPrefill,          // switch: chunked prefill on
+  kMaxTotalTokens,          // KV pool size in tokens
+  kKvBlocks,                // KV pool size in blocks of page_size tokens
+  kPageSize,                // tokens per KV page / block
+  kContextLength,           // longest prompt + output
+  kSchedulePolicy,          // request ordering policy
+  kPrefixCache,             // switch: prefix cache on
+  kDisablePrefixCache,      // switch: prefix cache off
+  kDisableCudaGraph,        // switch: no CUDA graphs
+  kEnforceEager,            // switch: no CUDA graphs and no torch.compile
+  kCudaGraphMaxBatch,       // largest batch captured in a CUDA graph
+  kTorchCompile,            // switch: torch.compile on
+  kTorchCompileMaxBatch,    // largest batch compiled
+  kOverlapSchedule,         // switch: CPU/GPU overlap scheduling on
+  kDisableOverlapSchedule,  // switch: CPU/GPU overlap scheduling off
+  kMixedChunk,              // switch: prefill chunks mixed with decode
+  kScheduleConservativeness,
+  kFailFastAttentionWindow,  // switch: exit when the attention window cannot fit one sequence
+};
+std::string_view Name(FlagRole role);
+std::optional<FlagRole> ParseFlagRole(std::string_view name);
+// Every role's YAML name, for messages.
+std::vector<std::string_view> FlagRoleNames();
+
 struct RuntimeDefinition {
   enum class FlagStyle { kDashes, kUnderscores };
   std::string name;
@@ -58,12 +89,28 @@ struct RuntimeDefinition {
   std::map<std::string, std::string> quantization;  // model_dtype|kv_cache_dtype|fp8_compute → flag name
   std::string config_file_flag;                     // e.g. extra_llm_api_options
   std::map<std::string, std::string> config_file_settings;  // setting → dotted key in the config file
+  // role → the runtime's flags for it (long names; more than one where an old spelling is still accepted).
+  std::map<FlagRole, std::vector<std::string>> roles;
   bool simulated = false;
+  // Flags the runner fills from the study, not the search (a simulator's): the number of GPUs an experiment
+  // was given, the task's hardware.gpu_type, the tokenizer the benchmark counts with. Empty: none.
+  std::string gpu_count_flag;
+  std::string gpu_type_flag;
+  std::string tokenizer_flag;
   std::vector<FlagDefinition> flags;
   std::string source_file;
 
   // The flag called `name` (any spelling: '-' and '_' alike, leading dashes ignored, aliases), or null.
   const FlagDefinition* FindFlag(std::string_view name) const;
+  // A runtime told its GPU count by a flag runs on virtual GPUs: ids 0..n-1, never this machine's.
+  bool VirtualGpus() const { return !gpu_count_flag.empty(); }
+  // The flags playing `role` (first: the current spelling), empty when the runtime has none.
+  std::vector<const FlagDefinition*> RoleFlags(FlagRole role) const;
+  // Whether `flag` plays `role`.
+  bool HasRole(const FlagDefinition& flag, FlagRole role) const;
+  // Whether `flag` sets a parallel degree in GPUs (an integer `parallel` flag; vLLM's expert-parallel switch
+  // is not).
+  bool IsGpuCountFlag(const FlagDefinition& flag) const;
   // All long names and aliases, for "did you mean" suggestions.
   std::vector<std::string_view> FlagNames() const;
   // "--name" in this runtime's spelling (a known flag with exact_spelling keeps its own).

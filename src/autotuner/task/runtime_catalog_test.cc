@@ -121,6 +121,39 @@ TEST(RuntimeCatalogTest, BrokenFilesAreNamed) {
   EXPECT_EQ(empty.error().code, ErrorCode::kNotFound);
 }
 
+TEST(RuntimeCatalogTest, RolesNameKnownRolesAndFlags) {
+  const RuntimeDefinition* vllm = Shipped().Find("sim-vllm");
+  ASSERT_NE(vllm, nullptr);
+  const auto memory = vllm->RoleFlags(FlagRole::kMemoryFraction);  // inherited from vllm.yaml
+  ASSERT_EQ(memory.size(), 1u);
+  EXPECT_EQ(memory.front()->name, "gpu-memory-utilization");
+  EXPECT_TRUE(vllm->RoleFlags(FlagRole::kChunkSize).empty());
+  EXPECT_TRUE(vllm->IsGpuCountFlag(*vllm->FindFlag("tensor-parallel-size")));
+  EXPECT_FALSE(vllm->IsGpuCountFlag(*vllm->FindFlag("enable-expert-parallel")));
+  EXPECT_EQ(Shipped().Find("sglang")->RoleFlags(FlagRole::kCudaGraphMaxBatch).size(), 2u);
+
+  TempDir dir;
+  const std::string head = "name: a\nengine: vllm\ncommand: [x]\nflags:\n  - {name: mem, type: float}\n";
+  dir.Write("a.yaml", head + "roles: {memory_fractoin: mem}\n");
+  auto unknown = RuntimeCatalog::Load({dir.path()});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("a.yaml: roles.memory_fractoin: unknown role 'memory_fractoin'; did "
+                                         "you mean 'memory_fraction'?"),
+            std::string::npos)
+      << unknown.error().message;
+  dir.Write("a.yaml", head + "roles: {memory_fraction: memory}\n");
+  auto undefined = RuntimeCatalog::Load({dir.path()});
+  ASSERT_FALSE(undefined.ok());
+  EXPECT_NE(undefined.error().message.find(
+                "a.yaml: roles.memory_fraction: names 'memory', which is not one of a's flags"),
+            std::string::npos)
+      << undefined.error().message;
+  dir.Write("a.yaml", head + "roles: {memory_fraction: mem}\n");
+  auto good = RuntimeCatalog::Load({dir.path()});
+  ASSERT_TRUE(good.ok()) << good.error().message;
+  EXPECT_EQ(good->Find("a")->RoleFlags(FlagRole::kMemoryFraction).front()->name, "mem");
+}
+
 // ---- task validation against a runtime's flags
 // ----------------------------------------------------------------
 
@@ -171,6 +204,54 @@ TEST(RuntimeValidationTest, ManagedFlagsCannotBeSearched) {
 TEST(RuntimeValidationTest, RuntimeWithoutDataParallelism) {
   const auto r = ParseWith("sim-trtllm", "parallel_config: {dp: [1, 2]}\n");
   EXPECT_EQ(ErrorAt(r, "parallel_config.dp"), "sim-trtllm has no dp flag; it cannot run dp > 1");
+}
+
+// Value checks follow the runtime's flag roles: memory fractions, GPU counts, config-block dimensions.
+TEST(RuntimeValidationTest, RolesCheckValues) {
+  EXPECT_EQ(ErrorAt(ParseWith("sglang", "parameters: {mem-fraction-static: [0.8, 1.2]}\n"),
+                    "parameters.mem-fraction-static[1]"),
+            "is a GPU memory fraction: must be in (0, 1], got 1.2");
+  EXPECT_NE(
+      ErrorAt(ParseWith("vllm", "parameters: {gpu-memory-utilization: {type: float, low: 0, high: 0.9}}\n"),
+              "parameters.gpu-memory-utilization.low")
+          .find("must be in (0, 1]"),
+      std::string::npos);
+  EXPECT_NE(ErrorAt(ParseWith("sim-trtllm", "parameters: {kv_cache_free_gpu_memory_fraction: [0, 0.5]}\n"),
+                    "parameters.kv_cache_free_gpu_memory_fraction[0]")
+                .find("GPU memory fraction"),
+            std::string::npos);
+  EXPECT_NE(ErrorAt(ParseWith("sglang", "parameters: {tp-size: [0, 1]}\n"), "parameters.tp-size[0]")
+                .find("GPU count: must be a positive integer"),
+            std::string::npos);
+  EXPECT_NE(ErrorAt(ParseWith("trtllm", "parameters: {pp_size: [0, 1]}\n"), "parameters.pp_size[0]")
+                .find("GPU count"),
+            std::string::npos);
+  // vLLM's expert parallelism is a switch, not a count.
+  EXPECT_TRUE(ParseWith("vllm", "parameters: {enable-expert-parallel: [true, false]}\n").ok());
+}
+
+TEST(RuntimeValidationTest, RolesFindDimensionsSetTwice) {
+  const auto twice = [](const std::string& runtime, const std::string& extra, const std::string& path) {
+    return ErrorAt(ParseWith(runtime, extra), path);
+  };
+  EXPECT_NE(
+      twice("sglang", "parallel_config: {dp: [1, 2]}\nparameters: {dp-size: [1]}\n", "parameters.dp-size")
+          .find("same dimension as parallel_config.dp"),
+      std::string::npos);
+  EXPECT_NE(twice("sglang", "parallel_config: {tp: 2}\nparameters: {tensor_parallel_size: [1]}\n",
+                  "parameters.tensor_parallel_size")
+                .find("same dimension as parallel_config.tp"),
+            std::string::npos);
+  EXPECT_NE(twice("vllm", "parallel_config: {ep: [1, 2]}\nparameters: {enable-expert-parallel: [true]}\n",
+                  "parameters.enable-expert-parallel")
+                .find("same dimension as parallel_config.ep"),
+            std::string::npos);
+  EXPECT_NE(twice("sglang",
+                  "quantization_config: {presets: [default, kv-cache-fp8]}\nparameters: {kv-cache-dtype: "
+                  "[fp8_e5m2]}\n",
+                  "parameters.kv-cache-dtype")
+                .find("same dimension as quantization_config.kv_cache_dtype"),
+            std::string::npos);
 }
 
 TEST(RuntimeValidationTest, UnknownRuntimeListsCatalog) {
