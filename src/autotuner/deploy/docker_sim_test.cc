@@ -31,8 +31,6 @@ using ::testing::HasSubstr;
 
 constexpr char kModel[] = "meta-llama/Llama-3.2-1B-Instruct";
 
-const task::RuntimeCatalog& Catalog() { return autotuner::testing::ShippedRuntimes(); }
-
 DockerDeployerOptions Options(const std::string& owner) {
   DockerDeployerOptions options;
   options.owner = owner;

@@ -19,7 +19,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kJobs = "/apis/batch/v1/namespaces/autotuner/jobs";
 constexpr const char* kJob = "/apis/batch/v1/namespaces/autotuner/jobs/bench-at-llama-tune-3";
-constexpr const char* kPods = "/api/v1/namespaces/autotuner/pods";
+constexpr const char* kJobPods = "/api/v1/namespaces/autotuner/pods";
 constexpr const char* kPodSelector = "?labelSelector=autotuner.io%2Fbench-job%3Dbench-at-llama-tune-3";
 
 BenchJobOptions Options() {
@@ -31,7 +31,7 @@ BenchJobOptions Options() {
   return o;
 }
 
-BenchJobSpec Spec() {
+BenchJobSpec JobSpec() {
   BenchJobSpec s;
   s.task_name = "llama-tune";
   s.experiment = "3";
@@ -46,7 +46,7 @@ std::string Event(const std::string& type, const std::string& status) {
 }
 
 TEST(KubeBenchJobTest, ManifestRunsBenchAgainstTheServiceDnsName) {
-  const Json job = BenchJobManifest(Options(), Spec());
+  const Json job = BenchJobManifest(Options(), JobSpec());
   EXPECT_EQ(job["apiVersion"], "batch/v1");
   EXPECT_EQ(job["kind"], "Job");
   EXPECT_EQ(job["metadata"]["name"], "bench-at-llama-tune-3");
@@ -91,9 +91,9 @@ TEST(KubeBenchJobTest, CreatesWatchesToCompletionReadsTheSummaryAndDeletes) {
                    Event("MODIFIED", R"({"succeeded":1,"conditions":[{"type":"Complete","status":"True"}]})"),
                    Event("MODIFIED", R"({"never":"read"})")});
   replay.On(
-      "GET", std::string(kPods) + kPodSelector, 200,
+      "GET", std::string(kJobPods) + kPodSelector, 200,
       R"({"items":[{"metadata":{"name":"bench-at-llama-tune-3-x7k2p"},"status":{"phase":"Succeeded"}}]})");
-  replay.On("GET", std::string(kPods) + "/bench-at-llama-tune-3-x7k2p/log", 200,
+  replay.On("GET", std::string(kJobPods) + "/bench-at-llama-tune-3-x7k2p/log", 200,
             "run 1/1 D(512,128) c=16 100% done 50 err 0\n"
             "results: /results\n"
             "autotuner-bench-summary: "
@@ -101,7 +101,7 @@ TEST(KubeBenchJobTest, CreatesWatchesToCompletionReadsTheSummaryAndDeletes) {
   replay.On("DELETE", kJob, 200, "{}");
   KubeClient client(std::move(replay_owned));
 
-  auto summary = RunBenchJob(client, Options(), Spec(), Clock::now() + milliseconds(10000), {});
+  auto summary = RunBenchJob(client, Options(), JobSpec(), Clock::now() + milliseconds(10000), {});
   ASSERT_TRUE(summary.ok()) << summary.error().message;
   EXPECT_EQ((*summary)["raw_results"][0]["num_concurrency"], 16);
   EXPECT_EQ((*summary)["metadata"]["model"], "llama");
@@ -114,11 +114,12 @@ TEST(KubeBenchJobTest, CreatesWatchesToCompletionReadsTheSummaryAndDeletes) {
   std::vector<std::string> order;
   for (const auto& r : replay.Requests())
     order.push_back(r.method + " " + r.path.substr(0, r.path.find('?')));
-  EXPECT_EQ(order, (std::vector<std::string>{"POST " + std::string(kJobs), "GET " + std::string(kJob),
-                                             "STREAM " + std::string(kJobs), "GET " + std::string(kJob),
-                                             "STREAM " + std::string(kJobs), "GET " + std::string(kPods),
-                                             "GET " + std::string(kPods) + "/bench-at-llama-tune-3-x7k2p/log",
-                                             "DELETE " + std::string(kJob)}));
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"POST " + std::string(kJobs), "GET " + std::string(kJob),
+                                      "STREAM " + std::string(kJobs), "GET " + std::string(kJob),
+                                      "STREAM " + std::string(kJobs), "GET " + std::string(kJobPods),
+                                      "GET " + std::string(kJobPods) + "/bench-at-llama-tune-3-x7k2p/log",
+                                      "DELETE " + std::string(kJob)}));
 }
 
 TEST(KubeBenchJobTest, FailedJobIsReportedWithItsReasonAndThePodsLogTail) {
@@ -133,16 +134,16 @@ TEST(KubeBenchJobTest, FailedJobIsReportedWithItsReasonAndThePodsLogTail) {
           R"({"failed":1,"conditions":[{"type":"Failed","status":"True",)"
           R"("reason":"BackoffLimitExceeded","message":"Job has reached the specified backoff limit"}]})")});
   replay.On(
-      "GET", std::string(kPods) + kPodSelector, 200,
+      "GET", std::string(kJobPods) + kPodSelector, 200,
       R"({"items":[{"metadata":{"name":"bench-pod"},"status":{"containerStatuses":[{"state":{"terminated":{"reason":"Error","exitCode":3}}}]}}]})");
   replay.On(
-      "GET", std::string(kPods) + "/bench-pod/log", 200,
+      "GET", std::string(kJobPods) + "/bench-pod/log", 200,
       "autotuner bench: cannot reach http://at-llama-tune-3.autotuner.svc.cluster.local:8080: Connection "
       "refused\n");
   replay.On("DELETE", kJob, 200, "{}");
   KubeClient client(std::move(replay_owned));
 
-  auto summary = RunBenchJob(client, Options(), Spec(), Clock::now() + milliseconds(10000), {});
+  auto summary = RunBenchJob(client, Options(), JobSpec(), Clock::now() + milliseconds(10000), {});
   ASSERT_FALSE(summary.ok());
   const Error& error = summary.error();
   EXPECT_EQ(error.code, ErrorCode::kUnavailable);
@@ -161,11 +162,11 @@ TEST(KubeBenchJobTest, CompletedWithoutASummaryIsABenchFailure) {
   replay.On("POST", kJobs, 201, "{}");
   replay.On("GET", kJob, 200,
             R"({"status":{"succeeded":1,"conditions":[{"type":"Complete","status":"True"}]}})");
-  replay.On("GET", std::string(kPods) + kPodSelector, 200, R"({"items":[{"metadata":{"name":"p"}}]})");
-  replay.On("GET", std::string(kPods) + "/p/log", 200, "results: /results\n");
+  replay.On("GET", std::string(kJobPods) + kPodSelector, 200, R"({"items":[{"metadata":{"name":"p"}}]})");
+  replay.On("GET", std::string(kJobPods) + "/p/log", 200, "results: /results\n");
   replay.On("DELETE", kJob, 200, "{}");
   KubeClient client(std::move(replay_owned));
-  auto summary = RunBenchJob(client, Options(), Spec(), Clock::now() + milliseconds(10000), {});
+  auto summary = RunBenchJob(client, Options(), JobSpec(), Clock::now() + milliseconds(10000), {});
   ASSERT_FALSE(summary.ok());
   EXPECT_EQ(summary.error().details["error_class"], "bench_failed");
   EXPECT_THAT(summary.error().message, HasSubstr("no summary line"));
@@ -184,7 +185,8 @@ TEST(KubeBenchJobTest, DeadlineAndCancelStopTheWaitAndDeleteTheJob) {
     KubeClient client(std::move(replay_owned));
     std::stop_source stop;
     if (cancel) stop.request_stop();
-    auto summary = RunBenchJob(client, Options(), Spec(), Clock::now() + milliseconds(200), stop.get_token());
+    auto summary =
+        RunBenchJob(client, Options(), JobSpec(), Clock::now() + milliseconds(200), stop.get_token());
     ASSERT_FALSE(summary.ok());
     EXPECT_EQ(summary.error().code, cancel ? ErrorCode::kCancelled : ErrorCode::kTimeout);
     EXPECT_EQ(replay.Lines("DELETE"), std::vector<std::string>{kJob});
@@ -198,7 +200,7 @@ TEST(KubeBenchJobTest, JobThatCannotBeCreatedIsABenchFailure) {
       "POST", kJobs, 403,
       R"({"kind":"Status","message":"jobs.batch is forbidden: User \"system:serviceaccount:autotuner:autotuner\" cannot create resource \"jobs\""})");
   KubeClient client(std::move(replay_owned));
-  auto summary = RunBenchJob(client, Options(), Spec(), Clock::now() + milliseconds(1000), {});
+  auto summary = RunBenchJob(client, Options(), JobSpec(), Clock::now() + milliseconds(1000), {});
   ASSERT_FALSE(summary.ok());
   EXPECT_EQ(summary.error().code, ErrorCode::kPermissionDenied);
   EXPECT_EQ(summary.error().details["error_class"], "bench_failed");

@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "autotuner/deploy/kube_replay_test_util.h"
+#include "autotuner/task/runtime_catalog_testing.h"
 
 namespace autotuner::deploy {
 namespace {
@@ -22,14 +23,6 @@ using Clock = std::chrono::steady_clock;
 using ::testing::HasSubstr;
 
 using replay::ReplayTransport;
-
-const task::RuntimeCatalog& Catalog() {
-  static const task::RuntimeCatalog catalog = [] {
-    auto loaded = task::RuntimeCatalog::Load({std::string(AUTOTUNER_SOURCE_DIR) + "/runtimes"});
-    return std::move(loaded).value();
-  }();
-  return catalog;
-}
 
 DeploySpec Spec(const std::string& runtime = "vllm") {
   DeploySpec spec;

@@ -16,6 +16,7 @@
 #include "autotuner/deploy/kube_deployer.h"
 #include "autotuner/deploy/mapping.h"
 #include "autotuner/task/parse.h"
+#include "autotuner/task/runtime_catalog_testing.h"
 #include "autotuner/task/search_space.h"
 
 namespace autotuner::deploy {
@@ -34,14 +35,6 @@ class NoApi final : public KubeTransport {
     return MakeError(ErrorCode::kUnavailable, "rendering only");
   }
 };
-
-const task::RuntimeCatalog& Catalog() {
-  static const task::RuntimeCatalog catalog = [] {
-    auto loaded = task::RuntimeCatalog::Load({std::string(AUTOTUNER_SOURCE_DIR) + "/runtimes"});
-    return std::move(loaded).value();
-  }();
-  return catalog;
-}
 
 // Everything a task's first grid candidate puts on the cluster, in creation order, with how it was made.
 Json Render(const std::string& example) {

@@ -13,6 +13,7 @@
 
 #include "autotuner/deploy/kube_bench_job.h"
 #include "autotuner/deploy/kube_deployer.h"
+#include "autotuner/task/runtime_catalog_testing.h"
 
 namespace autotuner::deploy {
 namespace {
@@ -103,14 +104,6 @@ class PermissiveApi final : public KubeTransport {
   std::mutex mutex_;
   std::set<Permission> used_;
 };
-
-const task::RuntimeCatalog& Catalog() {
-  static const task::RuntimeCatalog catalog = [] {
-    auto loaded = task::RuntimeCatalog::Load({std::string(AUTOTUNER_SOURCE_DIR) + "/runtimes"});
-    return std::move(loaded).value();
-  }();
-  return catalog;
-}
 
 // Every call the Kubernetes code makes: both modes deployed, waited for and stopped (with a config file and
 // full OME model/runtime specs), orphan cleanup, and a bench Job.

@@ -4,21 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "autotuner/task/parse.h"
+#include "autotuner/task/runtime_catalog_testing.h"
 
 namespace autotuner::deploy {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-const task::RuntimeCatalog& Catalog() {
-  static const task::RuntimeCatalog catalog = [] {
-    auto loaded = task::RuntimeCatalog::Load({std::string(AUTOTUNER_SOURCE_DIR) + "/runtimes"});
-    EXPECT_TRUE(loaded.ok());
-    return std::move(loaded).value();
-  }();
-  return catalog;
-}
 
 struct Fixture {
   task::Task task;

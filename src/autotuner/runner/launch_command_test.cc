@@ -20,8 +20,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const task::RuntimeCatalog& Catalog() { return autotuner::testing::ShippedRuntimes(); }
-
 task::Task ParsedTask(const std::string& runtime, const std::string& mode = "local", Json extra = {}) {
   Json spec = {
       {"task_name", "launch"},

@@ -14,8 +14,6 @@ namespace {
 using autotuner::testing::ScopedEnv;
 using autotuner::testing::ScratchDir;
 
-const task::RuntimeCatalog& Catalog() { return autotuner::testing::ShippedRuntimes(); }
-
 deploy::GpuInventory Gpus(int count, double used_mib = 0) {
   deploy::GpuInventory inventory;
   inventory.queried = true;

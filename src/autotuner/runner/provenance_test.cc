@@ -12,8 +12,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const task::RuntimeCatalog& Catalog() { return autotuner::testing::ShippedRuntimes(); }
-
 Json Spec(const std::string& runtime, const std::string& mode) {
   return {{"task_name", "prov"},
           {"base_runtime", runtime},

@@ -18,19 +18,11 @@
 #include "autotuner/bench/metrics.h"
 #include "autotuner/runner/study.h"
 #include "autotuner/task/parse.h"
+#include "autotuner/task/runtime_catalog_testing.h"
 
 namespace autotuner::runner {
 
 namespace fs = std::filesystem;
-
-inline const task::RuntimeCatalog& Catalog() {
-  static const task::RuntimeCatalog catalog = [] {
-    auto c = task::RuntimeCatalog::LoadDefault();
-    if (!c.ok()) throw std::runtime_error(c.error().message);
-    return std::move(*c);
-  }();
-  return catalog;
-}
 
 // The value that follows `flag` in an argv, or "".
 inline std::string FlagValue(const std::vector<std::string>& args, const std::string& flag) {

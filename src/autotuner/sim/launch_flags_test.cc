@@ -9,8 +9,6 @@
 namespace autotuner::sim {
 namespace {
 
-const task::RuntimeCatalog& Catalog() { return autotuner::testing::ShippedRuntimes(); }
-
 Result<LaunchOptions> Parse(Flavor flavor, std::vector<std::string> args) {
   return ParseLaunchFlags(flavor, *Catalog().Find(RuntimeNameFor(flavor)), args);
 }

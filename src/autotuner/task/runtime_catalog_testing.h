@@ -18,3 +18,8 @@ inline const task::RuntimeCatalog& ShippedRuntimes() {
 }
 
 }  // namespace autotuner::testing
+
+namespace autotuner {
+// The name the area tests use for it.
+inline const task::RuntimeCatalog& Catalog() { return testing::ShippedRuntimes(); }
+}  // namespace autotuner
