@@ -39,6 +39,20 @@ std::optional<EngineExit> PodFailure(const Json& pod) {
   return std::nullopt;
 }
 
+// The scheduler's message when the pod is Pending because no node can take it (PodScheduled=False,
+// reason Unschedulable), or nothing.
+std::optional<std::string> UnschedulableMessage(const Json& pod) {
+  const Json status = pod.value("status", Json::object());
+  if (status.value("phase", "") != "Pending") return std::nullopt;
+  for (const auto& c : status.value("conditions", Json::array())) {
+    if (c.value("type", "") == "PodScheduled" && c.value("status", "") == "False" &&
+        c.value("reason", "") == "Unschedulable") {
+      return c.value("message", "");
+    }
+  }
+  return std::nullopt;
+}
+
 std::string StorageMountPath(const task::Storage& storage) {
   return storage.mount_path.empty() ? "/mnt/models" : storage.mount_path;
 }
@@ -122,6 +136,11 @@ class KubeDeployment final : public Deployment {
         return MakeError(ErrorCode::kUnavailable, "engine " + failure->exit.description + " during start-up",
                          {{"error_class", error_class}, {"exit", failure->exit.code}, {"log_tail", tail}});
       }
+      if (auto message = UnschedulableTooLong()) {
+        log_.MarkDone();
+        return MakeError(ErrorCode::kUnavailable, "unschedulable (" + *message + ")",
+                         {{"error_class", "deploy_failed"}, {"log_tail", log_.Tail(20)}});
+      }
       if (stop.stop_requested())
         return MakeError(ErrorCode::kCancelled, "cancelled while the engine was starting");
       if (Clock::now() >= deadline) {
@@ -165,7 +184,8 @@ class KubeDeployment final : public Deployment {
   std::optional<PodExit> PodsFailure() {
     auto pods = deployer_->client().List("/api/v1/namespaces/" + ns_ + "/pods", pod_selector_);
     if (!pods.ok()) return std::nullopt;
-    for (const auto& pod : *pods) {
+    pods_ = std::move(*pods);
+    for (const auto& pod : pods_) {
       if (auto failure = PodFailure(pod)) {
         bool restarted = false;
         for (const auto& c : pod.value("status", Json::object()).value("containerStatuses", Json::array()))
@@ -175,6 +195,23 @@ class KubeDeployment final : public Deployment {
       }
     }
     return std::nullopt;
+  }
+
+  // The scheduler's message once the engine's pod (of the last PodsFailure listing) has been unschedulable
+  // for longer than the deployer allows; a pod that gets scheduled starts the clock again.
+  std::optional<std::string> UnschedulableTooLong() {
+    std::optional<std::string> message;
+    for (const auto& pod : pods_) {
+      if (!message) message = UnschedulableMessage(pod);
+    }
+    if (!message) {
+      unschedulable_since_.reset();
+      return std::nullopt;
+    }
+    const auto now = Clock::now();
+    if (!unschedulable_since_) unschedulable_since_ = now;
+    if (now - *unschedulable_since_ < deployer_->options().unschedulable_timeout) return std::nullopt;
+    return message;
   }
 
   // The failed container's last lines, read from the API (the followed log may lag behind, and a restarted
@@ -211,6 +248,8 @@ class KubeDeployment final : public Deployment {
 
   KubeDeployer* deployer_;
   EngineLog log_;
+  std::vector<Json> pods_;  // the engine's pods as WaitReady last listed them
+  std::optional<Clock::time_point> unschedulable_since_;
   std::vector<Json> objects_;  // created objects; the workload is last
   std::string base_url_;
   std::string pod_selector_;
@@ -315,6 +354,12 @@ Json KubeDeployer::EngineContainer(const DeploySpec& spec, bool with_config) con
   return container;
 }
 
+Json KubeDeployer::PodSpec(const Json& container, const Json& volumes) const {
+  Json spec = {{"containers", Json::array({container})}, {"volumes", volumes}};
+  if (!options_.node_selector.empty()) spec["nodeSelector"] = options_.node_selector;
+  return spec;
+}
+
 std::vector<Json> KubeDeployer::Manifests(const DeploySpec& spec) const {
   const std::string name = ObjectName(spec);
   const Json labels = Labels(spec);
@@ -351,9 +396,7 @@ std::vector<Json> KubeDeployer::Manifests(const DeploySpec& spec) const {
          {"spec",
           {{"replicas", 1},
            {"selector", {{"matchLabels", {{"autotuner.io/experiment", labels["autotuner.io/experiment"]}}}}},
-           {"template",
-            {{"metadata", {{"labels", labels}}},
-             {"spec", {{"containers", Json::array({container})}, {"volumes", volumes}}}}}}}});
+           {"template", {{"metadata", {{"labels", labels}}}, {"spec", PodSpec(container, volumes)}}}}}});
     return objects;
   }
   // OME: the InferenceService names the base model and serving runtime and overrides the engine container
@@ -365,6 +408,7 @@ std::vector<Json> KubeDeployer::Manifests(const DeploySpec& spec) const {
   Json isvc_spec = {
       {"model", {{"name", name_of(options_.base_model, spec.model)}}},
       {"engine", {{"minReplicas", 1}, {"maxReplicas", 1}, {"runner", container}, {"volumes", volumes}}}};
+  if (!options_.node_selector.empty()) isvc_spec["engine"]["nodeSelector"] = options_.node_selector;
   if (options_.serving_runtime || !spec.runtime->name.empty()) {
     isvc_spec["runtime"] = {{"name", name_of(options_.serving_runtime, spec.runtime->name)}};
   }
@@ -406,6 +450,9 @@ KubeDeployerOptions KubeDeployerOptionsForTask(const task::Task& task, const std
   if (options.mode == KubeDeployerOptions::Mode::kOme) options.storage = task.storage;  // SPEC §1: OME only
   options.base_model = task.clusterbasemodel_config;
   options.serving_runtime = task.clusterservingruntime_config;
+  options.node_selector = task.kubernetes.node_selector;
+  options.unschedulable_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(task.kubernetes.unschedulable_timeout * 1000));
   return options;
 }
 

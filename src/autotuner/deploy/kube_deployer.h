@@ -5,6 +5,7 @@
 // also tell an engine that crashed or ran out of memory; engine logs are followed from the pod.
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -26,6 +27,9 @@ struct KubeDeployerOptions {
   std::optional<task::Storage> storage;               // model weights on a PVC
   std::optional<task::OmeResourceConfig> base_model;  // OME ClusterBaseModel
   std::optional<task::OmeResourceConfig> serving_runtime;  // OME ClusterServingRuntime
+  std::map<std::string, std::string> node_selector;        // the task's kubernetes.node_selector
+  // How long an engine's pod may stay Pending as unschedulable before the deploy fails (and frees its slot).
+  std::chrono::milliseconds unschedulable_timeout{300'000};
   // false: objects for a person to apply (the best configuration, runner/launch_command.h): no owner label
   // and no AUTOTUNER_* environment, so no study's orphan cleanup ever removes them, and credentials in the
   // engine's environment (deploy::IsSecretEnvName) come from the Secret kRenderedCredentialsSecret by name.
@@ -55,6 +59,8 @@ class KubeDeployer final : public Deployer {
  private:
   Json Labels(const DeploySpec& spec) const;
   Json EngineContainer(const DeploySpec& spec, bool with_config) const;
+  // The engine pod's spec: its container and volumes, on the task's nodes when it names some.
+  Json PodSpec(const Json& container, const Json& volumes) const;
 
   KubeDeployerOptions options_;
   KubeClient client_;

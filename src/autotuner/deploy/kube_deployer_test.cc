@@ -277,6 +277,42 @@ TEST(KubeDeployerTest, ImagePullBackOffFailsTheRolloutAtOnce) {
   EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
 }
 
+// No node can take the pod (the scheduler's PodScheduled=False, reason Unschedulable): the deploy fails as
+// deploy_failed with the scheduler's message once kubernetes.unschedulable_timeout has passed, well before
+// the experiment's deadline; a pod the scheduler then places would have reset the clock.
+TEST(KubeDeployerTest, APodUnschedulablePastItsTimeoutFailsTheDeploy) {
+  auto replay_owned = std::make_unique<ReplayTransport>();
+  ReplayTransport& replay = *replay_owned;
+  replay.On("POST", kServices, 201, "{}");
+  replay.On("POST", kDeployments, 201, "{}");
+  replay.On("GET", std::string(kDeployments) + "/at-llama-tune-3", 200, R"({"status":{"replicas":1}})");
+  replay.On(
+      "GET", kPods, 200,
+      R"({"items":[{"metadata":{"name":"p"},"status":{"phase":"Pending","conditions":[{"type":"PodScheduled",)"
+      R"("status":"False","reason":"Unschedulable","message":"0/4 nodes are available: 4 Insufficient )"
+      R"(nvidia.com/gpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod."}]}}]})");
+  KubeDeployerOptions options = Options(KubeDeployerOptions::Mode::kKubernetes);
+  options.unschedulable_timeout = milliseconds(100);
+  options.node_selector = {{"nvidia.com/gpu.product", "NVIDIA-H100-80GB-HBM3"}};
+  KubeDeployer deployer(options, std::move(replay_owned));
+  auto deployment = deployer.Deploy(Spec());
+  ASSERT_TRUE(deployment.ok());
+  const Json pod = replay.BodyOf("POST", kDeployments)["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["nodeSelector"]["nvidia.com/gpu.product"], "NVIDIA-H100-80GB-HBM3");
+  const auto started = Clock::now();
+  const Status status = (*deployment)->WaitReady(Clock::now() + milliseconds(20000), {});
+  ASSERT_FALSE(status.ok());
+  EXPECT_GE(Clock::now() - started, milliseconds(100));
+  EXPECT_LT(Clock::now() - started, milliseconds(10000));
+  EXPECT_EQ(
+      status.error().message,
+      "unschedulable (0/4 nodes are available: 4 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are "
+      "available: 4 No preemption victims found for incoming pod.)");
+  EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
+  EXPECT_TRUE((*deployment)->Stop().ok());
+  EXPECT_THAT(replay.Lines("DELETE"), ::testing::Contains(std::string(kDeployments) + "/at-llama-tune-3"));
+}
+
 // OME gives up on a model it cannot load: the InferenceService's Ready condition turns False with a reason,
 // and the experiment fails with it instead of waiting for the deadline. Not-ready while loading is no
 // failure.

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "autotuner/deploy/kube_bench_job.h"
+#include "autotuner/deploy/kube_capacity.h"
 #include "autotuner/deploy/kube_deployer.h"
 #include "autotuner/task/runtime_catalog_testing.h"
 
@@ -82,7 +83,7 @@ class PermissiveApi final : public KubeTransport {
         200,
         R"({"metadata":{"name":"x","resourceVersion":"7"},"status":{"availableReplicas":1,"conditions":[)"
         R"({"type":"Ready","status":"True"},{"type":"Complete","status":"True"}]},)"
-        R"("items":[{"metadata":{"name":"x"},"status":{}}]})"};
+        R"("items":[{"metadata":{"name":"x"},"status":{"allocatable":{"nvidia.com/gpu":"1"}}}]})"};
   }
   Status Stream(const std::string& path, const std::function<void(std::string_view)>& line,
                 const std::atomic<bool>&) override {
@@ -106,7 +107,7 @@ class PermissiveApi final : public KubeTransport {
 };
 
 // Every call the Kubernetes code makes: both modes deployed, waited for and stopped (with a config file and
-// full OME model/runtime specs), orphan cleanup, and a bench Job.
+// full OME model/runtime specs), orphan cleanup, a bench Job, and the cluster's capacity.
 std::set<Permission> PermissionsUsed() {
   std::set<Permission> used;
   for (const auto mode : {KubeDeployerOptions::Mode::kKubernetes, KubeDeployerOptions::Mode::kOme}) {
@@ -145,6 +146,7 @@ std::set<Permission> PermissionsUsed() {
     EXPECT_TRUE(RunBenchJob(deployer.client(), bench, job, Clock::now() + milliseconds(5000), {}).ok());
     // A pod that crashed: its previous container's log is read too (same permission as the log).
     (void)deployer.client().ReadLogs("autotuner", "p", 30, true);
+    EXPECT_TRUE(DiscoverClusterCapacity(deployer.client(), "autotuner", {{"pool", "a"}}).ok());
     for (const auto& p : api.Used()) used.insert(p);
   }
   return used;
@@ -235,6 +237,7 @@ TEST(KubeRbacTest, RulesGrantExactlyTheCallsTheCodeMakes) {
   EXPECT_TRUE(used.contains({"batch", "jobs", "watch", false}));
   EXPECT_TRUE(used.contains({"", "pods/log", "get", false}));
   EXPECT_TRUE(used.contains({"ome.io", "clusterbasemodels", "create", true}));
+  EXPECT_TRUE(used.contains({"", "nodes", "list", true}));
   for (const auto& p : used) EXPECT_TRUE(granted.contains(p)) << "not granted by rbac.yaml: " << Show(p);
   for (const auto& p : granted) EXPECT_TRUE(used.contains(p)) << "granted but never used: " << Show(p);
 }

@@ -196,11 +196,50 @@ void CheckLauncher(const task::Task& task, const task::RuntimeDefinition& runtim
   }
 }
 
+Result<deploy::ClusterCapacity> ClusterCapacityOf(const task::Task& task, const PreflightProbes& probes) {
+  if (!probes.cluster_capacity) return MakeError(ErrorCode::kUnavailable, "not probed");
+  return probes.cluster_capacity(task);
+}
+
+std::string CapacityUnknown(const Error& error, int64_t pool) {
+  return "cluster capacity unknown (" + error.message + "): a pool of " + std::to_string(pool) +
+         " GPU(s) from hardware.num_gpus, scheduled by the cluster";
+}
+
+// What the cluster offers against what the smallest candidate needs (which must fit one node unless
+// kubernetes.multi_node).
+void CheckClusterGpus(const task::Task& task, const task::RuntimeDefinition& runtime,
+                      const PreflightProbes& probes, PreflightReport& report) {
+  auto capacity = ClusterCapacityOf(task, probes);
+  if (!capacity.ok()) {
+    const int64_t pool = task.hardware ? std::max<int64_t>(task.hardware->num_gpus, 1) : 1;
+    report.checks.push_back(Warn("gpus", CapacityUnknown(capacity.error(), pool)));
+    return;
+  }
+  for (const auto& note : capacity->notes) report.checks.push_back(Warn("gpus", note));
+  const int64_t needed = MinGpusNeeded(task, runtime);
+  const std::string offers = "the cluster offers " + capacity->Summary();
+  if (const std::string beyond = BeyondOneNodeReason(task, needed, capacity->largest_node_gpus);
+      !beyond.empty()) {
+    report.checks.push_back(EnvError("gpus", offers + "; the smallest candidate " + beyond));
+  } else if (capacity->free_gpus < needed) {
+    report.checks.push_back(
+        EnvError("gpus", offers + ", but the smallest candidate needs " + std::to_string(needed) +
+                             "\nfix: free GPUs in the cluster, widen kubernetes.node_selector, "
+                             "or search smaller parallelism"));
+  } else {
+    report.checks.push_back(Ok("gpus", offers + "; the smallest candidate needs " + std::to_string(needed)));
+  }
+}
+
 void CheckGpus(const task::Task& task, const task::RuntimeDefinition& runtime, const PreflightProbes& probes,
                const PreflightOptions& options, PreflightReport& report) {
-  if (runtime.VirtualGpus() || IsCluster(task.deployment_mode)) {
-    report.checks.push_back(
-        Ok("gpus", runtime.VirtualGpus() ? "simulated GPUs" : "scheduled by the cluster"));
+  if (IsCluster(task.deployment_mode)) {
+    CheckClusterGpus(task, runtime, probes, report);
+    return;
+  }
+  if (runtime.VirtualGpus()) {
+    report.checks.push_back(Ok("gpus", "simulated GPUs"));
     return;
   }
   auto selected = SelectGpus(probes, options.gpu_ids);
@@ -241,6 +280,27 @@ void CheckDisk(const PreflightProbes& probes, const PreflightOptions& options, P
   }
 }
 
+// Cluster modes: virtual ids for the cluster's free GPUs (the cluster places each engine), the GPU type
+// pruning uses, and the largest node; today's hardware.num_gpus pool when the capacity cannot be read.
+Status SizeClusterPool(const task::Task& task, const PreflightProbes& probes, int64_t fallback,
+                       StudyResources& resources) {
+  auto capacity = ClusterCapacityOf(task, probes);
+  int64_t pool = fallback;
+  if (!capacity.ok()) {
+    resources.warnings.push_back(CapacityUnknown(capacity.error(), fallback));
+  } else if (capacity->free_gpus == 0) {
+    return MakeError(ErrorCode::kUnavailable, "no free GPU in the cluster: " + capacity->Summary());
+  } else {
+    pool = capacity->free_gpus;
+    resources.gpu_type = capacity->gpu_type;
+    resources.max_engine_gpus = capacity->largest_node_gpus;
+    resources.notes.push_back("Cluster: " + capacity->Summary());
+    resources.notes.insert(resources.notes.end(), capacity->notes.begin(), capacity->notes.end());
+  }
+  for (int64_t i = 0; i < pool; ++i) resources.gpu_ids.push_back(static_cast<int>(i));
+  return {};
+}
+
 }  // namespace
 
 Json PreflightCheck::ToJson() const {
@@ -271,6 +331,12 @@ PreflightProbes PreflightProbes::Default() {
     auto config = deploy::KubeConfig::Discover();
     if (!config.ok()) return std::move(config).error();
     return {};
+  };
+  probes.cluster_capacity = [](const task::Task& task) -> Result<deploy::ClusterCapacity> {
+    auto config = deploy::KubeConfig::Discover();
+    if (!config.ok()) return std::move(config).error();
+    deploy::KubeClient client(deploy::MakeHttpsTransport(*config));
+    return deploy::DiscoverClusterCapacity(client, task.model.ns, task.kubernetes.node_selector);
   };
   probes.gpu_inventory = [] { return deploy::QueryGpuInventory(); };
   probes.is_our_process = deploy::IsAutotunerProcess;
@@ -370,6 +436,11 @@ Result<StudyResources> ResolveStudyResources(const task::Task& task, const task:
   resources.engine_env = std::move(model.env);
   if (!model.note.empty()) resources.notes.push_back(std::move(model.note));
   const int64_t hw_gpus = task.hardware ? std::max<int64_t>(task.hardware->num_gpus, 1) : 1;
+  if (IsCluster(task.deployment_mode) && gpu_ids.empty()) {
+    Status sized = SizeClusterPool(task, probes, hw_gpus, resources);
+    if (!sized.ok()) return std::move(sized).error();
+    return resources;
+  }
   if (runtime.VirtualGpus() || IsCluster(task.deployment_mode)) {
     if (!gpu_ids.empty()) {
       resources.gpu_ids = deploy::DiscoverGpus(gpu_ids, 0);
@@ -439,6 +510,15 @@ int64_t MinGpusNeeded(const task::Task& task, const task::RuntimeDefinition& run
     fewest = std::min(fewest.value_or(mapped.plan->gpus_needed), mapped.plan->gpus_needed);
   }
   return std::max<int64_t>(fewest.value_or(1), 1);
+}
+
+std::string BeyondOneNodeReason(const task::Task& task, int64_t gpus_needed, int64_t max_engine_gpus) {
+  if (!IsCluster(task.deployment_mode) || task.kubernetes.multi_node || max_engine_gpus <= 0 ||
+      gpus_needed <= max_engine_gpus) {
+    return "";
+  }
+  return "needs " + std::to_string(gpus_needed) + " GPUs, but the largest node of the cluster has " +
+         std::to_string(max_engine_gpus) + " (set kubernetes.multi_node to span nodes)";
 }
 
 PreflightReport RunPreflight(const task::Task& task, const task::RuntimeDefinition& runtime,

@@ -20,6 +20,7 @@
 #include "autotuner/core/model_files.h"
 #include "autotuner/core/result.h"
 #include "autotuner/deploy/gpu_inventory.h"
+#include "autotuner/deploy/kube_capacity.h"
 #include "autotuner/task/runtime_catalog.h"
 #include "autotuner/task/task.h"
 #include "autotuner/tokenizer/model_tokenizer.h"
@@ -43,6 +44,9 @@ struct PreflightProbes {
   std::function<Status()> docker_reachable;
   std::function<Result<bool>(const std::string& image)> docker_image_present;
   std::function<Status(const task::Task& task)> cluster_reachable;
+  // Kubernetes / OME: what the cluster offers the task (deploy/kube_capacity.h). Unset or failing: the pool
+  // comes from hardware.num_gpus, with a warning.
+  std::function<Result<deploy::ClusterCapacity>(const task::Task& task)> cluster_capacity;
   std::function<deploy::GpuInventory()> gpu_inventory;
   std::function<bool(int pid)> is_our_process;
   // Whether the simulator has a built-in profile for a model it cannot find files of (unset: none).
@@ -100,7 +104,9 @@ struct StudyResources {
   std::vector<int> gpu_ids;
   std::string gpu_type;
   bool real_gpus = false;          // ids are this machine's GPUs (re-checked before each deploy)
+  int64_t max_engine_gpus = 0;     // cluster modes: the GPUs of the largest node (0: unknown)
   std::vector<std::string> notes;  // for the study log
+  std::vector<std::string> warnings;
   // What the engine is given: a bare name under model_dir becomes its path; a Hub id stays an id and the
   // engine runs with HF_HUB_OFFLINE=1 so it reads the cache and never downloads.
   std::string engine_model;
@@ -116,9 +122,10 @@ struct EngineModel {
 };
 EngineModel ResolveEngineModel(const task::Task& task, const task::RuntimeDefinition& runtime);
 
-// Runtimes on virtual GPUs (VirtualGpus: the simulators): hardware.num_gpus ids (or --gpus); cluster modes:
-// the same count, scheduled by the cluster; real local/Docker runtimes: SelectGpus, kUnavailable when none
-// is free.
+// Runtimes on virtual GPUs (VirtualGpus: the simulators): hardware.num_gpus virtual ids (or --gpus); cluster
+// modes: as many virtual ids as the cluster has free GPUs (probes.cluster_capacity; unknown:
+// hardware.num_gpus with a warning), scheduled by the cluster, kUnavailable when it has none free; real
+// local/Docker runtimes: SelectGpus, kUnavailable when none is free.
 Result<StudyResources> ResolveStudyResources(const task::Task& task, const task::RuntimeDefinition& runtime,
                                              const PreflightProbes& probes, const std::string& gpu_ids);
 
@@ -134,6 +141,9 @@ std::string TaskRevision(const task::Task& task);
 ModelLocations TaskModelLocations(const task::Task& task, const task::RuntimeDefinition& runtime);
 // The fewest GPUs any candidate of the task needs (the mapping's gpus_needed over the finite grid, capped).
 int64_t MinGpusNeeded(const task::Task& task, const task::RuntimeDefinition& runtime);
+// Cluster modes: why a candidate needing `gpus_needed` GPUs cannot run when one node has at most
+// `max_engine_gpus` (0: unknown) and the task does not allow multi-node engines; empty when it can.
+std::string BeyondOneNodeReason(const task::Task& task, int64_t gpus_needed, int64_t max_engine_gpus);
 
 PreflightReport RunPreflight(const task::Task& task, const task::RuntimeDefinition& runtime,
                              const PreflightProbes& probes, const PreflightOptions& options);

@@ -279,6 +279,81 @@ TEST(PreflightTest, StudyResourcesForRealAndSimulatedRuntimes) {
   EXPECT_FALSE(sim->real_gpus);
 }
 
+TEST(PreflightTest, TheGpusCheckSaysWhatTheClusterOffers) {
+  World world;
+  deploy::ClusterCapacity capacity;
+  capacity.free_gpus = 6;
+  capacity.total_gpus = 16;
+  capacity.largest_node_gpus = 8;
+  capacity.nodes = 2;
+  capacity.gpu_type = "H100";
+  capacity.notes = {"node gpu-c left out: cordoned"};
+  world.probes.cluster_capacity = [&](const task::Task&) -> Result<deploy::ClusterCapacity> {
+    return capacity;
+  };
+  const Json spec = Task("sglang", "org/big", "kubernetes");
+  auto report = world.Run(spec);
+  EXPECT_TRUE(report.ok()) << report.Summary();
+  ASSERT_NE(Find(report, "gpus", true), nullptr);
+  EXPECT_NE(report.Summary().find("! gpus: node gpu-c left out: cordoned"), std::string::npos);
+  EXPECT_NE(
+      report.Summary().find("✓ gpus: the cluster offers 6 of 16 GPUs free on 2 nodes (H100), at most 8 on "
+                            "one node; the smallest candidate needs 1"),
+      std::string::npos)
+      << report.Summary();
+  // The smallest candidate larger than any node fails, naming both numbers; so does too few free GPUs.
+  Json big = spec;
+  big["parameters"]["tp-size"] = {16};
+  report = world.Run(big);
+  ASSERT_NE(Find(report, "gpus", false), nullptr) << report.Summary();
+  EXPECT_NE(Find(report, "gpus", false)
+                ->message.find("the smallest candidate needs 16 GPUs, but the largest "
+                               "node of the cluster has 8"),
+            std::string::npos);
+  big["parameters"]["tp-size"] = {8};
+  report = world.Run(big);
+  ASSERT_NE(Find(report, "gpus", false), nullptr) << report.Summary();
+  EXPECT_NE(Find(report, "gpus", false)->message.find("but the smallest candidate needs 8"),
+            std::string::npos);
+  // Unknown capacity: a warning, and today's pool.
+  world.probes.cluster_capacity = [](const task::Task&) -> Result<deploy::ClusterCapacity> {
+    return MakeError(ErrorCode::kUnavailable, "no kubeconfig");
+  };
+  report = world.Run(spec);
+  EXPECT_TRUE(report.ok());
+  EXPECT_NE(report.Summary().find("! gpus: cluster capacity unknown (no kubeconfig): a pool of 1 GPU(s)"),
+            std::string::npos)
+      << report.Summary();
+}
+
+TEST(PreflightTest, ClusterStudyResourcesComeFromTheCapacity) {
+  World world;
+  deploy::ClusterCapacity capacity;
+  capacity.free_gpus = 3;
+  capacity.largest_node_gpus = 2;
+  capacity.gpu_type = "L40S";
+  world.probes.cluster_capacity = [&](const task::Task&) -> Result<deploy::ClusterCapacity> {
+    return capacity;
+  };
+  const task::Task cluster = *task::ParseTask(Task("sglang", "org/big", "kubernetes"), &Catalog()).task;
+  auto resources = ResolveStudyResources(cluster, *Catalog().Find("sglang"), world.probes, "");
+  ASSERT_TRUE(resources.ok()) << resources.error().message;
+  EXPECT_EQ(resources->gpu_ids, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(resources->gpu_type, "L40S");
+  EXPECT_EQ(resources->max_engine_gpus, 2);
+  EXPECT_FALSE(resources->real_gpus);
+  EXPECT_TRUE(resources->warnings.empty());
+  EXPECT_EQ(
+      BeyondOneNodeReason(cluster, 4, 2),
+      "needs 4 GPUs, but the largest node of the cluster has 2 (set kubernetes.multi_node to span nodes)");
+  EXPECT_EQ(BeyondOneNodeReason(cluster, 2, 2), "");
+  EXPECT_EQ(BeyondOneNodeReason(cluster, 4, 0), "");  // unknown
+  // --gpus still overrides the pool.
+  auto narrowed = ResolveStudyResources(cluster, *Catalog().Find("sglang"), world.probes, "0,1");
+  ASSERT_TRUE(narrowed.ok());
+  EXPECT_EQ(narrowed->gpu_ids, (std::vector<int>{0, 1}));
+}
+
 TEST(PreflightTest, ForeignMemoryMidStudyIsAnEnvironmentFailure) {
   World world;
   std::atomic<int> calls = 0;

@@ -141,23 +141,27 @@ class Study {
     if (!resources.ok()) return std::move(resources).error();
     resources_ = std::move(*resources);
     for (const auto& note : resources_.notes) publisher_.Log(std::nullopt, "info", note);
+    for (const auto& warning : resources_.warnings) publisher_.Log(std::nullopt, "warn", warning);
     // Recorded at every start: a resumed study runs on the machine and engine it finds now.
     const Json provenance = StudyProvenance(spec, task_, *runtime_, resources_, probes_);
     if (Status stored = store_.SetTaskProvenance(task_id_, provenance); !stored.ok()) return stored;
     publisher_.Log(std::nullopt, "info", "Provenance: " + ProvenanceLine(provenance));
     task_.benchmark.model_tokenizer = resources_.tokenizer;
     if (!resources_.gpu_type.empty() && (!task_.hardware || task_.hardware->gpu_type.empty())) {
-      // Pruning (FP8 needs Ada or newer, ...) by the GPUs nvidia-smi reports when the task names none.
+      // Pruning (FP8 needs Ada or newer, ...) by the GPUs nvidia-smi (or the cluster's node labels) reports
+      // when the task names none.
       if (!task_.hardware) task_.hardware = task::Hardware{};
       task_.hardware->gpu_type = resources_.gpu_type;
     }
     gpu_pool_ = std::make_unique<deploy::GpuPool>(resources_.gpu_ids);
-    publisher_.Log(std::nullopt, "info",
-                   "GPU pool: " + std::to_string(resources_.gpu_ids.size()) +
-                       (resources_.real_gpus ? "" : " simulated") + " GPU(s)" +
-                       (resources_.gpu_type.empty() ? "" : " (" + resources_.gpu_type + ")"));
     const bool cluster_mode = task_.deployment_mode == task::DeploymentMode::kKubernetes ||
                               task_.deployment_mode == task::DeploymentMode::kOme;
+    publisher_.Log(std::nullopt, "info",
+                   "GPU pool: " + std::to_string(resources_.gpu_ids.size()) +
+                       (resources_.real_gpus ? ""
+                        : cluster_mode       ? " cluster"
+                                             : " simulated") +
+                       " GPU(s)" + (resources_.gpu_type.empty() ? "" : " (" + resources_.gpu_type + ")"));
     if (cluster_mode && std::getenv("KUBERNETES_SERVICE_HOST") == nullptr) {
       // The load must never cross a port-forward; engines are reached by their cluster DNS names.
       publisher_.Log(
@@ -280,8 +284,17 @@ class Study {
                                                "' was lost to another runner; stopped without writing more");
   }
 
+  // The candidate's plan, or why it is pruned (including an engine larger than the cluster's largest node).
   deploy::MappingOutcome Map(const Json& values) const {
-    return MapTaskCandidate(task_, *runtime_, values, offline_quantization_);
+    deploy::MappingOutcome outcome = MapTaskCandidate(task_, *runtime_, values, offline_quantization_);
+    if (!outcome.plan) return outcome;
+    if (std::string beyond =
+            BeyondOneNodeReason(task_, outcome.plan->gpus_needed, resources_.max_engine_gpus);
+        !beyond.empty()) {
+      outcome.plan.reset();
+      outcome.pruned_reason = "the engine " + beyond;
+    }
+    return outcome;
   }
 
   // Stores the planned run as an experiment (the baseline as number 0, every other as the next number) and

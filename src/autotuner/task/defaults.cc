@@ -39,6 +39,10 @@ std::span<const FieldDefault> TaskDefaults() {
       {"slo.*.fail_ratio", 0.5, "relative violation (actual - threshold) / threshold that fails hard"},
       {"slo.steepness", 0.1, "how fast the penalty grows past a threshold"},
       {"storage.type", "pvc", "OME model storage kind"},
+      {"kubernetes.bench", "auto", "where the load generator runs: auto, in_cluster or local"},
+      {"kubernetes.bench_image", nullptr, "image of the in-cluster bench Job (null: autotuner's own)"},
+      {"kubernetes.unschedulable_timeout", 300, "seconds a pod may stay unschedulable before it fails"},
+      {"kubernetes.multi_node", false, "allow engines larger than one node"},
   };
   return table;
 }

@@ -14,7 +14,7 @@ namespace autotuner::task {
 namespace internal {
 namespace {
 
-constexpr std::array<std::string_view, 18> kTopLevelKeys = {"task_name",
+constexpr std::array<std::string_view, 19> kTopLevelKeys = {"task_name",
                                                             "description",
                                                             "deployment_mode",
                                                             "base_runtime",
@@ -31,7 +31,8 @@ constexpr std::array<std::string_view, 18> kTopLevelKeys = {"task_name",
                                                             "env",
                                                             "clusterbasemodel_config",
                                                             "clusterservingruntime_config",
-                                                            "storage"};
+                                                            "storage",
+                                                            "kubernetes"};
 constexpr std::array<std::string_view, 2> kModelKeys = {"id_or_path", "namespace"};
 constexpr std::array<std::string_view, 2> kHardwareKeys = {"gpu_type", "num_gpus"};
 
@@ -86,6 +87,7 @@ TaskParseResult Parser::Run(const Json& doc) {
   ParseBenchmark(doc, task);
   ParseSlo(doc, task);
   ParseOme(doc, task);
+  ParseKubernetes(doc, task);
   ParseEnv(doc, task);
   result.errors = std::move(errors_);
   result.warnings = std::move(warnings_);

@@ -150,6 +150,9 @@ class Parser {
   // ---- OME resources and storage (parse_deployment.cc)
   void ParseOme(const Json& doc, Task& task);
 
+  // ---- the kubernetes block (parse_kubernetes.cc)
+  void ParseKubernetes(const Json& doc, Task& task);
+
   // ---- env, the engine environment (parse_env.cc)
   void ParseEnv(const Json& doc, Task& task);
   std::optional<std::string> EnvValue(const Json& v, const std::string& path);

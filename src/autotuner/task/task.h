@@ -155,6 +155,18 @@ struct EnvVariable {
   bool operator==(const EnvVariable&) const = default;
 };
 
+// The `kubernetes:` block (SPEC §1), read in kubernetes and ome modes only. The initialisers are the defaults
+// of task/defaults.cc (its test checks they agree).
+struct KubernetesOptions {
+  enum class Bench { kAuto, kInCluster, kLocal };    // where the load generator runs
+  std::map<std::string, std::string> node_selector;  // engines (and capacity) only on nodes with these labels
+  Bench bench = Bench::kAuto;
+  std::string bench_image;             // empty: autotuner's own image
+  double unschedulable_timeout = 300;  // seconds a pod may stay Pending as unschedulable
+  bool multi_node = false;             // engines larger than one node (LeaderWorkerSet)
+  bool operator==(const KubernetesOptions&) const = default;
+};
+
 // A validated, normalised task (SPEC §1). Every defaulted field holds its default.
 struct Task {
   std::string task_name;
@@ -174,6 +186,7 @@ struct Task {
   std::optional<OmeResourceConfig> clusterbasemodel_config;
   std::optional<OmeResourceConfig> clusterservingruntime_config;
   std::optional<Storage> storage;
+  KubernetesOptions kubernetes;  // defaults unless the task gives the block (kubernetes / ome modes)
   bool operator==(const Task&) const = default;
 };
 
@@ -183,5 +196,6 @@ std::string_view Name(Objective objective);
 std::string_view Name(BenchmarkTask task);
 std::string_view Name(Api api);
 std::string_view Name(Parameter::Kind kind);
+std::string_view Name(KubernetesOptions::Bench bench);
 
 }  // namespace autotuner::task

@@ -156,6 +156,14 @@ Json TaskToJson(const Task& t) {
     if (!t.storage->mount_path.empty()) st["mount_path"] = t.storage->mount_path;
     out["storage"] = st;
   }
+  if (t.deployment_mode == DeploymentMode::kKubernetes || t.deployment_mode == DeploymentMode::kOme) {
+    const KubernetesOptions& k = t.kubernetes;
+    out["kubernetes"] = {{"node_selector", k.node_selector},
+                         {"bench", Name(k.bench)},
+                         {"bench_image", k.bench_image.empty() ? Json(nullptr) : Json(k.bench_image)},
+                         {"unschedulable_timeout", k.unschedulable_timeout},
+                         {"multi_node", k.multi_node}};
+  }
   return out;
 }
 

@@ -44,6 +44,7 @@ std::string_view Name(Strategy strategy) { return kStrategies[static_cast<size_t
 std::string_view Name(Objective objective) { return kObjectives[static_cast<size_t>(objective)]; }
 std::string_view Name(BenchmarkTask task) { return kBenchmarkTasks[static_cast<size_t>(task)]; }
 std::string_view Name(Api api) { return kApis[static_cast<size_t>(api)]; }
+std::string_view Name(KubernetesOptions::Bench bench) { return kKubernetesBench[static_cast<size_t>(bench)]; }
 std::string_view Name(Parameter::Kind kind) {
   switch (kind) {
     case Parameter::Kind::kCategorical:

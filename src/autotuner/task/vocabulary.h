@@ -17,6 +17,7 @@ inline constexpr std::array<std::string_view, 5> kObjectives = {
     "minimize_latency", "maximize_throughput", "minimize_ttft", "minimize_tpot", "maximize_goodput"};
 inline constexpr std::array<std::string_view, 2> kBenchmarkTasks = {"text-to-text", "text-to-embeddings"};
 inline constexpr std::array<std::string_view, 2> kApis = {"completions", "chat"};
+inline constexpr std::array<std::string_view, 3> kKubernetesBench = {"auto", "in_cluster", "local"};
 // The GPUs the engine simulator models (sim/gpu.cc; its tests check the two lists agree). Real runtimes
 // accept every type of data/gpu_types.json instead.
 inline constexpr std::array<std::string_view, 7> kSimulatedGpuTypes = {
