@@ -20,8 +20,8 @@ constexpr std::array<std::pair<ExperimentStatus, std::string_view>, kExperimentS
         {ExperimentStatus::kBenchmarking, "benchmarking"},
         {ExperimentStatus::kSuccess, "success"},
         {ExperimentStatus::kFailed, "failed"},
-        {ExperimentStatus::kCancelled, "cancelled"},
         {ExperimentStatus::kPruned, "pruned"},
+        {ExperimentStatus::kCancelled, "cancelled"},
     }};
 
 constexpr std::array<std::pair<FailureClass, std::string_view>, kFailureClasses.size()> kFailureClassNames = {
@@ -77,7 +77,7 @@ std::string_view Name(FailureClass failure) { return NameIn(kFailureClassNames, 
 std::optional<FailureClass> ParseFailureClass(std::string_view name) {
   return ParseIn(kFailureClassNames, name);
 }
-std::string_view ClassName(const std::optional<FailureClass>& failure) {
+std::string_view FailureClassName(const std::optional<FailureClass>& failure) {
   return failure ? Name(*failure) : std::string_view();
 }
 

@@ -20,13 +20,16 @@ std::string_view Name(TaskStatus status);
 std::optional<TaskStatus> ParseTaskStatus(std::string_view name);
 // Completed, failed or cancelled: the study has ended (a final status stamps finished_at).
 bool IsFinal(TaskStatus status);
+// The stop_reason of a study cancelled by a person (the others are the optimizer's opt::StopReason names, or
+// an error message).
+inline constexpr std::string_view kStopReasonCancelled = "cancelled";
 
-enum class ExperimentStatus { kPending, kDeploying, kBenchmarking, kSuccess, kFailed, kCancelled, kPruned };
+enum class ExperimentStatus { kPending, kDeploying, kBenchmarking, kSuccess, kFailed, kPruned, kCancelled };
 
 inline constexpr std::array<ExperimentStatus, 7> kExperimentStatuses = {
-    ExperimentStatus::kPending, ExperimentStatus::kDeploying, ExperimentStatus::kBenchmarking,
-    ExperimentStatus::kSuccess, ExperimentStatus::kFailed,    ExperimentStatus::kCancelled,
-    ExperimentStatus::kPruned};
+    ExperimentStatus::kPending,  ExperimentStatus::kDeploying, ExperimentStatus::kBenchmarking,
+    ExperimentStatus::kSuccess,  ExperimentStatus::kFailed,    ExperimentStatus::kPruned,
+    ExperimentStatus::kCancelled};
 
 std::string_view Name(ExperimentStatus status);
 std::optional<ExperimentStatus> ParseExperimentStatus(std::string_view name);
@@ -57,6 +60,6 @@ inline constexpr std::array<FailureClass, 9> kFailureClasses = {
 std::string_view Name(FailureClass failure);
 std::optional<FailureClass> ParseFailureClass(std::string_view name);
 // The stored error_class: "" for none.
-std::string_view ClassName(const std::optional<FailureClass>& failure);
+std::string_view FailureClassName(const std::optional<FailureClass>& failure);
 
 }  // namespace autotuner

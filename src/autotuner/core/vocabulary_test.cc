@@ -37,8 +37,8 @@ TEST(VocabularyTest, WireStringsAreThoseOfTheStoreAndApi) {
   EXPECT_EQ(Name(FailureClass::kDeployFailed), "deploy_failed");
   EXPECT_EQ(Name(FailureClass::kSloViolation), "slo_violation");
   EXPECT_EQ(Name(FailureClass::kInternal), "internal");
-  EXPECT_EQ(ClassName(std::nullopt), "");
-  EXPECT_EQ(ClassName(FailureClass::kTimeout), "timeout");
+  EXPECT_EQ(FailureClassName(std::nullopt), "");
+  EXPECT_EQ(FailureClassName(FailureClass::kTimeout), "timeout");
 }
 
 TEST(VocabularyTest, FinalAndActive) {

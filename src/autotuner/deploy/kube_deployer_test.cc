@@ -199,7 +199,7 @@ TEST(KubeDeployerTest, OomKilledPodFailsTheStartup) {
   ASSERT_TRUE(deployment.ok());
   const Status status = (*deployment)->WaitReady(Clock::now() + milliseconds(10000), {});
   ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.error().details["error_class"], "oom");
+  EXPECT_EQ(status.error().failure, FailureClass::kOom);
   EXPECT_EQ(status.error().details["exit"], 137);
 }
 
@@ -227,7 +227,7 @@ TEST(KubeDeployerTest, CrashLoopBackOffFailsWithThePreviousContainersLogTail) {
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
   EXPECT_THAT(status.error().message, HasSubstr("container Error with status 1"));
-  EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
+  EXPECT_EQ(status.error().failure, FailureClass::kDeployFailed);
   EXPECT_EQ(status.error().details["exit"], 1);
   const Json tail = status.error().details["log_tail"];
   ASSERT_EQ(tail.size(), 2u);
@@ -254,7 +254,7 @@ TEST(KubeDeployerTest, CudaOutOfMemoryInTheLogTailIsAnOom) {
   ASSERT_TRUE(deployment.ok());
   const Status status = (*deployment)->WaitReady(Clock::now() + milliseconds(10000), {});
   ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.error().details["error_class"], "oom");
+  EXPECT_EQ(status.error().failure, FailureClass::kOom);
   EXPECT_THAT(DumpJson(status.error().details["log_tail"]), HasSubstr("CUDA out of memory"));
 }
 
@@ -281,7 +281,7 @@ TEST(KubeDeployerTest, ImagePullBackOffFailsTheRolloutAtOnce) {
   EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
   EXPECT_THAT(status.error().message, HasSubstr("ImagePullBackOff"));
   EXPECT_THAT(status.error().message, HasSubstr("vllm/vllm-openai:v9.9"));
-  EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
+  EXPECT_EQ(status.error().failure, FailureClass::kDeployFailed);
 }
 
 // OME gives up on a model it cannot load: the InferenceService's Ready condition turns False with a reason,
@@ -312,7 +312,7 @@ TEST(KubeDeployerTest, OmeFailedModelLoadFailsWithTheConditionsReason) {
   EXPECT_EQ(status.error().message,
             "InferenceService failed: BlockedByFailedLoad, ModelLoadFailed: engine exited: insufficient GPU "
             "memory");
-  EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
+  EXPECT_EQ(status.error().failure, FailureClass::kDeployFailed);
   // Polled through the two loading answers before the failure.
   int gets = 0;
   for (const auto& path : replay.Lines("GET")) gets += path == isvc ? 1 : 0;
