@@ -52,7 +52,20 @@
 
 namespace autotuner::sim {
 
-enum class Flavor { kSglang, kVllm, kTrtllm };
+struct FlavorTraits;
+
+// A simulated engine flavor: a handle on its traits (sim/flavor.h), never null. The default is vLLM.
+class Flavor {
+ public:
+  Flavor();
+  explicit Flavor(const FlavorTraits& traits) : traits_(&traits) {}
+  const FlavorTraits& traits() const { return *traits_; }
+  const FlavorTraits* operator->() const { return traits_; }
+  bool operator==(const Flavor&) const = default;
+
+ private:
+  const FlavorTraits* traits_;
+};
 
 // Order of the waiting queue. vLLM has fcfs and priority; SGLang all of them.
 enum class SchedulePolicy { kFcfs, kLpm, kRandom, kDfsWeight, kLof, kPriority };
@@ -67,7 +80,7 @@ enum class AdmissionPolicy {
 };
 
 struct EngineConfig {
-  Flavor flavor = Flavor::kVllm;
+  Flavor flavor;
   std::string gpu_type = "H100";  // --sim-gpu-type
   int num_gpus = 1;               // --sim-num-gpus
   int tp = 1;
@@ -101,7 +114,7 @@ struct EngineConfig {
 };
 
 struct ResolvedConfig {
-  Flavor flavor = Flavor::kVllm;
+  Flavor flavor;
   GpuProfile gpu;
   int num_gpus = 1;
   int tp = 1;
@@ -146,7 +159,10 @@ struct ResolvedConfig {
 Result<ResolvedConfig> ResolveConfig(const EngineConfig& config, const ModelProfile& model);
 
 std::string_view FlavorName(Flavor flavor);
+// A name or alias of a registered flavor (sim/flavor.h).
 Result<Flavor> ParseFlavor(std::string_view name);
+// A flavor the calling code knows is built in (the default, tests); aborts on an unknown name.
+Flavor FlavorNamed(std::string_view name);
 std::string_view SchedulePolicyName(SchedulePolicy policy);
 // Engine-neutral names ("fcfs", "lpm", "random", "dfs-weight", "lof", "priority").
 Result<SchedulePolicy> ParseSchedulePolicy(std::string_view name);
