@@ -79,7 +79,7 @@ std::string ServerMetrics::Prometheus(Flavor flavor, const EngineStats& stats,
   return out;
 }
 
-std::string ServerMetrics::TrtllmIterationStats(const EngineStats& stats, int tokens_per_block) const {
+std::string ServerMetrics::IterationStatsJson(const EngineStats& stats, int tokens_per_block) const {
   const int64_t block = std::max(tokens_per_block, 1);
   const int64_t max_blocks = stats.kv_capacity_tokens / block;
   const int64_t used_blocks = (stats.kv_used_tokens + block - 1) / block;

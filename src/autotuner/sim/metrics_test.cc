@@ -51,16 +51,16 @@ TEST(SimMetrics, PromptCountersIncludeCacheHitsAsTheEnginesCountThem) {
   EXPECT_NE(vllm.find("vllm:prefix_cache_hits_total" + labels + "400\n"), std::string::npos);
   const std::string sglang = ServerMetrics().Prometheus(FlavorNamed("sglang"), stats, "m");
   EXPECT_NE(sglang.find("sglang:cached_tokens_total{model_name=\"m\"} 400\n"), std::string::npos) << sglang;
-  const Json iteration = Json::parse(ServerMetrics().TrtllmIterationStats(stats, 32));
+  const Json iteration = Json::parse(ServerMetrics().IterationStatsJson(stats, 32));
   EXPECT_DOUBLE_EQ(iteration[0]["kvCacheStats"]["cacheHitRate"].get<double>(), 0.4);
 }
 
-TEST(SimMetrics, TrtllmIterationStatsCountBlocks) {
+TEST(SimMetrics, IterationStatsJsonCountBlocks) {
   EngineStats stats;
   stats.kv_capacity_tokens = 320;
   stats.kv_used_tokens = 33;
   stats.running = 1;
-  const Json json = Json::parse(ServerMetrics().TrtllmIterationStats(stats, 32));
+  const Json json = Json::parse(ServerMetrics().IterationStatsJson(stats, 32));
   ASSERT_TRUE(json.is_array());
   EXPECT_EQ(json[0]["kvCacheStats"]["maxNumBlocks"], 10);
   EXPECT_EQ(json[0]["kvCacheStats"]["usedNumBlocks"], 2);

@@ -594,7 +594,7 @@ class Server {
       }
       if (!routes.iteration_stats.empty() && target == routes.iteration_stats) {
         return JsonReply(http::status::ok,
-                         metrics_.TrtllmIterationStats(engine_.Stats(), engine_.config().page_size));
+                         metrics_.IterationStatsJson(engine_.Stats(), engine_.config().page_size));
       }
       if (target == "/v1/models") {
         return JsonReply(http::status::ok,
