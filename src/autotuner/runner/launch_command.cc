@@ -128,8 +128,7 @@ Result<LaunchCommand> BuildLaunchCommand(const task::Task& task, const Json& par
     out.docker_argv = renderer.RunArgv(spec, kLaunchPort, config_dir);
     out.docker = JoinShell(out.docker_argv);
   }
-  if (task.deployment_mode == task::DeploymentMode::kKubernetes ||
-      task.deployment_mode == task::DeploymentMode::kOme) {
+  if (task::IsCluster(task.deployment_mode)) {
     out.manifest = KubeObjects(task, spec);
   }
   return out;

@@ -39,10 +39,6 @@ bool OnPath(const std::string& program) {
   }
 }
 
-bool IsCluster(task::DeploymentMode mode) {
-  return mode == task::DeploymentMode::kKubernetes || mode == task::DeploymentMode::kOme;
-}
-
 PreflightCheck Ok(std::string name, std::string message) {
   return {std::move(name), true, false, false, std::move(message)};
 }
@@ -201,6 +197,11 @@ Result<deploy::ClusterCapacity> ClusterCapacityOf(const task::Task& task, const 
   return probes.cluster_capacity(task);
 }
 
+// The pool a task without known GPUs gets: hardware.num_gpus, at least one.
+int64_t HardwareGpus(const task::Task& task) {
+  return task.hardware ? std::max<int64_t>(task.hardware->num_gpus, 1) : 1;
+}
+
 std::string CapacityUnknown(const Error& error, int64_t pool) {
   return "cluster capacity unknown (" + error.message + "): a pool of " + std::to_string(pool) +
          " GPU(s) from hardware.num_gpus, scheduled by the cluster";
@@ -212,8 +213,7 @@ void CheckClusterGpus(const task::Task& task, const task::RuntimeDefinition& run
                       const PreflightProbes& probes, PreflightReport& report) {
   auto capacity = ClusterCapacityOf(task, probes);
   if (!capacity.ok()) {
-    const int64_t pool = task.hardware ? std::max<int64_t>(task.hardware->num_gpus, 1) : 1;
-    report.checks.push_back(Warn("gpus", CapacityUnknown(capacity.error(), pool)));
+    report.checks.push_back(Warn("gpus", CapacityUnknown(capacity.error(), HardwareGpus(task))));
     return;
   }
   for (const auto& note : capacity->notes) report.checks.push_back(Warn("gpus", note));
@@ -435,7 +435,7 @@ Result<StudyResources> ResolveStudyResources(const task::Task& task, const task:
   resources.engine_model = std::move(model.model);
   resources.engine_env = std::move(model.env);
   if (!model.note.empty()) resources.notes.push_back(std::move(model.note));
-  const int64_t hw_gpus = task.hardware ? std::max<int64_t>(task.hardware->num_gpus, 1) : 1;
+  const int64_t hw_gpus = HardwareGpus(task);
   if (IsCluster(task.deployment_mode) && gpu_ids.empty()) {
     Status sized = SizeClusterPool(task, probes, hw_gpus, resources);
     if (!sized.ok()) return std::move(sized).error();

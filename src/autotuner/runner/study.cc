@@ -154,8 +154,7 @@ class Study {
       task_.hardware->gpu_type = resources_.gpu_type;
     }
     gpu_pool_ = std::make_unique<deploy::GpuPool>(resources_.gpu_ids);
-    const bool cluster_mode = task_.deployment_mode == task::DeploymentMode::kKubernetes ||
-                              task_.deployment_mode == task::DeploymentMode::kOme;
+    const bool cluster_mode = task::IsCluster(task_.deployment_mode);
     publisher_.Log(std::nullopt, "info",
                    "GPU pool: " + std::to_string(resources_.gpu_ids.size()) +
                        (resources_.real_gpus ? ""

@@ -54,8 +54,7 @@ void Parser::ParseKubernetes(const Json& doc, Task& task) {
   const Json* block = Object(doc, "kubernetes", "kubernetes");
   if (block == nullptr) return;
   const KubernetesOptions defaults = k;
-  const bool cluster =
-      task.deployment_mode == DeploymentMode::kKubernetes || task.deployment_mode == DeploymentMode::kOme;
+  const bool cluster = IsCluster(task.deployment_mode);
   if (!cluster) Warn("kubernetes", "only used when deployment_mode is kubernetes or ome; ignored");
   CheckKeys(*block, "kubernetes", kKubernetesKeys);
   if (const Json* selector = Object(*block, "node_selector", "kubernetes.node_selector")) {

@@ -12,6 +12,10 @@
 namespace autotuner::task {
 
 enum class DeploymentMode { kLocal, kDocker, kKubernetes, kOme };
+// Kubernetes or OME: the cluster places engines and owns their GPUs.
+inline bool IsCluster(DeploymentMode mode) {
+  return mode == DeploymentMode::kKubernetes || mode == DeploymentMode::kOme;
+}
 enum class Strategy { kGridSearch, kRandom, kBayesian };
 enum class Objective {
   kMinimizeLatency,

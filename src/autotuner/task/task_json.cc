@@ -156,7 +156,7 @@ Json TaskToJson(const Task& t) {
     if (!t.storage->mount_path.empty()) st["mount_path"] = t.storage->mount_path;
     out["storage"] = st;
   }
-  if (t.deployment_mode == DeploymentMode::kKubernetes || t.deployment_mode == DeploymentMode::kOme) {
+  if (IsCluster(t.deployment_mode)) {
     const KubernetesOptions& k = t.kubernetes;
     out["kubernetes"] = {{"node_selector", k.node_selector},
                          {"bench", Name(k.bench)},
