@@ -129,7 +129,7 @@ struct Workload {
 // prompts with the client's tokenizer, so token counts match exactly.
 std::vector<std::string> EngineArgs(sim::Flavor flavor) {
   std::vector<std::string> args = {"--sim-gpu-type", "H100", "--sim-tokenizer", "gpt2"};
-  if (flavor == sim::Flavor::kSglang) {
+  if (flavor == sim::FlavorNamed("sglang")) {
     args.insert(args.begin(), {"--model-path", kModel});
   } else {
     args.insert(args.begin(), kModel);  // vLLM: the model is positional
@@ -138,9 +138,9 @@ std::vector<std::string> EngineArgs(sim::Flavor flavor) {
 }
 
 std::vector<std::string> ServerArgs(sim::Flavor flavor) {
-  std::vector<std::string> args = {"--flavor", flavor == sim::Flavor::kSglang ? "sglang" : "vllm",
-                                   "--sim-time-scale", std::to_string(kTimeScale)};
-  if (flavor == sim::Flavor::kSglang) args.push_back("--enable-metrics");
+  std::vector<std::string> args = {"--flavor", std::string(sim::FlavorName(flavor)), "--sim-time-scale",
+                                   std::to_string(kTimeScale)};
+  if (flavor == sim::FlavorNamed("sglang")) args.push_back("--enable-metrics");
   for (auto& arg : EngineArgs(flavor)) args.push_back(std::move(arg));
   return args;
 }
@@ -266,7 +266,7 @@ void SimAgreementTest::CheckWorkload(sim::Flavor flavor, const Workload& w) {
   // The server's own accounting (wall time, from reading the request to handing each token to its stream).
   const std::string metrics = HttpGet(server.url(), "/metrics");
   ASSERT_FALSE(metrics.empty());
-  const std::string prefix = flavor == sim::Flavor::kSglang ? "sglang:" : "vllm:";
+  const std::string prefix = flavor == sim::FlavorNamed("sglang") ? "sglang:" : "vllm:";
   // Histogram mean; every request (or every token gap) observed exactly once.
   const auto mean_of = [&](const std::string& histogram, double observations) {
     const double count = PrometheusValue(metrics, prefix + histogram + "_count");
@@ -297,22 +297,22 @@ void SimAgreementTest::CheckWorkload(sim::Flavor flavor, const Workload& w) {
 // meets an idle engine (D(512,128) at c=16 measured TTFT 5% below the library); varied lengths keep the
 // engine busy, so the c=16 workload uses them.
 TEST_F(SimAgreementTest, SglangClosedLoopOneStream) {
-  CheckWorkload(sim::Flavor::kSglang, {"sglang closed loop c=1, D(512,64)", "D(512,64)", 1, 0, 24});
+  CheckWorkload(sim::FlavorNamed("sglang"), {"sglang closed loop c=1, D(512,64)", "D(512,64)", 1, 0, 24});
 }
 
 TEST_F(SimAgreementTest, SglangClosedLoopSixteenStreams) {
-  CheckWorkload(sim::Flavor::kSglang,
+  CheckWorkload(sim::FlavorNamed("sglang"),
                 {"sglang closed loop c=16, N(512,128)/(128,32)", "N(512,128)/(128,32)", 16, 0, 128});
 }
 
 TEST_F(SimAgreementTest, SglangOpenLoop) {
-  CheckWorkload(sim::Flavor::kSglang,
+  CheckWorkload(sim::FlavorNamed("sglang"),
                 {"sglang open loop 12 req/s (cap 16), D(1024,96)", "D(1024,96)", 16, 12, 120});
 }
 
 // The vLLM flavor: the same performance model behind vLLM's scheduler and wire format.
 TEST_F(SimAgreementTest, VllmClosedLoopEightStreams) {
-  CheckWorkload(sim::Flavor::kVllm,
+  CheckWorkload(sim::FlavorNamed("vllm"),
                 {"vllm closed loop c=8, N(512,128)/(96,24)", "N(512,128)/(96,24)", 8, 0, 48});
 }
 

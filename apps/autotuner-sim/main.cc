@@ -8,6 +8,7 @@
 
 #include "autotuner/core/error.h"
 #include "autotuner/core/log.h"
+#include "autotuner/sim/flavor.h"
 #include "autotuner/sim/launch_flags.h"
 #include "autotuner/sim/model_source.h"
 #include "autotuner/sim/server.h"
@@ -16,8 +17,6 @@
 #include "autotuner/tokenizer/registry.h"
 
 namespace {
-
-using autotuner::sim::Flavor;
 
 int Fail(const std::string& message, int code) {
   std::cerr << message << (message.ends_with('\n') ? "" : "\n");
@@ -39,10 +38,15 @@ int Main(int argc, char** argv) {
   }
   auto flavor = autotuner::sim::ParseFlavor(flavor_name);
   if (!flavor) {
-    return Fail(
-        "usage: autotuner-sim --flavor {sglang,vllm,trtllm} [engine flags] [--sim-* flags]\n"
-        "autotuner-sim: error: --flavor must be one of sglang, vllm, trtllm",
-        autotuner::kExitInvalidInput);
+    std::string choices;  // the registered flavors, as argparse lists them
+    std::string listed;
+    for (const auto* traits : autotuner::sim::AllFlavors()) {
+      choices += (choices.empty() ? "" : ",") + traits->name;
+      listed += (listed.empty() ? "" : ", ") + traits->name;
+    }
+    return Fail("usage: autotuner-sim --flavor {" + choices + "} [engine flags] [--sim-* flags]\n" +
+                    "autotuner-sim: error: --flavor must be one of " + listed,
+                autotuner::kExitInvalidInput);
   }
   auto catalog = autotuner::task::RuntimeCatalog::LoadDefault();
   if (!catalog) return Fail(catalog.error().message, autotuner::kExitRuntimeError);

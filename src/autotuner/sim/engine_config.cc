@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "autotuner/core/strings.h"
@@ -17,17 +18,6 @@ Error Invalid(std::string message, std::string_view kind) {
 
 std::string Lower(std::string_view text) { return NormalizeFlagName(text); }
 
-// Memory tiers SGLang uses to pick its defaults: <35 GiB (L4, A10G), <60 GiB (A100-40GB, L40S), larger.
-int SglangTier(const GpuProfile& gpu) { return gpu.memory_gib < 35 ? 0 : gpu.memory_gib < 60 ? 1 : 2; }
-
-double SglangMemFraction(int tp) {
-  if (tp >= 16) return 0.79;
-  if (tp >= 8) return 0.81;
-  if (tp >= 4) return 0.85;
-  if (tp >= 2) return 0.87;
-  return 0.88;
-}
-
 Result<double> DenseBytes(std::string_view dtype) {
   const std::string d = Lower(dtype);
   if (d == "auto" || d == "half" || d == "float16" || d == "bfloat16" || d == "bf16" || d == "fp16") {
@@ -38,23 +28,33 @@ Result<double> DenseBytes(std::string_view dtype) {
                  "invalid_value");
 }
 
-}  // namespace
-
-std::string_view FlavorName(Flavor flavor) { return TraitsOf(flavor).name; }
-
-const FlavorTraits& TraitsOf(Flavor flavor) {
-  switch (flavor) {
-    case Flavor::kSglang:
-      return SglangTraits();
-    case Flavor::kVllm:
-      return VllmTraits();
-    case Flavor::kTrtllm:
-      return TrtllmTraits();
+// An engine that knows only some policies refuses the others at start-up.
+Status CheckSchedulePolicy(std::string_view engine, const std::vector<SchedulePolicy>& known,
+                           SchedulePolicy policy) {
+  if (known.empty() || std::find(known.begin(), known.end(), policy) != known.end()) return {};
+  std::string names;
+  for (size_t i = 0; i < known.size(); ++i) {
+    names += (i == 0                  ? ""
+              : i + 1 == known.size() ? " or "
+                                      : ", ") +
+             std::string(SchedulePolicyName(known[i]));
   }
-  return VllmTraits();
+  return Invalid(std::string(engine) + " scheduling policy must be " + names + ", got " +
+                     std::string(SchedulePolicyName(policy)),
+                 "invalid_value");
 }
 
-std::vector<const FlavorTraits*> AllFlavors() { return {&SglangTraits(), &VllmTraits(), &TrtllmTraits()}; }
+}  // namespace
+
+Flavor::Flavor() : Flavor(FlavorNamed("vllm")) {}
+
+std::string_view FlavorName(Flavor flavor) { return flavor->name; }
+
+Flavor FlavorNamed(std::string_view name) {
+  auto flavor = ParseFlavor(name);
+  if (!flavor) std::abort();  // a name the code itself spells; unknown only if that flavor is not built
+  return *flavor;
+}
 
 Result<Flavor> ParseFlavor(std::string_view name) {
   const std::string n = Lower(name);
@@ -62,7 +62,7 @@ Result<Flavor> ParseFlavor(std::string_view name) {
   for (const FlavorTraits* traits : AllFlavors()) {
     if (n == traits->name ||
         std::find(traits->aliases.begin(), traits->aliases.end(), n) != traits->aliases.end())
-      return traits->flavor;
+      return Flavor(*traits);
     known += (known.empty() ? "" : ", ") + traits->name;
   }
   return Invalid("unknown engine flavor '" + std::string(name) + "' (" + known + ")", "invalid_value");
@@ -146,7 +146,7 @@ Result<ResolvedConfig> ResolveConfig(const EngineConfig& config, const ModelProf
   }
   const int needed = r.tp * r.pp * r.dp;
   if (needed > r.num_gpus) {
-    return MakeError(ErrorCode::kInvalidArgument, TraitsOf(r.flavor).too_few_gpus(needed, r.num_gpus, r.tp),
+    return MakeError(ErrorCode::kInvalidArgument, r.flavor->too_few_gpus(needed, r.num_gpus, r.tp),
                      Json{{"kind", "insufficient_gpus"}, {"needed", needed}, {"available", r.num_gpus}});
   }
   if (model.num_heads % r.tp != 0) {
@@ -167,20 +167,9 @@ Result<ResolvedConfig> ResolveConfig(const EngineConfig& config, const ModelProf
   r.context_length = model.max_context;
   if (config.context_length) {
     if (*config.context_length <= 0) return Invalid("context length must be positive", "invalid_value");
-    if (*config.context_length > model.max_context && r.flavor != Flavor::kTrtllm) {
-      const std::string user = std::to_string(*config.context_length);
-      const std::string derived = std::to_string(model.max_context);
-      return Invalid(
-          r.flavor == Flavor::kVllm
-              ? "ValueError: User-specified max_model_len (" + user +
-                    ") is greater than the derived max_model_len (max_position_embeddings=" + derived +
-                    " in model's config.json). To allow overriding this maximum, set the env var "
-                    "VLLM_ALLOW_LONG_MAX_MODEL_LEN=1"
-              : "ValueError: User-specified context_length (" + user +
-                    ") is greater than the derived context_length (" + derived +
-                    "). To allow overriding this maximum, set the env var "
-                    "SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN=1",
-          "context_too_long");
+    if (*config.context_length > model.max_context && r.flavor->context_too_long != nullptr) {
+      return Invalid(r.flavor->context_too_long(*config.context_length, model.max_context),
+                     "context_too_long");
     }
     r.context_length = *config.context_length;
   }
@@ -220,64 +209,7 @@ Result<ResolvedConfig> ResolveConfig(const EngineConfig& config, const ModelProf
                       " has no FP8 tensor cores: FP8 weights run weight-only (Marlin), no compute speed-up");
   }
 
-  const int tier = SglangTier(r.gpu);
-  switch (r.flavor) {
-    case Flavor::kSglang: {
-      r.memory_fraction = config.memory_fraction.value_or(SglangMemFraction(r.tp));
-      r.max_batched_tokens = config.max_batched_tokens.value_or(16384);
-      const int default_chunk = tier == 0 ? 2048 : tier == 1 ? 4096 : 8192;
-      const int chunk = config.chunked_prefill_size.value_or(default_chunk);
-      r.chunked_prefill = config.chunked_prefill.value_or(true) && chunk > 0;
-      r.chunk_size = r.chunked_prefill ? chunk : 0;
-      r.max_running_requests = config.max_running_requests.value_or(0);
-      r.page_size = config.page_size.value_or(1);
-      r.cache_block_tokens = std::max(r.page_size, 16);
-      r.cuda_graph_max_bs = config.cuda_graph_max_bs.value_or(r.tp < 4 ? (tier == 0   ? 24
-                                                                          : tier == 1 ? 32
-                                                                                      : 256)
-                                                                       : (tier == 0   ? 80
-                                                                          : tier == 1 ? 160
-                                                                                      : 512));
-      r.torch_compile = config.torch_compile;
-      r.overlap_schedule = config.overlap_schedule.value_or(true);
-      r.admission = config.admission.value_or(AdmissionPolicy::kEstimated);
-      break;
-    }
-    case Flavor::kVllm: {
-      r.memory_fraction = config.memory_fraction.value_or(0.9);
-      const bool big_gpu = r.gpu.memory_gib >= 70 && r.gpu.arch != GpuArch::kAmpere;
-      r.chunked_prefill = config.chunked_prefill.value_or(true);
-      r.max_running_requests = config.max_running_requests.value_or(big_gpu ? 1024 : 256);
-      int budget = config.max_batched_tokens.value_or(big_gpu ? 8192 : 2048);
-      // Without chunking a whole prompt must fit one step.
-      if (!r.chunked_prefill && !config.max_batched_tokens) {
-        budget = static_cast<int>(std::max<int64_t>(budget, r.context_length));
-      }
-      r.max_batched_tokens = budget;
-      r.chunk_size = r.chunked_prefill ? budget : 0;
-      r.page_size = config.page_size.value_or(16);
-      r.cache_block_tokens = r.page_size;
-      r.cuda_graph_max_bs = config.cuda_graph_max_bs.value_or(std::min(2 * r.max_running_requests, 512));
-      r.torch_compile = config.cuda_graphs;
-      r.overlap_schedule = config.overlap_schedule.value_or(false);
-      r.admission = config.admission.value_or(AdmissionPolicy::kOptimistic);
-      break;
-    }
-    case Flavor::kTrtllm: {
-      r.memory_fraction = config.memory_fraction.value_or(0.9);
-      r.max_running_requests = config.max_running_requests.value_or(2048);
-      r.max_batched_tokens = config.max_batched_tokens.value_or(8192);
-      r.chunked_prefill = config.chunked_prefill.value_or(false);
-      r.chunk_size = r.chunked_prefill ? r.max_batched_tokens : 0;
-      r.page_size = config.page_size.value_or(32);
-      r.cache_block_tokens = r.page_size;
-      r.cuda_graph_max_bs = config.cuda_graph_max_bs.value_or(128);
-      r.torch_compile = false;
-      r.overlap_schedule = config.overlap_schedule.value_or(true);
-      r.admission = config.admission.value_or(AdmissionPolicy::kReserveFull);
-      break;
-    }
-  }
+  r.flavor->apply_defaults(config, r);
   if (config.max_running_requests && *config.max_running_requests < 1) {
     return Invalid("the running-request cap must be at least 1", "invalid_value");
   }
@@ -290,11 +222,10 @@ Result<ResolvedConfig> ResolveConfig(const EngineConfig& config, const ModelProf
   }
   r.max_total_tokens = config.max_total_tokens;
   r.schedule_policy = config.schedule_policy;
-  if (r.flavor == Flavor::kVllm && r.schedule_policy != SchedulePolicy::kFcfs &&
-      r.schedule_policy != SchedulePolicy::kPriority) {
-    return Invalid("vLLM scheduling policy must be fcfs or priority, got " +
-                       std::string(SchedulePolicyName(r.schedule_policy)),
-                   "invalid_value");
+  if (Status policy =
+          CheckSchedulePolicy(r.flavor->display_name, r.flavor->scheduler.policies, r.schedule_policy);
+      !policy) {
+    return std::move(policy).error();
   }
   r.prefix_cache = config.prefix_cache.value_or(true);
   r.cuda_graphs = config.cuda_graphs;

@@ -5,40 +5,10 @@
 // parallel layout against the GPUs and the model, and yields the concrete `ResolvedConfig` the performance
 // model and scheduler use.
 //
-// How the flags map (SGLang | vLLM | TensorRT-LLM trtllm-serve):
-//   memory_fraction        --mem-fraction-static (weights + KV pool share of total memory)
-//                          | --gpu-memory-utilization (everything this instance uses, share of total)
-//                          | --kv_cache_free_gpu_memory_fraction (KV share of the memory free after weights)
-//   max_running_requests   --max-running-requests | --max-num-seqs | --max_batch_size
-//   max_batched_tokens     --max-prefill-tokens | --max-num-batched-tokens | --max_num_tokens
-//   chunked_prefill_size   --chunked-prefill-size (-1 disables) | chunks are the token budget
-//   chunked_prefill        (size -1) | --[no-]enable-chunked-prefill | --enable_chunked_prefill
-//   max_total_tokens       --max-total-tokens | --num-gpu-blocks-override × block size |
-//   kv_cache_config.max_tokens prefix_cache           !--disable-radix-cache | --[no-]enable-prefix-caching |
-//   kv_cache_config.enable_block_reuse kv_cache_dtype         --kv-cache-dtype | --kv-cache-dtype |
-//   kv_cache_config.dtype fp8_compute            --quantization fp8 | --quantization fp8 | --quant-algo FP8
-//   cuda_graphs            !--disable-cuda-graph | !--enforce-eager | cuda_graph_config
-//   torch_compile          --enable-torch-compile | (always, unless --enforce-eager) | —
-//   overlap_schedule       !--disable-overlap-schedule | --async-scheduling | !disable_overlap_scheduler
-//   context_length         --context-length | --max-model-len | --max_seq_len
-//   admission              (SGLang estimates future tokens) | (vLLM admits optimistically, preempts)
-//                          | scheduler_config.capacity_scheduler_policy (GUARANTEED_NO_EVICT reserves all)
-// Defaults that matter to performance, per flavor (see /work/shared/engines/*-flags.md and the engines'
-// sources):
-//   SGLang: mem-fraction-static 0.88/0.87/0.85/0.81/0.79 for tp 1/2/4/8/16; chunked-prefill-size 2048 (<35
-//   GiB
-//     GPUs), 4096 (<60 GiB), else 8192; max-prefill-tokens 16384; cuda-graph-max-bs 24/32/256 (tp<4) or
-//     80/160/512 by the same memory tiers; max-running-requests from the KV pool (tokens/2, at most the
-//     request pool of 2048..4096 slots); page size 1; radix cache on; overlap scheduler on; schedule policy
-//     fcfs.
-//   vLLM: gpu-memory-utilization 0.9 (0.92 in the newest development tree);
-//   max-num-batched-tokens/max-num-seqs
-//     8192/1024 on ≥70 GiB non-A100 GPUs, else 2048/256; chunked prefill and prefix caching on; block size
-//     16; CUDA graphs up to min(2×max-num-seqs, 512); torch.compile unless --enforce-eager; async scheduling
-//     off.
-//   TensorRT-LLM: kv_cache_free_gpu_memory_fraction 0.9; max_batch_size 2048; max_num_tokens 8192; chunked
-//     prefill off; block reuse on, 32 tokens per block; CUDA graphs up to batch 128; overlap scheduler on;
-//     GUARANTEED_NO_EVICT admission.
+// Which flag sets which field is data, the `roles:` of runtimes/<engine>.yaml and runtimes/sim-<flavor>.yaml
+// (read by launch_flags.cc); what memory_fraction means to each engine is in perf_model.h.
+// Each flavor's defaults that matter to performance are in its sim/flavor_<flavor>.cc (see
+// /work/shared/engines/*-flags.md and the engines' sources).
 
 #include <cstdint>
 #include <optional>
@@ -52,7 +22,20 @@
 
 namespace autotuner::sim {
 
-enum class Flavor { kSglang, kVllm, kTrtllm };
+struct FlavorTraits;
+
+// A simulated engine flavor: a handle on its traits (sim/flavor.h), never null. The default is vLLM.
+class Flavor {
+ public:
+  Flavor();
+  explicit Flavor(const FlavorTraits& traits) : traits_(&traits) {}
+  const FlavorTraits& traits() const { return *traits_; }
+  const FlavorTraits* operator->() const { return traits_; }
+  bool operator==(const Flavor&) const = default;
+
+ private:
+  const FlavorTraits* traits_;
+};
 
 // Order of the waiting queue. vLLM has fcfs and priority; SGLang all of them.
 enum class SchedulePolicy { kFcfs, kLpm, kRandom, kDfsWeight, kLof, kPriority };
@@ -67,7 +50,7 @@ enum class AdmissionPolicy {
 };
 
 struct EngineConfig {
-  Flavor flavor = Flavor::kVllm;
+  Flavor flavor;
   std::string gpu_type = "H100";  // --sim-gpu-type
   int num_gpus = 1;               // --sim-num-gpus
   int tp = 1;
@@ -101,7 +84,7 @@ struct EngineConfig {
 };
 
 struct ResolvedConfig {
-  Flavor flavor = Flavor::kVllm;
+  Flavor flavor;
   GpuProfile gpu;
   int num_gpus = 1;
   int tp = 1;
@@ -146,7 +129,10 @@ struct ResolvedConfig {
 Result<ResolvedConfig> ResolveConfig(const EngineConfig& config, const ModelProfile& model);
 
 std::string_view FlavorName(Flavor flavor);
+// A name or alias of a registered flavor (sim/flavor.h).
 Result<Flavor> ParseFlavor(std::string_view name);
+// A flavor the calling code knows is built in (the default, tests); aborts on an unknown name.
+Flavor FlavorNamed(std::string_view name);
 std::string_view SchedulePolicyName(SchedulePolicy policy);
 // Engine-neutral names ("fcfs", "lpm", "random", "dfs-weight", "lof", "priority").
 Result<SchedulePolicy> ParseSchedulePolicy(std::string_view name);

@@ -536,7 +536,7 @@ std::string RuntimeNameFor(Flavor flavor) { return "sim-" + std::string(FlavorNa
 
 Result<LaunchOptions> ParseLaunchFlags(Flavor flavor, const RuntimeDefinition& runtime,
                                        std::span<const std::string> args) {
-  const FlavorTraits& traits = TraitsOf(flavor);
+  const FlavorTraits& traits = flavor.traits();
   const CliStyle& style = traits.cli;
   auto parsed = Tokenize(style, runtime, args);
   if (!parsed) return parsed.error();
@@ -566,7 +566,7 @@ Result<LaunchOptions> ParseLaunchFlags(Flavor flavor, const RuntimeDefinition& r
 }
 
 std::string HelpText(Flavor flavor, const RuntimeDefinition& runtime) {
-  const CliStyle& style = TraitsOf(flavor).cli;
+  const CliStyle& style = flavor->cli;
   std::string text = style.usage + "\n\n" + runtime.description + "\n\noptions:\n";
   for (const auto& flag : runtime.flags) {
     std::string names = flag.exact_spelling ? "--" + flag.name : ArgparseName(flag);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "autotuner/core/json.h"
+#include "autotuner/sim/flavor.h"
 
 namespace autotuner::sim {
 namespace {
@@ -21,57 +22,6 @@ std::vector<double> ItlBuckets() {
 std::vector<double> E2eBuckets() {
   return {0.3,  0.5,  0.8,  1.0,  1.5,  2.0,  2.5,   5.0,   10.0,
           15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0};
-}
-
-struct Names {
-  std::string prefix;
-  std::string running, waiting, kv_usage, prompt, generation, ttft, itl, e2e, success, preemptions;
-  std::string cached;  // prompt tokens served from the prefix cache
-};
-
-Names NamesFor(Flavor flavor) {
-  switch (flavor) {
-    case Flavor::kSglang:
-      return {"sglang:",
-              "sglang:num_running_reqs",
-              "sglang:num_queue_reqs",
-              "sglang:token_usage",
-              "sglang:prompt_tokens_total",
-              "sglang:generation_tokens_total",
-              "sglang:time_to_first_token_seconds",
-              "sglang:inter_token_latency_seconds",
-              "sglang:e2e_request_latency_seconds",
-              "sglang:num_requests_total",
-              "sglang:num_retracted_requests_total",
-              "sglang:cached_tokens_total"};
-    case Flavor::kVllm:
-      return {"vllm:",
-              "vllm:num_requests_running",
-              "vllm:num_requests_waiting",
-              "vllm:kv_cache_usage_perc",
-              "vllm:prompt_tokens_total",
-              "vllm:generation_tokens_total",
-              "vllm:time_to_first_token_seconds",
-              "vllm:inter_token_latency_seconds",
-              "vllm:e2e_request_latency_seconds",
-              "vllm:request_success_total",
-              "vllm:num_preemptions_total",
-              "vllm:prefix_cache_hits_total"};
-    case Flavor::kTrtllm:
-      return {"trtllm_",
-              "trtllm_num_requests_running",
-              "trtllm_num_requests_waiting",
-              "trtllm_kv_cache_utilization",
-              "trtllm_prompt_tokens_total",
-              "trtllm_generation_tokens_total",
-              "trtllm_time_to_first_token_seconds",
-              "trtllm_time_per_output_token_seconds",
-              "trtllm_e2e_request_latency_seconds",
-              "trtllm_request_success_total",
-              "trtllm_num_requests_preempted_total",
-              "trtllm_prompt_cached_tokens_total"};
-  }
-  return {};
 }
 
 std::string Sample(const std::string& name, const char* type, const std::string& labels, double value) {
@@ -106,11 +56,8 @@ ServerMetrics::ServerMetrics() : ttft_(TtftBuckets()), itl_(ItlBuckets()), e2e_(
 
 std::string ServerMetrics::Prometheus(Flavor flavor, const EngineStats& stats,
                                       const std::string& model_name) const {
-  const Names n = NamesFor(flavor);
-  std::string labels = flavor == Flavor::kVllm ? fmt::format("engine=\"0\",model_name=\"{}\"", model_name)
-                       : flavor == Flavor::kTrtllm
-                           ? std::string("engine_type=\"undefined\",model_name=\"undefined\"")
-                           : fmt::format("model_name=\"{}\"", model_name);
+  const MetricNames& n = flavor->metrics;
+  const std::string labels = fmt::format(fmt::runtime(n.labels), model_name);
   std::string out;
   out += Sample(n.running, "gauge", labels, stats.running);
   out += Sample(n.waiting, "gauge", labels, stats.waiting);
@@ -118,23 +65,21 @@ std::string ServerMetrics::Prometheus(Flavor flavor, const EngineStats& stats,
   // Every engine counts a request's whole prompt once, prefix-cache hits included.
   out += Sample(n.prompt, "counter", labels, static_cast<double>(stats.request_prompt_tokens));
   out += Sample(n.cached, "counter", labels, static_cast<double>(stats.request_cached_tokens));
-  if (flavor == Flavor::kVllm) {
-    out += Sample("vllm:prefix_cache_queries_total", "counter", labels,
-                  static_cast<double>(stats.request_prompt_tokens));
+  if (!n.cache_queries.empty()) {
+    out += Sample(n.cache_queries, "counter", labels, static_cast<double>(stats.request_prompt_tokens));
   }
   out += Sample(n.generation, "counter", labels, static_cast<double>(stats.generation_tokens));
   out += Sample(n.preemptions, "counter", labels, static_cast<double>(stats.preemptions));
-  const std::string success_labels =
-      flavor == Flavor::kSglang ? labels : labels + ",finished_reason=\"length\"";
+  const std::string success_labels = n.success_by_reason ? labels + ",finished_reason=\"length\"" : labels;
   out += Sample(n.success, "counter", success_labels, static_cast<double>(finished_));
   out += ttft_.Render(n.ttft, labels);
   out += itl_.Render(n.itl, labels);
-  if (flavor == Flavor::kVllm) out += itl_.Render("vllm:time_per_output_token_seconds", labels);
+  if (!n.itl_alias.empty()) out += itl_.Render(n.itl_alias, labels);
   out += e2e_.Render(n.e2e, labels);
   return out;
 }
 
-std::string ServerMetrics::TrtllmIterationStats(const EngineStats& stats, int tokens_per_block) const {
+std::string ServerMetrics::IterationStatsJson(const EngineStats& stats, int tokens_per_block) const {
   const int64_t block = std::max(tokens_per_block, 1);
   const int64_t max_blocks = stats.kv_capacity_tokens / block;
   const int64_t used_blocks = (stats.kv_used_tokens + block - 1) / block;

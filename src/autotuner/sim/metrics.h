@@ -41,7 +41,7 @@ class ServerMetrics {
 
   std::string Prometheus(Flavor flavor, const EngineStats& stats, const std::string& model_name) const;
   // TensorRT-LLM's /metrics: a JSON list with one iteration-stats object.
-  std::string TrtllmIterationStats(const EngineStats& stats, int tokens_per_block) const;
+  std::string IterationStatsJson(const EngineStats& stats, int tokens_per_block) const;
 
  private:
   Histogram ttft_;

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "autotuner/sim/flavor.h"
+
 namespace autotuner::sim {
 namespace {
 
-constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+constexpr double kGiB = kSimGiB;
 constexpr double kMiB = 1024.0 * 1024.0;
 
 // Achieved fractions of the spec-sheet peaks (calibrated, docs/sim-calibration.md; physics in
@@ -45,27 +47,6 @@ constexpr double kGraphLaunchS = 20e-6;
 constexpr double kContextBytes = 0.6 * kGiB;  // CUDA context and allocator slack per process
 constexpr double kNcclBytes = 0.3 * kGiB;     // NCCL / custom all-reduce buffers when tp × pp > 1
 constexpr double kLoadBytesPerS = 2.5e9;      // reading the checkpoint (every rank reads the files it shards)
-
-struct FlavorCosts {
-  double step_s;  // scheduler + sampling + detokenizer hand-off per step
-  // Python/C++ bookkeeping per scheduled sequence: scheduler update, output processing, and the API server's
-  // detokenizing and SSE framing of each stream's token. vLLM's is the largest (fitted to P10: ≈ 40 ms a step
-  // at 1,000 streams, on the critical path without --async-scheduling); SGLang and TensorRT-LLM overlap it.
-  double per_seq_s;
-  double startup_s;  // process start, imports, tokenizer, warm-up
-};
-
-FlavorCosts Costs(Flavor flavor) {
-  switch (flavor) {
-    case Flavor::kSglang:
-      return {0.35e-3, 5e-6, 15};
-    case Flavor::kVllm:
-      return {0.50e-3, 40e-6, 20};
-    case Flavor::kTrtllm:
-      return {0.25e-3, 3e-6, 25};
-  }
-  return {0.5e-3, 8e-6, 20};
-}
 
 double LinearBits(const ModelProfile& model, const ResolvedConfig& config) {
   if (model.quantization.IsQuantized()) return model.quantization.weight_bits;
@@ -112,7 +93,7 @@ double CudaGraphBytes(const ModelProfile& model, const ResolvedConfig& config) {
 }
 
 int CaptureSizes(const ResolvedConfig& config) {
-  if (config.flavor == Flavor::kTrtllm) {
+  if (config.flavor->graph_sizes_powers_of_two) {
     return static_cast<int>(std::log2(std::max(1, config.cuda_graph_max_bs))) + 1;
   }
   return 4 + config.cuda_graph_max_bs / 8;
@@ -137,10 +118,15 @@ double Roofline(double compute_s, double memory_s) {
                   1 / kOverlapExponent);
 }
 
-std::string Gib(double bytes) { return fmt::format("{:.2f}", bytes / kGiB); }
+// Largest single tensor the loader allocates: one layer's fused gate/up projection shard.
+double LargestWeightTensor(const ModelProfile& model, const ResolvedConfig& config) {
+  return 2.0 * model.hidden_size * model.intermediate_size * LinearBits(model, config) / 8.0 / config.tp;
+}
 
-// PyTorch's allocator message, as every flavor prints it when a tensor does not fit.
-std::string TorchOom(const GpuProfile& gpu, double tried_bytes, double free_bytes, double in_use_bytes) {
+}  // namespace
+
+std::string TorchOomMessage(const GpuProfile& gpu, double tried_bytes, double free_bytes,
+                            double in_use_bytes) {
   return fmt::format(
       "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate {:.2f} MiB. GPU 0 has a total capacity "
       "of "
@@ -156,7 +142,8 @@ std::string TorchOom(const GpuProfile& gpu, double tried_bytes, double free_byte
       std::max(0.0, in_use_bytes - kContextBytes) / kGiB);
 }
 
-Error Oom(const ResolvedConfig& config, std::string message, std::string_view stage, const MemoryPlan& plan) {
+Error OomError(const ResolvedConfig& config, std::string message, std::string_view stage,
+               const MemoryPlan& plan) {
   return MakeError(ErrorCode::kResourceExhausted, std::move(message),
                    Json{{"kind", "oom"},
                         {"stage", stage},
@@ -167,13 +154,6 @@ Error Oom(const ResolvedConfig& config, std::string message, std::string_view st
                         {"kv_cache_gib", plan.kv_bytes / kGiB},
                         {"memory_fraction", config.memory_fraction}});
 }
-
-// Largest single tensor the loader allocates: one layer's fused gate/up projection shard.
-double LargestWeightTensor(const ModelProfile& model, const ResolvedConfig& config) {
-  return 2.0 * model.hidden_size * model.intermediate_size * LinearBits(model, config) / 8.0 / config.tp;
-}
-
-}  // namespace
 
 Result<MemoryPlan> PlanMemory(const ModelProfile& model, const ResolvedConfig& config) {
   MemoryPlan plan;
@@ -186,83 +166,22 @@ Result<MemoryPlan> PlanMemory(const ModelProfile& model, const ResolvedConfig& c
   plan.kv_bytes_per_token = KvBytesPerTokenPerGpu(model, config);
   plan.context_length = config.context_length;
 
-  const double total = plan.total_bytes;
-  const double usable = total - kContextBytes;  // free when the process starts
-  if (plan.weight_bytes > usable) {
+  const MemoryBudget budget{
+      .model = model,
+      .config = config,
+      .total = plan.total_bytes,
+      .usable = plan.total_bytes - kContextBytes,
+      .context_bytes = kContextBytes,
+      .work_bytes = plan.activation_bytes + plan.cuda_graph_bytes + (plan.runtime_bytes - kContextBytes)};
+  if (plan.weight_bytes > budget.usable) {
     const double tensor = LargestWeightTensor(model, config);
-    return Oom(config, TorchOom(config.gpu, tensor, usable - (plan.weight_bytes - tensor), total),
-               "load_weights", plan);
+    return OomError(
+        config,
+        TorchOomMessage(config.gpu, tensor, budget.usable - (plan.weight_bytes - tensor), budget.total),
+        "load_weights", plan);
   }
-  const double fraction = config.memory_fraction;
-  const double work_bytes =
-      plan.activation_bytes + plan.cuda_graph_bytes + (plan.runtime_bytes - kContextBytes);
-  std::string kv_log;
-  switch (config.flavor) {
-    case Flavor::kSglang: {
-      plan.kv_bytes = usable * fraction - plan.weight_bytes;
-      if (plan.kv_bytes <= 0) {
-        return Oom(
-            config,
-            fmt::format("RuntimeError: Not enough memory. Please try to increase --mem-fraction-static. "
-                        "Current value: mem_fraction_static={}",
-                        fraction),
-            "kv_cache", plan);
-      }
-      const double rest = usable * (1 - fraction);
-      if (rest < work_bytes) {
-        const std::string oom =
-            TorchOom(config.gpu, plan.cuda_graph_bytes + plan.activation_bytes / 4,
-                     rest - work_bytes + plan.activation_bytes / 4, total - (rest - work_bytes));
-        return Oom(
-            config,
-            config.cuda_graphs
-                ? "Exception: Capture cuda graph failed: " + oom +
-                      "\nPossible solutions:\n1. set --mem-fraction-static to a smaller value (e.g., 0.8 or "
-                      "0.7)\n2. set --cuda-graph-max-bs to a smaller value (e.g., 16)\n3. disable torch "
-                      "compile by not using --enable-torch-compile\n4. disable CUDA graph by "
-                      "--disable-cuda-graph. (Not recommended. Huge performance loss)\nOpen an issue on "
-                      "GitHub https://github.com/sgl-project/sglang/issues/new/choose"
-                : oom,
-            config.cuda_graphs ? "cuda_graph_capture" : "warmup", plan);
-      }
-      break;
-    }
-    case Flavor::kVllm: {
-      const double requested = total * fraction;
-      if (requested > usable) {
-        return Oom(
-            config,
-            fmt::format("ValueError: Free memory on device cuda:0 ({:.2f}/{:.2f} GiB) on startup is less "
-                        "than desired GPU memory utilization ({}, {:.2f} GiB). Decrease GPU memory "
-                        "utilization or reduce GPU memory used by other processes.",
-                        usable / kGiB, total / kGiB, fraction, requested / kGiB),
-            "startup", plan);
-      }
-      plan.kv_bytes = requested - plan.weight_bytes - plan.activation_bytes - plan.runtime_bytes;
-      if (plan.kv_bytes <= 0) {
-        return Oom(config,
-                   "ValueError: No available memory for the cache blocks. Try increasing "
-                   "`gpu_memory_utilization` when initializing the engine.",
-                   "kv_cache", plan);
-      }
-      if (total - requested < plan.cuda_graph_bytes) {
-        return Oom(config,
-                   TorchOom(config.gpu, plan.cuda_graph_bytes, total - requested - kContextBytes, requested),
-                   "cuda_graph_capture", plan);
-      }
-      break;
-    }
-    case Flavor::kTrtllm: {
-      const double free_after = usable - plan.weight_bytes - work_bytes;
-      if (free_after <= 0) {
-        return Oom(config,
-                   TorchOom(config.gpu, plan.activation_bytes, free_after + plan.activation_bytes, total),
-                   "runtime_buffers", plan);
-      }
-      plan.kv_bytes = free_after * fraction;
-      break;
-    }
-  }
+  const MemoryHooks& hooks = config.flavor->memory;
+  if (Status sized = hooks.size_kv_pool(budget, plan); !sized) return std::move(sized).error();
 
   const int64_t page = config.page_size;
   int64_t tokens = static_cast<int64_t>(plan.kv_bytes / plan.kv_bytes_per_token) / page * page;
@@ -270,102 +189,25 @@ Result<MemoryPlan> PlanMemory(const ModelProfile& model, const ResolvedConfig& c
     tokens = std::min(tokens, *config.max_total_tokens / page * page);
   }
   plan.kv_tokens = tokens;
-  if (tokens <= 0) {
-    return Oom(config,
-               config.flavor == Flavor::kSglang
-                   ? "RuntimeError: Not enough memory. Please try to increase --mem-fraction-static."
-                   : "ValueError: No available memory for the cache blocks. Try increasing "
-                     "`gpu_memory_utilization` when initializing the engine.",
-               "kv_cache", plan);
+  if (tokens <= 0) return OomError(config, hooks.empty_pool_error, "kv_cache", plan);
+  if (tokens < plan.context_length && hooks.short_pool != nullptr) {
+    if (Status fits = hooks.short_pool(budget, plan); !fits) return std::move(fits).error();
   }
-
-  if (tokens < plan.context_length) {
-    const double need = plan.context_length * plan.kv_bytes_per_token;
-    switch (config.flavor) {
-      case Flavor::kVllm:
-        return Oom(config,
-                   fmt::format(
-                       "ValueError: To serve at least one request with the model's max seq len ({}), ({:.2f} "
-                       "GiB KV cache is needed, which is larger than the available KV cache memory ({:.2f} "
-                       "GiB). Based on the available memory, the estimated maximum model length is {}. Try "
-                       "increasing `gpu_memory_utilization` or decreasing `max_model_len` when "
-                       "initializing the engine.",
-                       plan.context_length, need / kGiB, plan.kv_bytes / kGiB, tokens),
-                   "kv_cache", plan);
-      case Flavor::kTrtllm:
-        if (config.fail_fast_on_attention_window_too_large) {
-          return Oom(config,
-                     fmt::format(
-                         "RuntimeError: Attention window too large: the KV cache holds {} tokens, fewer than "
-                         "one sequence of max_seq_len {} (fail_fast_on_attention_window_too_large is set)",
-                         tokens, plan.context_length),
-                     "kv_cache", plan);
-        }
-        plan.log_lines.push_back(fmt::format(
-            "[TensorRT-LLM][WARNING] maxAttentionWindow and maxSequenceLen are too large for at least one "
-            "sequence to fit in kvCache. They are reduced to {}",
-            tokens));
-        plan.context_length = tokens;
-        break;
-      case Flavor::kSglang:
-        // SGLang starts; a request longer than the pool is rejected when it arrives.
-        break;
-    }
-  }
-
-  switch (config.flavor) {
-    case Flavor::kSglang: {
-      if (config.max_running_requests > 0) {
-        plan.max_running_requests = std::max(1, config.max_running_requests / config.dp);  // per DP rank
-      } else {
-        const int64_t request_slots = std::clamp<int64_t>(
-            static_cast<int64_t>(static_cast<double>(tokens) / plan.context_length * 512), 2048, 4096);
-        plan.max_running_requests = static_cast<int>(std::min<int64_t>(tokens / 2, request_slots));
-      }
-      plan.log_lines.push_back(
-          fmt::format("Load weight end. type={}, dtype={}, avail mem={:.2f} GB, mem usage={:.2f} GB.",
-                      model.name, config.dense_bytes == 4 ? "torch.float32" : "torch.bfloat16",
-                      (usable - plan.weight_bytes) / kGiB, plan.weight_bytes / kGiB));
-      plan.log_lines.push_back(
-          fmt::format("KV Cache is allocated. #tokens: {}, K size: {:.2f} GB, V size: {:.2f} GB", tokens,
-                      plan.kv_bytes / 2 / kGiB, plan.kv_bytes / 2 / kGiB));
-      plan.log_lines.push_back(fmt::format(
-          "max_total_num_tokens={}, chunked_prefill_size={}, max_prefill_tokens={}, max_running_requests={}, "
-          "context_len={}",
-          tokens, config.chunked_prefill ? config.chunk_size : -1, config.max_batched_tokens,
-          plan.max_running_requests, plan.context_length));
-      break;
-    }
-    case Flavor::kVllm:
-      plan.max_running_requests = config.max_running_requests;
-      plan.log_lines.push_back(fmt::format("Model loading took {} GiB", Gib(plan.weight_bytes)));
-      plan.log_lines.push_back(fmt::format("Available KV cache memory: {} GiB", Gib(plan.kv_bytes)));
-      plan.log_lines.push_back(fmt::format("GPU KV cache size: {} tokens", tokens));
-      plan.log_lines.push_back(fmt::format("Maximum concurrency for {} tokens per request: {:.2f}x",
-                                           plan.context_length,
-                                           static_cast<double>(tokens) / plan.context_length));
-      break;
-    case Flavor::kTrtllm:
-      plan.max_running_requests = config.max_running_requests;
-      plan.log_lines.push_back(
-          fmt::format("[TensorRT-LLM][INFO] [MemUsageChange] Allocated {} GiB for max tokens in "
-                      "paged KV cache ({}).",
-                      Gib(plan.kv_bytes), tokens));
-      break;
-  }
+  hooks.report(budget, plan);
   return plan;
 }
 
 double StartupSeconds(const ModelProfile& model, const ResolvedConfig& config, const MemoryPlan& plan) {
-  double seconds = Costs(config.flavor).startup_s;
+  const HostCosts& costs = config.flavor->costs;
+  double seconds = costs.startup_s;
   seconds += plan.checkpoint_bytes / kLoadBytesPerS;
   seconds += 3;                                               // memory profiling and KV pool allocation
   if (config.GpusPerReplica() * config.dp > 1) seconds += 3;  // NCCL initialisation
   const double depth = model.num_layers / 32.0;
   if (config.cuda_graphs) seconds += CaptureSizes(config) * 0.12 * depth;
   if (config.torch_compile) {
-    // vLLM compiles the whole graph once; SGLang compiles every batch size up to --torch-compile-max-bs.
-    seconds += config.flavor == Flavor::kVllm ? 25 : 20 + 1.5 * (4 + config.torch_compile_max_bs / 8) * depth;
+    seconds +=
+        costs.compile_fixed_s + costs.compile_per_size_s * (4 + config.torch_compile_max_bs / 8) * depth;
   }
   return seconds;
 }
@@ -466,19 +308,18 @@ StepTime PerfModel::Step(const BatchWork& work) const {
 
   double gpu_s = t.linear_s + t.attention_s + t.comm_s;
   const bool decode_only = work.prefill_tokens == 0;
-  if (config_.flavor == Flavor::kSglang && config_.torch_compile && decode_only &&
+  if (config_.flavor->compile_speeds_decode && config_.torch_compile && decode_only &&
       work.decode_seqs <= config_.torch_compile_max_bs) {
     gpu_s *= kTorchCompileSpeedup;
   }
-  // vLLM captures piecewise graphs by token count (mixed batches too); SGLang and TensorRT-LLM capture
-  // decode.
-  t.cuda_graph = config_.cuda_graphs && (config_.flavor == Flavor::kVllm
+  // Piecewise graphs run by token count (mixed batches too); whole-step graphs capture decode only.
+  t.cuda_graph = config_.cuda_graphs && (config_.flavor->graphs_by_token_count
                                              ? tokens <= config_.cuda_graph_max_bs
                                              : decode_only && work.decode_seqs <= config_.cuda_graph_max_bs);
   const double device_s =
       t.cuda_graph ? gpu_s + kGraphLaunchS
                    : std::max(gpu_s + kernels_per_step_ * kKernelGapS, kernels_per_step_ * kKernelLaunchS);
-  const FlavorCosts costs = Costs(config_.flavor);
+  const HostCosts& costs = config_.flavor->costs;
   const double cpu_s = costs.step_s + costs.per_seq_s * work.Sequences();
   t.seconds = config_.overlap_schedule ? std::max(device_s, cpu_s) : device_s + cpu_s;
   t.overhead_s = t.seconds - gpu_s;

@@ -40,6 +40,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "autotuner/core/result.h"
@@ -62,6 +63,25 @@ struct MemoryPlan {
   double checkpoint_bytes = 0;    // whole checkpoint, all shards
   std::vector<std::string> log_lines;  // what the engine prints about its memory at start-up
 };
+
+// What a flavor's memory hooks (FlavorTraits::memory) see: the bytes per GPU before the KV pool is sized.
+struct MemoryBudget {
+  const ModelProfile& model;
+  const ResolvedConfig& config;
+  double total = 0;          // the GPU's memory
+  double usable = 0;         // free when the process starts (total − CUDA context)
+  double context_bytes = 0;  // CUDA context and allocator slack
+  double work_bytes = 0;     // activations + CUDA graphs + NCCL buffers
+};
+
+inline constexpr double kSimGiB = 1024.0 * 1024.0 * 1024.0;
+
+// PyTorch's allocator message, as every flavor prints it when a tensor does not fit.
+std::string TorchOomMessage(const GpuProfile& gpu, double tried_bytes, double free_bytes,
+                            double in_use_bytes);
+// kResourceExhausted with `message` and details {kind: "oom", stage, flavor, gpu, ...numbers in GiB}.
+Error OomError(const ResolvedConfig& config, std::string message, std::string_view stage,
+               const MemoryPlan& plan);
 
 // The memory plan, or the engine's out-of-memory failure: kResourceExhausted with the engine's message and
 // details {kind: "oom", flavor, ...numbers in GiB}.

@@ -5,6 +5,8 @@
 #include <limits>
 #include <unordered_map>
 
+#include "autotuner/sim/flavor.h"
+
 namespace autotuner::sim {
 namespace {
 
@@ -93,9 +95,8 @@ int64_t Scheduler::FutureTokenEstimate(const RequestState& r) const {
 
 bool Scheduler::HigherPriority(const RequestState& a, const RequestState& b) const {
   if (a.spec.priority != b.spec.priority) {
-    // vLLM serves lower values first; SGLang higher ones (unless --schedule-low-priority-values-first).
-    return config_.flavor == Flavor::kVllm ? a.spec.priority < b.spec.priority
-                                           : a.spec.priority > b.spec.priority;
+    return config_.flavor->scheduler.low_priority_values_first ? a.spec.priority < b.spec.priority
+                                                               : a.spec.priority > b.spec.priority;
   }
   return a.spec.arrival_s < b.spec.arrival_s;
 }
@@ -192,8 +193,7 @@ bool Scheduler::TryAdmit(RequestState& r, int64_t hit, int64_t tokens, double no
 
 RequestState* Scheduler::PickVictim() const {
   if (running_.empty()) return nullptr;
-  if (config_.flavor == Flavor::kSglang) {
-    // SGLang retracts the request with the fewest output tokens, the longest prompt among equals.
+  if (config_.flavor->scheduler.victim == VictimOrder::kFewestOutputTokens) {
     return *std::min_element(running_.begin(), running_.end(), [](auto* a, auto* b) {
       if (a->generated != b->generated) return a->generated < b->generated;
       return a->spec.input_tokens > b->spec.input_tokens;

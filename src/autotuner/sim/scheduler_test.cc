@@ -62,7 +62,7 @@ struct Harness {
 
 EngineConfig Vllm(int budget = 8192) {
   EngineConfig c;
-  c.flavor = Flavor::kVllm;
+  c.flavor = FlavorNamed("vllm");
   c.max_batched_tokens = budget;
   return c;
 }
@@ -90,7 +90,7 @@ TEST(SimSchedulerTest, WithoutChunkingAPromptThatDoesNotFitBesideDecodesGetsItsO
   // TensorRT-LLM with max_num_tokens 2048 and 2048-token prompts (P5): each prompt runs alone, the decodes
   // wait that step, and the batch still grows instead of collapsing to one request.
   EngineConfig c;
-  c.flavor = Flavor::kTrtllm;
+  c.flavor = FlavorNamed("trtllm");
   c.max_batched_tokens = 2048;
   Harness h(c, 1000000, 512);
   for (uint64_t id = 1; id <= 16; ++id) h.Add(id, 2048, 64);
@@ -152,7 +152,7 @@ TEST(SimSchedulerTest, VllmPreemptsTheNewestWhenThePoolRunsOut) {
 
 TEST(SimSchedulerTest, GuaranteedNoEvictReservesWholeSequences) {
   EngineConfig trt;
-  trt.flavor = Flavor::kTrtllm;
+  trt.flavor = FlavorNamed("trtllm");
   Harness h(trt, 512);
   for (uint64_t id = 1; id <= 3; ++id) h.Add(id, 100, 200);
   h.Drain();
@@ -164,7 +164,7 @@ TEST(SimSchedulerTest, GuaranteedNoEvictReservesWholeSequences) {
 TEST(SimSchedulerTest, SglangRunsPrefillBatchesWithoutDecodesUnlessMixed) {
   for (bool mixed : {false, true}) {
     EngineConfig sglang;
-    sglang.flavor = Flavor::kSglang;
+    sglang.flavor = FlavorNamed("sglang");
     sglang.enable_mixed_chunk = mixed;
     Harness h(sglang, 100000);
     h.Add(1, 100, 50);
@@ -179,7 +179,7 @@ TEST(SimSchedulerTest, SglangRunsPrefillBatchesWithoutDecodesUnlessMixed) {
 
 TEST(SimSchedulerTest, SglangFillsTheLastChunkWithNewRequests) {
   EngineConfig sglang;
-  sglang.flavor = Flavor::kSglang;
+  sglang.flavor = FlavorNamed("sglang");
   sglang.chunked_prefill_size = 512;
   Harness h(sglang, 100000);
   h.Add(1, 600, 4);
@@ -198,7 +198,7 @@ TEST(SimSchedulerTest, SglangFillsTheLastChunkWithNewRequests) {
 
 TEST(SimSchedulerTest, SglangRetractsWhenDecodeRunsOutOfMemory) {
   EngineConfig sglang;
-  sglang.flavor = Flavor::kSglang;
+  sglang.flavor = FlavorNamed("sglang");
   Harness h(sglang, 600);
   for (uint64_t id = 1; id <= 4; ++id) h.Add(id, 100, 300);
   h.Drain();
@@ -239,7 +239,7 @@ TEST(SimSchedulerTest, AbortFreesTheRequest) {
 }
 
 TEST(SimSchedulerTest, PriorityPolicyOrdersTheQueue) {
-  for (Flavor flavor : {Flavor::kVllm, Flavor::kSglang}) {
+  for (Flavor flavor : {FlavorNamed("vllm"), FlavorNamed("sglang")}) {
     EngineConfig config;
     config.flavor = flavor;
     config.schedule_policy = SchedulePolicy::kPriority;
@@ -259,7 +259,7 @@ TEST(SimSchedulerTest, PriorityPolicyOrdersTheQueue) {
     }
     // vLLM serves low values first, SGLang high values first.
     const std::vector<uint64_t> expected =
-        flavor == Flavor::kVllm ? std::vector<uint64_t>{1, 2, 3} : std::vector<uint64_t>{3, 2, 1};
+        flavor == FlavorNamed("vllm") ? std::vector<uint64_t>{1, 2, 3} : std::vector<uint64_t>{3, 2, 1};
     EXPECT_EQ(order, expected) << FlavorName(flavor);
   }
 }

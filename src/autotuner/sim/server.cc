@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -13,6 +14,7 @@
 #include <unordered_map>
 
 #include "autotuner/core/json.h"
+#include "autotuner/sim/flavor.h"
 #include "autotuner/sim/metrics.h"
 #include "autotuner/sim/request_reader.h"
 #include "autotuner/sim/wire_format.h"
@@ -299,7 +301,7 @@ class Server {
                        wire_.ErrorBody("Internal server error", "InternalServerError", 500));
     }
     const std::string requested = body.value("model", std::string());
-    if (options_.engine.flavor != Flavor::kSglang && !requested.empty() && requested != served_name_) {
+    if (!options_.engine.flavor->routes.any_model_name && !requested.empty() && requested != served_name_) {
       return JsonReply(
           http::status::not_found,
           wire_.ErrorBody("The model `" + requested + "` does not exist.", "NotFoundError", 404, "model"));
@@ -329,8 +331,8 @@ class Server {
     }
     g.ids.id = wire_.ResponseId(endpoint, RandomHex());
     g.ids.created = UnixSeconds();
-    g.ids.model = options_.engine.flavor == Flavor::kSglang ? body.value("model", std::string("default"))
-                                                            : served_name_;
+    g.ids.model = options_.engine.flavor->routes.any_model_name ? body.value("model", std::string("default"))
+                                                                : served_name_;
     g.usage.prompt_tokens = prompt_tokens;
     g.max_tokens = output;
     SimRequest request;
@@ -570,7 +572,7 @@ class Server {
         std::vector<std::vector<float>> vectors;
         for (const auto& ids : inputs) vectors.push_back(EmbeddingOf(ids));
         const ResponseIds ids{"embd-" + RandomHex(), UnixSeconds(),
-                              options_.engine.flavor == Flavor::kSglang ? options_.model : served_name_};
+                              options_.engine.flavor->routes.any_model_name ? options_.model : served_name_};
         reply = JsonReply(http::status::ok, wire_.EmbeddingBody(ids, vectors, total));
       }
     }
@@ -581,22 +583,18 @@ class Server {
   Reply Route(const http::request<http::string_body>& req) {
     const std::string target(req.target().substr(0, req.target().find('?')));
     if (req.method() == http::verb::get) {
-      if (target == "/health" || target == "/ping" ||
-          (options_.engine.flavor == Flavor::kSglang && target == "/health_generate")) {
+      const Flavor flavor = options_.engine.flavor;
+      const RouteTraits& routes = flavor->routes;
+      if (std::find(routes.health.begin(), routes.health.end(), target) != routes.health.end()) {
         return {http::status::ok, "", ""};
       }
-      const Flavor flavor = options_.engine.flavor;
-      const bool prometheus =
-          (target == "/metrics" &&
-           (flavor == Flavor::kVllm || (flavor == Flavor::kSglang && options_.enable_metrics))) ||
-          (target == "/prometheus/metrics" && flavor == Flavor::kTrtllm);
-      if (prometheus) {
+      if (target == routes.prometheus && (!routes.prometheus_needs_flag || options_.enable_metrics)) {
         return {http::status::ok, "text/plain; version=0.0.4; charset=utf-8",
                 metrics_.Prometheus(flavor, engine_.Stats(), served_name_)};
       }
-      if (target == "/metrics" && flavor == Flavor::kTrtllm) {
+      if (!routes.iteration_stats.empty() && target == routes.iteration_stats) {
         return JsonReply(http::status::ok,
-                         metrics_.TrtllmIterationStats(engine_.Stats(), engine_.config().page_size));
+                         metrics_.IterationStatsJson(engine_.Stats(), engine_.config().page_size));
       }
       if (target == "/v1/models") {
         return JsonReply(http::status::ok,

@@ -7,6 +7,8 @@
 #include <limits>
 #include <random>
 
+#include "autotuner/sim/flavor.h"
+
 namespace autotuner::sim {
 namespace {
 
@@ -14,29 +16,6 @@ constexpr double kNever = std::numeric_limits<double>::infinity();
 
 Error Rejected(std::string message, std::string_view kind) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message), Json{{"kind", kind}});
-}
-
-std::string ContextMessage(Flavor flavor, int64_t context, int64_t input, int64_t output) {
-  switch (flavor) {
-    case Flavor::kVllm:
-      return fmt::format(
-          "This model's maximum context length is {} tokens. However, you requested {} tokens ({} in "
-          "the messages, {} in the completion). Please reduce the length of the messages or "
-          "completion.",
-          context, input + output, input, output);
-    case Flavor::kSglang:
-      return fmt::format(
-          "Requested token count exceeds the model's maximum context length of {} tokens. You "
-          "requested a total of {} tokens: {} tokens from the input messages and {} tokens for the "
-          "completion. Please reduce the number of tokens in the input messages or the completion to "
-          "fit within the limit.",
-          context, input + output, input, output);
-    case Flavor::kTrtllm:
-      return fmt::format(
-          "The sum of prompt length ({}) and max_tokens ({}) should not exceed max_seq_len ({})", input,
-          output, context);
-  }
-  return "";
 }
 
 }  // namespace
@@ -79,7 +58,7 @@ Result<VirtualEngine> VirtualEngine::Create(const EngineConfig& config, const Mo
 }
 
 size_t VirtualEngine::Route() {
-  if (config_.flavor == Flavor::kVllm) {
+  if (config_.flavor->scheduler.least_loaded_dp) {
     auto load = [](const Replica& r) {
       return r.scheduler.Outstanding() + static_cast<int64_t>(r.pending.size());
     };
@@ -110,7 +89,7 @@ Status VirtualEngine::Submit(SimRequest request) {
                      fmt::format("request id {} is already in flight", request.id));
   }
   if (input + output > memory_.context_length) {
-    return Rejected(ContextMessage(config_.flavor, memory_.context_length, input, output),
+    return Rejected(config_.flavor->context_exceeded(memory_.context_length, input, output),
                     "context_length_exceeded");
   }
   if (input + output - 1 > memory_.kv_tokens) {
@@ -119,7 +98,8 @@ Status VirtualEngine::Submit(SimRequest request) {
                     input + output - 1, memory_.kv_tokens),
         "exceeds_kv_pool");
   }
-  if (config_.flavor == Flavor::kTrtllm && !config_.chunked_prefill && input > config_.max_batched_tokens) {
+  if (config_.flavor->scheduler.refuses_prompt_over_budget && !config_.chunked_prefill &&
+      input > config_.max_batched_tokens) {
     return Rejected(
         fmt::format("The number of context tokens ({}) exceeds the limit value max_num_tokens ({}); "
                     "enable chunked prefill or raise max_num_tokens",

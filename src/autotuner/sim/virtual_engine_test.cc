@@ -67,13 +67,13 @@ TEST(SimVirtualEngineTest, SubmitRejectsRequestsThatCanNeverRun) {
   EXPECT_EQ(engine.Submit(Request(4, 0.5, 10, 10)).error().details["kind"], "arrival_in_past");
 
   EngineConfig small_pool;
-  small_pool.flavor = Flavor::kSglang;
+  small_pool.flavor = FlavorNamed("sglang");
   small_pool.max_total_tokens = 1000;
   VirtualEngine sglang = Engine(small_pool);
   EXPECT_EQ(sglang.Submit(Request(1, 0, 900, 200)).error().details["kind"], "exceeds_kv_pool");
 
   EngineConfig trt;
-  trt.flavor = Flavor::kTrtllm;
+  trt.flavor = FlavorNamed("trtllm");
   trt.max_batched_tokens = 2048;
   VirtualEngine trtllm = Engine(trt);
   EXPECT_EQ(trtllm.Submit(Request(1, 0, 3000, 10)).error().details["kind"], "exceeds_max_num_tokens");

@@ -1,6 +1,7 @@
 #include "autotuner/sim/wire_format.h"
 
 #include "autotuner/core/json.h"
+#include "autotuner/sim/flavor.h"
 
 namespace autotuner::sim {
 namespace {
@@ -17,16 +18,16 @@ Json Head(Endpoint endpoint, const ResponseIds& ids, int64_t created, bool strea
       {"id", ids.id}, {"object", ObjectName(endpoint, stream)}, {"created", created}, {"model", ids.model}};
 }
 
-Json UsageJson(Flavor flavor, Endpoint endpoint, const Usage& usage, bool stream) {
+Json UsageJson(const WireTraits& wire, Endpoint endpoint, const Usage& usage, bool stream) {
   Json out{{"prompt_tokens", usage.prompt_tokens},
            {"total_tokens", usage.prompt_tokens + usage.completion_tokens},
            {"completion_tokens", usage.completion_tokens}};
-  if (flavor == Flavor::kSglang) {
+  if (wire.sglang_shapes) {
     if (!(stream && endpoint == Endpoint::kCompletions)) out["prompt_tokens_details"] = nullptr;
     out["reasoning_tokens"] = 0;
   } else if (!stream) {
     out["prompt_tokens_details"] = nullptr;
-    if (flavor == Flavor::kVllm) out["completion_tokens_details"] = nullptr;
+    if (wire.vllm_fields) out["completion_tokens_details"] = nullptr;
   }
   return out;
 }
@@ -34,14 +35,14 @@ Json UsageJson(Flavor flavor, Endpoint endpoint, const Usage& usage, bool stream
 }  // namespace
 
 std::string WireFormat::ResponseId(Endpoint endpoint, const std::string& hex) const {
-  if (flavor_ == Flavor::kSglang) return hex;
+  if (flavor_->wire.sglang_shapes) return hex;
   return (endpoint == Endpoint::kChat ? "chatcmpl-" : "cmpl-") + hex;
 }
 
 std::string WireFormat::RoleEvent(Endpoint endpoint, const ResponseIds& ids, int64_t now) const {
   if (endpoint != Endpoint::kChat) return "";
-  Json chunk = Head(endpoint, ids, flavor_ == Flavor::kSglang ? now : ids.created, true);
-  if (flavor_ == Flavor::kSglang) {
+  Json chunk = Head(endpoint, ids, flavor_->wire.sglang_shapes ? now : ids.created, true);
+  if (flavor_->wire.sglang_shapes) {
     chunk["choices"] =
         Json::array({Json{{"index", 0},
                           {"delta", {{"reasoning_content", nullptr}, {"role", "assistant"}, {"content", ""}}},
@@ -54,18 +55,17 @@ std::string WireFormat::RoleEvent(Endpoint endpoint, const ResponseIds& ids, int
                                        {"delta", {{"role", "assistant"}, {"content", ""}}},
                                        {"logprobs", nullptr},
                                        {"finish_reason", nullptr}}});
-  if (flavor_ == Flavor::kVllm) {
+  if (flavor_->wire.vllm_fields) {
     chunk["prompt_token_ids"] = nullptr;
     chunk["prompt_text"] = nullptr;
-  } else {
-    chunk["usage"] = nullptr;
   }
+  if (flavor_->wire.null_usage_on_chunks) chunk["usage"] = nullptr;
   return SseFrame(chunk);
 }
 
 std::string WireFormat::TokenEvent(Endpoint endpoint, const ResponseIds& ids, const std::string& text,
                                    bool last, int64_t now) const {
-  const bool sglang = flavor_ == Flavor::kSglang;
+  const bool sglang = flavor_->wire.sglang_shapes;
   // SGLang chat sends the finish reason in a chunk of its own, after the last text.
   const bool finish_here = last && !(sglang && endpoint == Endpoint::kChat);
   const Json finish = finish_here ? Json("length") : Json(nullptr);
@@ -79,7 +79,7 @@ std::string WireFormat::TokenEvent(Endpoint endpoint, const ResponseIds& ids, co
       choice["matched_stop"] = nullptr;
     } else {
       choice["stop_reason"] = nullptr;
-      if (flavor_ == Flavor::kVllm) {
+      if (flavor_->wire.vllm_fields) {
         choice["prompt_token_ids"] = nullptr;
         choice["token_ids"] = nullptr;
       }
@@ -93,16 +93,18 @@ std::string WireFormat::TokenEvent(Endpoint endpoint, const ResponseIds& ids, co
       choice["matched_stop"] = nullptr;
     } else {
       if (finish_here) choice["stop_reason"] = nullptr;
-      if (flavor_ == Flavor::kVllm) choice["token_ids"] = nullptr;
+      if (flavor_->wire.vllm_fields) choice["token_ids"] = nullptr;
     }
   }
   chunk["choices"] = Json::array({choice});
-  if (flavor_ == Flavor::kTrtllm || (sglang && endpoint == Endpoint::kCompletions)) chunk["usage"] = nullptr;
+  if (flavor_->wire.null_usage_on_chunks || (sglang && endpoint == Endpoint::kCompletions)) {
+    chunk["usage"] = nullptr;
+  }
   return SseFrame(chunk);
 }
 
 std::string WireFormat::FinishEvent(Endpoint endpoint, const ResponseIds& ids, int64_t now) const {
-  if (flavor_ != Flavor::kSglang || endpoint != Endpoint::kChat) return "";
+  if (!flavor_->wire.sglang_shapes || endpoint != Endpoint::kChat) return "";
   Json chunk = Head(endpoint, ids, now, true);
   chunk["choices"] = Json::array({Json{{"index", 0},
                                        {"delta", {{"reasoning_content", nullptr}}},
@@ -115,9 +117,9 @@ std::string WireFormat::FinishEvent(Endpoint endpoint, const ResponseIds& ids, i
 std::string WireFormat::UsageEvent(Endpoint endpoint, const ResponseIds& ids, const Usage& usage,
                                    int64_t now) const {
   Json chunk = Head(endpoint, ids,
-                    flavor_ == Flavor::kSglang && endpoint == Endpoint::kChat ? now : ids.created, true);
+                    flavor_->wire.sglang_shapes && endpoint == Endpoint::kChat ? now : ids.created, true);
   chunk["choices"] = Json::array();
-  chunk["usage"] = UsageJson(flavor_, endpoint, usage, true);
+  chunk["usage"] = UsageJson(flavor_->wire, endpoint, usage, true);
   return SseFrame(chunk);
 }
 
@@ -126,7 +128,7 @@ std::string WireFormat::StreamErrorEvent(const std::string& message, const std::
   // Python's json.dumps: ", " and ": " separators, ASCII only.
   const std::string quoted = Json(message).dump(-1, ' ', true);
   std::string body = "{\"error\": {";
-  if (flavor_ == Flavor::kSglang) body += "\"object\": \"error\", ";
+  if (flavor_->wire.sglang_shapes) body += "\"object\": \"error\", ";
   body += "\"message\": " + quoted + ", \"type\": " + Json(type).dump() +
           ", \"param\": null, \"code\": " + std::to_string(code) + "}}";
   return "data: " + body + "\n\n";
@@ -134,7 +136,7 @@ std::string WireFormat::StreamErrorEvent(const std::string& message, const std::
 
 std::string WireFormat::CompletionBody(Endpoint endpoint, const ResponseIds& ids, const std::string& text,
                                        const Usage& usage) const {
-  const bool sglang = flavor_ == Flavor::kSglang;
+  const bool sglang = flavor_->wire.sglang_shapes;
   Json body = Head(endpoint, ids, ids.created, false);
   Json choice{{"index", 0}};
   if (endpoint == Endpoint::kCompletions) {
@@ -152,12 +154,12 @@ std::string WireFormat::CompletionBody(Endpoint endpoint, const ResponseIds& ids
   if (sglang) {
     choice["matched_stop"] = nullptr;
     body["choices"] = Json::array({choice});
-    body["usage"] = UsageJson(flavor_, endpoint, usage, false);
+    body["usage"] = UsageJson(flavor_->wire, endpoint, usage, false);
     body["metadata"] = {{"weight_version", "default"}};
     return body.dump();
   }
   choice["stop_reason"] = nullptr;
-  if (flavor_ == Flavor::kVllm) {
+  if (flavor_->wire.vllm_fields) {
     choice["token_ids"] = nullptr;
     if (endpoint == Endpoint::kCompletions) {
       choice["prompt_logprobs"] = nullptr;
@@ -168,8 +170,8 @@ std::string WireFormat::CompletionBody(Endpoint endpoint, const ResponseIds& ids
   body["choices"] = Json::array({choice});
   body["service_tier"] = nullptr;
   body["system_fingerprint"] = nullptr;
-  body["usage"] = UsageJson(flavor_, endpoint, usage, false);
-  if (flavor_ == Flavor::kVllm) {
+  body["usage"] = UsageJson(flavor_->wire, endpoint, usage, false);
+  if (flavor_->wire.vllm_fields) {
     if (endpoint == Endpoint::kChat) {
       body["prompt_logprobs"] = nullptr;
       body["prompt_token_ids"] = nullptr;
@@ -184,7 +186,7 @@ std::string WireFormat::CompletionBody(Endpoint endpoint, const ResponseIds& ids
 
 std::string WireFormat::ContextLengthError(int64_t prompt_tokens, int64_t max_tokens,
                                            int64_t context_length) const {
-  if (flavor_ == Flavor::kSglang) {
+  if (flavor_->wire.sglang_shapes) {
     std::string message;
     if (prompt_tokens >= context_length) {
       message = "The input (" + std::to_string(prompt_tokens) +
@@ -213,7 +215,7 @@ std::string WireFormat::ContextLengthError(int64_t prompt_tokens, int64_t max_to
 std::string WireFormat::ErrorBody(const std::string& message, const std::string& type, int code,
                                   const std::string& param) const {
   const Json param_json = param.empty() ? Json(nullptr) : Json(param);
-  if (flavor_ == Flavor::kSglang) {
+  if (flavor_->wire.sglang_shapes) {
     return Json{
         {"object", "error"}, {"message", message}, {"type", type}, {"param", param_json}, {"code", code}}
         .dump();
@@ -229,7 +231,7 @@ std::string WireFormat::EmbeddingBody(const ResponseIds& ids, const std::vector<
              {"total_tokens", prompt_tokens},
              {"completion_tokens", 0},
              {"prompt_tokens_details", nullptr}};
-  if (flavor_ == Flavor::kSglang) {
+  if (flavor_->wire.sglang_shapes) {
     for (size_t i = 0; i < vectors.size(); ++i) {
       data.push_back(Json{{"embedding", vectors[i]}, {"index", i}, {"object", "embedding"}});
     }
@@ -250,12 +252,11 @@ std::string WireFormat::ModelsBody(const std::string& model, const std::string& 
   Json card{{"id", model},
             {"object", "model"},
             {"created", created},
-            {"owned_by",
-             flavor_ == Flavor::kSglang ? "sglang" : (flavor_ == Flavor::kVllm ? "vllm" : "tensorrt_llm")},
+            {"owned_by", flavor_->wire.owned_by},
             {"root", root},
             {"parent", nullptr},
             {"max_model_len", max_model_len}};
-  if (flavor_ == Flavor::kVllm) {
+  if (flavor_->wire.vllm_fields) {
     card["permission"] = Json::array({Json{{"id", "modelperm-00000000000000000000000000000000"},
                                            {"object", "model_permission"},
                                            {"created", created},

@@ -103,7 +103,7 @@ TEST(SimWorkloadTest, OutOfMemoryConfigurationsFailAtStartUp) {
   EXPECT_EQ(big.error().code, ErrorCode::kResourceExhausted);
   EXPECT_THAT(big.error().message, HasSubstr("CUDA out of memory"));
   EngineConfig starved;
-  starved.flavor = Flavor::kSglang;
+  starved.flavor = FlavorNamed("sglang");
   starved.memory_fraction = 0.15;
   auto small = RunWorkload(starved, Model(), ClosedLoop(1, 1, 16, 16));
   ASSERT_FALSE(small.ok());
@@ -126,7 +126,7 @@ TEST(SimWorkloadTest, SmallerChunksTradeTtftForTpot) {
   EXPECT_LT(vs.max_itl.p99, vl.max_itl.p99);
   // SGLang: --chunked-prefill-size, with decodes riding along (--enable-mixed-chunk).
   EngineConfig small_chunk;
-  small_chunk.flavor = Flavor::kSglang;
+  small_chunk.flavor = FlavorNamed("sglang");
   small_chunk.enable_mixed_chunk = true;
   small_chunk.chunked_prefill_size = 256;
   EngineConfig large_chunk = small_chunk;
@@ -140,7 +140,7 @@ TEST(SimWorkloadTest, SmallerChunksTradeTtftForTpot) {
 TEST(SimWorkloadTest, PriorityPolicyServesImportantRequestsFirst) {
   auto ttft_by_priority = [](SchedulePolicy policy) {
     EngineConfig config;
-    config.flavor = Flavor::kSglang;
+    config.flavor = FlavorNamed("sglang");
     config.schedule_policy = policy;
     config.max_running_requests = 8;
     WorkloadSpec spec = ClosedLoop(32, 64, 512, 32);
@@ -162,7 +162,7 @@ TEST(SimWorkloadTest, LongestPrefixMatchKeepsSharedPrefixesTogether) {
   // is cached, fcfs keeps reloading and pinning different ones.
   auto run = [](SchedulePolicy policy) {
     EngineConfig config;
-    config.flavor = Flavor::kSglang;
+    config.flavor = FlavorNamed("sglang");
     config.schedule_policy = policy;
     config.max_total_tokens = 40000;
     WorkloadSpec spec = ClosedLoop(120, 120, 3200, 32);
