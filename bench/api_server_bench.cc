@@ -72,21 +72,22 @@ Json TaskSpec(const std::string& name) {
 }
 
 bool Seed(store::Store& s, int tasks, int experiments) {
-  auto count = s.CountTasks("");
+  auto count = s.CountTasks(std::nullopt);
   if (count.ok() && *count >= tasks) return true;
   const auto start = Clock::now();
   for (int t = static_cast<int>(count.ok() ? *count : 0); t < tasks; ++t) {
     auto task =
         s.CreateTask(fmt::format("bench-{:04d}", t), "seeded", TaskSpec(fmt::format("bench-{:04d}", t)));
     if (!task.ok()) return false;
-    (void)s.SetTaskStatus(task->id, "running");
+    (void)s.SetTaskStatus(task->id, TaskStatus::kRunning);
     for (int n = 1; n <= experiments; ++n) {
       auto e = s.CreateExperiment(task->id, n, {{"schedule-policy", n % 2 ? "lpm" : "fcfs"}});
       if (!e.ok()) return false;
       const double score = 0.5 + (n % 97) * 0.01;
-      (void)s.FinishExperiment(e->id, {"success", Metrics(n), score, true, "", ""});
+      (void)s.FinishExperiment(e->id,
+                               {ExperimentStatus::kSuccess, Metrics(n), score, true, std::nullopt, ""});
     }
-    (void)s.SetTaskStatus(task->id, "completed", "budget");
+    (void)s.SetTaskStatus(task->id, TaskStatus::kCompleted, "budget");
     if (t % 100 == 99) fmt::print("  seeded {} tasks ({:.0f} s)\n", t + 1, Ms(Clock::now() - start) / 1000);
   }
   return true;

@@ -328,7 +328,7 @@ inline Landscape FromSweep(std::string name, std::string description, const Json
         return m;
       },
       [&](const Json& v) {
-        return Outcome::Infeasible(ParseInfeasibleReason(point_of(v).get<std::string>()).value());
+        return Outcome::Infeasible(ParseFailureClass(point_of(v).get<std::string>()).value());
       });
 }
 

@@ -118,7 +118,7 @@ Json ExportLandscape(const Landscape& l) {
     if (o.feasible()) {
       outcomes.push_back(std::stod(fmt::format("{:.9g}", o.score())));
     } else {
-      outcomes.push_back(std::string(opt::Name(o.reason())));
+      outcomes.push_back(std::string(Name(o.reason())));
     }
   }
   return {{"name", l.name},           {"description", l.description}, {"optimum", l.optimum},

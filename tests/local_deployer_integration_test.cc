@@ -248,7 +248,7 @@ TEST(LocalDeployerSimTest, StartupOomIsReportedWithinTwoSecondsOfTheExit) {
   ASSERT_FALSE(status.ok());
   const Error& error = status.error();
   EXPECT_EQ(error.code, ErrorCode::kUnavailable);
-  EXPECT_EQ(error.details.value("error_class", ""), "oom") << error.message;
+  EXPECT_EQ(error.failure, FailureClass::kOom) << error.message;
   EXPECT_THAT(error.message, HasSubstr("CUDA out of memory")) << error.message;
   EXPECT_THAT(DumpJson(error.details["log_tail"]), HasSubstr("OutOfMemoryError"));
   ASSERT_TRUE(exited_at.has_value());

@@ -132,8 +132,8 @@ class RunTest : public ::testing::Test {
 std::string Describe(const std::vector<store::ExperimentRecord>& experiments) {
   std::ostringstream out;
   for (const auto& e : experiments) {
-    out << e.number << " " << e.status << " " << e.error_class << " " << e.error_message << " "
-        << DumpJson(e.parameters) << "\n";
+    out << e.number << " " << Name(e.status) << " " << FailureClassName(e.error_class) << " "
+        << e.error_message << " " << DumpJson(e.parameters) << "\n";
   }
   return out.str();
 }
@@ -166,7 +166,7 @@ TEST_P(StrategyRunTest, CompletesAStudyOnTheSimulator) {
   }
   std::set<std::string> configurations;
   for (const auto& e : experiments) {
-    EXPECT_EQ(e.status, "success") << Describe(experiments);
+    EXPECT_EQ(e.status, ExperimentStatus::kSuccess) << Describe(experiments);
     EXPECT_TRUE(configurations.insert(DumpJson(e.parameters)).second)
         << "duplicate " << DumpJson(e.parameters);
     EXPECT_GT(e.metrics.value("mean_total_throughput_per_gpu", 0.0), 0.0);
@@ -226,9 +226,9 @@ TEST_F(RunTest, CtrlCCancelsMidBenchmarkAndLeavesNothingRunning) {
   EXPECT_TRUE(EnginesServing(ServedName()).empty());
   const auto experiments = Experiments("cancel-study");
   ASSERT_EQ(experiments.size(), 1u) << Describe(experiments);
-  EXPECT_EQ(experiments[0].status, "cancelled");
+  EXPECT_EQ(experiments[0].status, ExperimentStatus::kCancelled);
   auto s = OpenDb();
-  EXPECT_EQ(s->GetTaskByName("cancel-study")->status, "cancelled");
+  EXPECT_EQ(s->GetTaskByName("cancel-study")->status, TaskStatus::kCancelled);
 }
 
 TEST_F(RunTest, Kill9ThenResumeKeepsFinishedWorkAndCleansUp) {
@@ -257,9 +257,9 @@ TEST_F(RunTest, Kill9ThenResumeKeepsFinishedWorkAndCleansUp) {
     const auto experiments = Experiments("resume-study");
     ASSERT_EQ(experiments.size(), 3u) << Describe(experiments);
     ASSERT_EQ(experiments[0].kind, ExperimentKind::kBaseline);
-    ASSERT_EQ(experiments[0].status, "success");
-    ASSERT_EQ(experiments[1].status, "success");
-    EXPECT_EQ(experiments[2].status, "benchmarking");
+    ASSERT_EQ(experiments[0].status, ExperimentStatus::kSuccess);
+    ASSERT_EQ(experiments[1].status, ExperimentStatus::kSuccess);
+    EXPECT_EQ(experiments[2].status, ExperimentStatus::kBenchmarking);
     first_id = experiments[1].id;
     first_parameters = DumpJson(experiments[1].parameters);
   }
@@ -268,22 +268,22 @@ TEST_F(RunTest, Kill9ThenResumeKeepsFinishedWorkAndCleansUp) {
   EXPECT_TRUE(EnginesServing(ServedName()).empty());
   const auto experiments = Experiments("resume-study");
   EXPECT_EQ(experiments[1].id, first_id);
-  EXPECT_EQ(experiments[1].status, "success");
+  EXPECT_EQ(experiments[1].status, ExperimentStatus::kSuccess);
   EXPECT_EQ(DumpJson(experiments[1].parameters), first_parameters);
-  EXPECT_EQ(experiments[2].status, "failed");
-  EXPECT_EQ(experiments[2].error_class, "interrupted");
+  EXPECT_EQ(experiments[2].status, ExperimentStatus::kFailed);
+  EXPECT_EQ(experiments[2].error_class, FailureClass::kInterrupted);
   std::set<std::string> successes;
   int baselines = 0;
   for (const auto& e : experiments) {
     if (e.kind == ExperimentKind::kBaseline) ++baselines;
-    if (e.status == "success" && e.kind == ExperimentKind::kSearch) {
+    if (e.status == ExperimentStatus::kSuccess && e.kind == ExperimentKind::kSearch) {
       EXPECT_TRUE(successes.insert(DumpJson(e.parameters)).second) << Describe(experiments);
     }
   }
   EXPECT_EQ(baselines, 1) << "the stored baseline is not run again\n" << Describe(experiments);
   EXPECT_EQ(successes.size(), 3u) << Describe(experiments);
   auto s = OpenDb();
-  EXPECT_EQ(s->GetTaskByName("resume-study")->status, "completed");
+  EXPECT_EQ(s->GetTaskByName("resume-study")->status, TaskStatus::kCompleted);
 }
 
 TEST_F(RunTest, EngineCrashAndTimeoutFailTheirExperimentsAndTheStudyGoesOn) {
@@ -300,8 +300,9 @@ TEST_F(RunTest, EngineCrashAndTimeoutFailTheirExperimentsAndTheStudyGoesOn) {
   std::map<std::string, std::string> outcome;
   for (const auto& e : Experiments("faults-study")) {
     outcome[DumpJson(e.parameters["sim-fault-crash-after"]) + "/" +
-            DumpJson(e.parameters["sim-fault-hang-at-start"])] = e.status + ":" + e.error_class;
-    if (e.status == "failed") {
+            DumpJson(e.parameters["sim-fault-hang-at-start"])] =
+        std::string(Name(e.status)) + ":" + std::string(FailureClassName(e.error_class));
+    if (e.status == ExperimentStatus::kFailed) {
       EXPECT_FALSE(e.error_message.empty());
     }
   }
@@ -334,11 +335,11 @@ TEST_F(RunTest, ParallelExperimentsNeverShareAGpu) {
   };
   std::vector<Span> spans;
   for (const auto& e : Experiments("parallel-study")) {
-    ASSERT_EQ(e.status, "success");
+    ASSERT_EQ(e.status, ExperimentStatus::kSuccess);
     Span span;
     for (const auto& t : e.transitions) {
-      if (t.status == "deploying") span.from = t.at;
-      if (t.status == "success") span.to = t.at;
+      if (t.status == ExperimentStatus::kDeploying) span.from = t.at;
+      if (t.status == ExperimentStatus::kSuccess) span.to = t.at;
     }
     const size_t at = e.engine_log.find("CUDA_VISIBLE_DEVICES=");
     ASSERT_NE(at, std::string::npos) << e.engine_log;

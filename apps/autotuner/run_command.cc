@@ -206,8 +206,8 @@ class StudyProgressPrinter {
   static std::string Summary(const Json& x) {
     std::ostringstream out;
     const std::string status = x.value("status", "");
-    out << "[Experiment " << x.value("experiment_id", 0) << "] " << (status == "success" ? "✓ " : "✗ ")
-        << status;
+    const bool success = ParseExperimentStatus(status) == ExperimentStatus::kSuccess;
+    out << "[Experiment " << x.value("experiment_id", 0) << "] " << (success ? "✓ " : "✗ ") << status;
     if (x["score"].is_number()) out << "  score " << Number(x["score"].get<double>(), 6);
     const Json& m = x["metrics"];
     if (m.is_object() && m.contains("mean_e2e_latency")) {
@@ -287,8 +287,8 @@ void PrintFinalTable(const task::Task& task, const std::vector<store::Experiment
   std::vector<std::vector<std::string>> table;
   for (const auto* e : rows) {
     const bool is_best = best && best->id == e->id;
-    std::vector<std::string> row = {std::to_string(e->number) + (is_best ? " ★" : ""), e->status,
-                                    e->score ? Number(*e->score, 6) : "-"};
+    std::vector<std::string> row = {std::to_string(e->number) + (is_best ? " ★" : ""),
+                                    std::string(Name(e->status)), e->score ? Number(*e->score, 6) : "-"};
     for (const auto& p : params) {
       const Json v = e->parameters.value(p, Json(nullptr));
       std::string cell = v.is_null() ? "-" : Scalar(v);
@@ -301,8 +301,8 @@ void PrintFinalTable(const task::Task& task, const std::vector<store::Experiment
     row.push_back(has ? Number(m.value("mean_e2e_latency", 0.0)) : "-");
     row.push_back(has ? Number(m.value("mean_ttft", 0.0)) : "-");
     row.push_back(has ? Number(m.value("mean_total_throughput_per_gpu", 0.0), 5) : "-");
-    std::string note = e->error_class;
-    if (e->status == "pruned") note = e->error_message;
+    std::string note(FailureClassName(e->error_class));
+    if (e->status == ExperimentStatus::kPruned) note = e->error_message;
     if (e->kind == ExperimentKind::kBaseline)
       note = "baseline (engine defaults)" + (note.empty() ? "" : ": " + note);
     if (e->kind == ExperimentKind::kConfirm && e->confirms)
@@ -411,14 +411,14 @@ int RunMain(const RunOptions& options) {
   if (!options.resume.empty()) {
     auto found = FindTask(store, options.resume);
     if (!found.ok()) return Fail(found.error());
-    if (found->status == "completed") {
+    if (found->status == TaskStatus::kCompleted) {
       std::cerr << "autotuner: task '" << found->name
                 << "' is already completed; `autotuner run FILE` starts a new study\n";
       return kExitInvalidInput;
     }
     task_id = found->id;
-    std::cout << "Resuming task '" << found->name << "' (id " << task_id << ", " << found->status << ") from "
-              << store.Describe() << "\n";
+    std::cout << "Resuming task '" << found->name << "' (id " << task_id << ", " << Name(found->status)
+              << ") from " << store.Describe() << "\n";
   } else {
     auto loaded = LoadRunTask(options, *catalog);
     if (!loaded.ok()) return Fail(loaded.error());
@@ -500,7 +500,7 @@ int ReportStudy(const RunOptions& options, store::Store& store, const task::Runt
   if (!options.json_out.empty()) std::ofstream(options.json_out) << DumpJson(results, 2) << "\n";
   if (!options.csv_out.empty()) std::ofstream(options.csv_out) << runner::ResultsCsv(*experiments);
 
-  std::cout << "\nStudy " << result.status << " (" << result.stop_reason << ") in "
+  std::cout << "\nStudy " << Name(result.status) << " (" << result.stop_reason << ") in "
             << Duration(results.value("elapsed_time", 0.0)) << ": " << experiments->size()
             << " experiment(s), " << results.value("successful_experiments", 0) << " successful.\n";
   for (const auto& [key, label] :
@@ -518,7 +518,7 @@ int ReportStudy(const RunOptions& options, store::Store& store, const task::Runt
       if (real.is_object() && real.contains("shell"))
         std::cout << "On the real engine:\n  " << real["shell"].get<std::string>() << "\n";
     }
-  } else if (result.status == "completed") {
+  } else if (result.status == TaskStatus::kCompleted) {
     std::cout << "No feasible configuration: every experiment failed or broke a hard SLO (see the table).\n";
   }
   std::cout << "Results: autotuner experiments " << record->name << " · autotuner export " << record->name
@@ -531,8 +531,8 @@ int ReportStudy(const RunOptions& options, store::Store& store, const task::Runt
   if (best && parsed.task)
     std::cout << runner::BestSummaryLine(*experiments, runner::PrimaryObjective(record->spec)) << "\n";
 
-  if (result.status == "cancelled") return kExitInterrupted;
-  if (result.status != "completed") return kExitRuntimeError;
+  if (result.status == TaskStatus::kCancelled) return kExitInterrupted;
+  if (result.status != TaskStatus::kCompleted) return kExitRuntimeError;
   return result.any_feasible ? kExitSuccess : kExitNoFeasible;
 }
 

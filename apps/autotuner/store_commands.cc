@@ -40,6 +40,12 @@ struct StoreOptions {
   bool json = false;
 };
 
+std::vector<std::string> TaskStatusNames() {
+  std::vector<std::string> names;
+  for (const auto status : kTaskStatuses) names.emplace_back(Name(status));
+  return names;
+}
+
 Result<std::unique_ptr<store::Store>> Open(const StoreOptions& options) {
   return store::OpenStore(store::DefaultStoreUrl(options.db));
 }
@@ -56,7 +62,7 @@ int ListTasks(const StoreOptions& options) {
   auto s = Open(options);
   if (!s.ok()) return Fail(s.error());
   store::TaskQuery query;
-  query.status = options.status;
+  if (!options.status.empty()) query.status = ParseTaskStatus(options.status);
   query.limit = 1000;
   auto tasks = (*s)->ListTasks(query);
   if (!tasks.ok()) return Fail(tasks.error());
@@ -65,7 +71,7 @@ int ListTasks(const StoreOptions& options) {
     for (const auto& t : *tasks) {
       out.push_back({{"id", t.id},
                      {"name", t.name},
-                     {"status", t.status},
+                     {"status", Name(t.status)},
                      {"created_at", t.created_at},
                      {"started_at", t.started_at ? Json(*t.started_at) : Json(nullptr)},
                      {"finished_at", t.finished_at ? Json(*t.finished_at) : Json(nullptr)},
@@ -82,8 +88,8 @@ int ListTasks(const StoreOptions& options) {
             << std::setw(21) << "CREATED"
             << "STOP REASON\n";
   for (const auto& t : *tasks) {
-    std::cout << std::left << std::setw(6) << t.id << std::setw(32) << t.name << std::setw(11) << t.status
-              << std::setw(21) << Time(t.created_at) << t.stop_reason << "\n";
+    std::cout << std::left << std::setw(6) << t.id << std::setw(32) << t.name << std::setw(11)
+              << Name(t.status) << std::setw(21) << Time(t.created_at) << t.stop_reason << "\n";
   }
   return kExitSuccess;
 }
@@ -125,16 +131,17 @@ int ListExperiments(const StoreOptions& options) {
     return kExitSuccess;
   }
   const auto best = runner::BestExperiment(*experiments);
-  std::cout << "Task " << task->name << " (" << task->status << "), " << experiments->size()
+  std::cout << "Task " << task->name << " (" << Name(task->status) << "), " << experiments->size()
             << " experiments\n";
   if (!task->provenance.is_null()) std::cout << "  " << runner::ProvenanceLine(task->provenance) << "\n";
   for (const auto& e : *experiments) {
     std::ostringstream score;
     if (e.score) score << std::setprecision(6) << *e.score;
     std::cout << (best && best->id == e.id ? "* " : "  ") << std::left << std::setw(5) << e.number
-              << std::setw(13) << e.status << std::setw(14) << (e.score ? score.str() : "-")
+              << std::setw(13) << Name(e.status) << std::setw(14) << (e.score ? score.str() : "-")
               << DumpJson(e.parameters) << KindMarker(e)
-              << (e.error_class.empty() ? "" : "  [" + e.error_class + "] " + e.error_message) << "\n";
+              << (e.error_class ? "  [" + std::string(Name(*e.error_class)) + "] " + e.error_message : "")
+              << "\n";
   }
   return kExitSuccess;
 }
@@ -176,12 +183,12 @@ int CancelExperiment(const StoreOptions& options, int64_t experiment_id) {
   auto task = (*store)->GetTask(experiment->task_id);
   if (!task.ok()) return Fail(task.error());
   const std::string label = "experiment " + std::to_string(experiment->number) + " of task " + task->name;
-  if (experiment->status != "pending" && experiment->status != "deploying" &&
-      experiment->status != "benchmarking")
-    return Fail(MakeError(ErrorCode::kConflict, label + " is already " + experiment->status));
-  if (task->status != "running")
+  if (!IsActive(experiment->status))
     return Fail(
-        MakeError(ErrorCode::kConflict, "task " + task->name + " is not running (" + task->status + ")"));
+        MakeError(ErrorCode::kConflict, label + " is already " + std::string(Name(experiment->status))));
+  if (task->status != TaskStatus::kRunning)
+    return Fail(MakeError(ErrorCode::kConflict, "task " + task->name + " is not running (" +
+                                                    std::string(Name(task->status)) + ")"));
   if (Status s = (*store)->RequestExperimentCancel(experiment_id); !s.ok()) return Fail(s.error());
   (void)(*store)->AppendLog(task->id, experiment_id, "warn",
                             "[Experiment " + std::to_string(experiment->number) + "] Cancel requested");
@@ -203,7 +210,7 @@ void RegisterStoreCommands(CLI::App& app, CommandContext& context) {
   CLI::App* tasks = app.add_subcommand("tasks", "List the tasks in the store");
   AddDb(tasks, *options);
   tasks->add_option("--status", options->status, "Only tasks with this status")
-      ->check(CLI::IsMember({"pending", "running", "completed", "failed", "cancelled"}));
+      ->check(CLI::IsMember(TaskStatusNames()));
   tasks->add_flag("--json", options->json, "Print JSON");
   tasks->callback([options, &context] { context.exit_code = ListTasks(*options); });
 

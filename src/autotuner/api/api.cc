@@ -231,7 +231,7 @@ Result<store::TaskRecord> Api::LoadTask(const Params& params) {
 }
 
 bool Api::Running(const store::TaskRecord& task) const {
-  return task.status == "running" || (studies_ != nullptr && studies_->IsRunning(task.id));
+  return task.status == TaskStatus::kRunning || (studies_ != nullptr && studies_->IsRunning(task.id));
 }
 
 }  // namespace autotuner::api

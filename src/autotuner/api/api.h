@@ -177,7 +177,7 @@ class Api {
   // Summaries of finished tasks do not change until the task's status does; keyed by id and checked against
   // (status, finished_at) so a restart or clear is never served stale.
   struct CachedSummary {
-    std::string status;
+    TaskStatus status = TaskStatus::kPending;
     double finished_at = 0;
     Json summary;
   };

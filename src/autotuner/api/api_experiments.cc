@@ -38,7 +38,7 @@ HttpResponse Api::ListExperiments(const HttpRequest& request, const Params& para
   const task::Objective objective = runner::PrimaryObjective(task->spec);
   Json items = Json::array();
   for (const auto& e : *experiments)
-    if (status.empty() || e.status == status) items.push_back(runner::ExperimentJson(e, objective));
+    if (status.empty() || Name(e.status) == status) items.push_back(runner::ExperimentJson(e, objective));
   return HttpResponse::FromJson({{"items", items}});
 }
 
@@ -69,10 +69,9 @@ HttpResponse Api::CancelExperiment(const HttpRequest&, const Params& params) {
     return HttpResponse::FromError(experiment.error());
   }
   const std::string label = "experiment " + std::to_string(experiment->number);
-  if (experiment->status != "pending" && experiment->status != "deploying" &&
-      experiment->status != "benchmarking")
+  if (!IsActive(experiment->status))
     return HttpResponse::FromError(
-        MakeError(ErrorCode::kConflict, label + " is already " + experiment->status));
+        MakeError(ErrorCode::kConflict, label + " is already " + std::string(Name(experiment->status))));
   auto task = store_->GetTask(experiment->task_id);
   if (!task.ok()) return HttpResponse::FromError(task.error());
   // Nobody would act on the request: a study that is not running has no experiment to stop.
@@ -97,7 +96,7 @@ HttpResponse Api::Pareto(const HttpRequest&, const Params& params) {
   std::vector<const store::ExperimentRecord*> candidates;
   std::vector<std::vector<double>> points;
   for (const auto& e : *experiments) {
-    if (e.status != "success" || e.feasible == false || !e.metrics.is_object()) continue;
+    if (e.status != ExperimentStatus::kSuccess || e.feasible == false || !e.metrics.is_object()) continue;
     const opt::Metrics metrics = opt::MetricsFromJson(e.metrics);
     std::vector<double> point;
     for (auto o : objectives) {

@@ -172,8 +172,8 @@ class ApiStudyTest : public testing::Test {
 
   static bool Final(const Received& r) {
     if (r.type != "task_status") return false;
-    const std::string status = r.data.value("status", "");
-    return status == "completed" || status == "failed" || status == "cancelled";
+    const auto status = ParseTaskStatus(r.data.value("status", ""));
+    return status && IsFinal(*status);
   }
 
   std::string tag_;
@@ -215,11 +215,12 @@ TEST_F(ApiStudyTest, FullLifecycleThroughTheApi) {
   for (const auto& e : *experiments) {
     std::vector<std::string> stored;
     for (const auto& t : e.transitions)
-      if (stored.empty() || stored.back() != t.status) stored.push_back(t.status);
+      if (stored.empty() || stored.back() != Name(t.status)) stored.emplace_back(Name(t.status));
     std::vector<std::string> got = streamed[e.id];
     got.erase(std::unique(got.begin(), got.end()), got.end());
     EXPECT_EQ(got, stored) << "experiment " << e.number;
-    EXPECT_EQ(e.status, "success") << e.error_class << " " << e.error_message;
+    EXPECT_EQ(e.status, ExperimentStatus::kSuccess)
+        << FailureClassName(e.error_class) << " " << e.error_message;
   }
   // Persisted → received well within the 100 ms target (the median; one slow scheduling slice is tolerated).
   ASSERT_FALSE(delays.empty());
@@ -286,7 +287,9 @@ TEST_F(ApiStudyTest, CancelThroughTheApiLeavesNothingRunning) {
   auto experiments = store_->ListExperiments(id);
   ASSERT_TRUE(experiments.ok());
   for (const auto& e : *experiments)
-    EXPECT_TRUE(e.status == "success" || e.status == "cancelled" || e.status == "failed") << e.status;
+    EXPECT_TRUE(e.status == ExperimentStatus::kSuccess || e.status == ExperimentStatus::kCancelled ||
+                e.status == ExperimentStatus::kFailed)
+        << Name(e.status);
   EXPECT_EQ(Get("/api/tasks/" + std::to_string(id))["summary"]["running"], 0);
   // A cancelled task is not running: it can be deleted.
   auto res = Client().Delete("/api/tasks/" + std::to_string(id));

@@ -66,10 +66,13 @@ class ApiResultsTest : public ApiStoreFixture {
   // An experiment finished with throughput `tps` (score −tps), feasible or not.
   int64_t Finished(int64_t task, int64_t number, const Json& parameters, double tps, bool feasible = true,
                    ExperimentKind kind = ExperimentKind::kSearch) {
-    auto e = store_->CreateExperiment(task, number, parameters, "pending", kind);
+    auto e = store_->CreateExperiment(task, number, parameters, ExperimentStatus::kPending, kind);
     EXPECT_TRUE(e.ok());
     const Json metrics = {{"mean_total_throughput_per_gpu", tps}, {"mean_e2e_latency", 1.0}};
-    EXPECT_TRUE(store_->FinishExperiment(e->id, {"success", metrics, -tps, feasible, "", ""}).ok());
+    EXPECT_TRUE(
+        store_
+            ->FinishExperiment(e->id, {ExperimentStatus::kSuccess, metrics, -tps, feasible, std::nullopt, ""})
+            .ok());
     return e->id;
   }
 
@@ -108,12 +111,16 @@ TEST_F(ApiResultsTest, BestGivesTheWinnersLaunchAndTheRealEnginesLine) {
 
 TEST_F(ApiResultsTest, ExperimentsShowTheObjectiveInItsUnitAndDirectionNextToTheScore) {
   const int64_t id = CreateTask(SimTask("units"));
-  auto e = store_->CreateExperiment(id, 1, Json::object(), "pending", ExperimentKind::kSearch);
+  auto e =
+      store_->CreateExperiment(id, 1, Json::object(), ExperimentStatus::kPending, ExperimentKind::kSearch);
   ASSERT_TRUE(e.ok());
   const Json metrics = {{"mean_total_throughput_per_gpu", 35039.5},
                         {"mean_e2e_latency", 1.0},
                         {"score_breakdown", {{"base", -35039.5}, {"penalty", 0.5}, {"score", -52559.25}}}};
-  ASSERT_TRUE(store_->FinishExperiment(e->id, {"success", metrics, -52559.25, true, "", ""}).ok());
+  ASSERT_TRUE(
+      store_
+          ->FinishExperiment(e->id, {ExperimentStatus::kSuccess, metrics, -52559.25, true, std::nullopt, ""})
+          .ok());
   const Json item = Call("GET", "/api/tasks/" + std::to_string(id) + "/experiments", "", 200)["items"][0];
   EXPECT_EQ(item["score"], -52559.25);  // the optimizer's number stays
   EXPECT_EQ(item["objective"]["name"], "maximize_throughput");
@@ -132,15 +139,20 @@ TEST_F(ApiResultsTest, ExperimentsShowTheObjectiveInItsUnitAndDirectionNextToThe
 TEST_F(ApiResultsTest, AnAllFailedTaskSaysNoFeasibleConfigurationWithItsFailureClasses) {
   const int64_t id = CreateTask(SimTask("all-failed"));
   const std::string path = "/api/tasks/" + std::to_string(id);
-  const char* classes[] = {"deploy_failed", "oom", "deploy_failed"};
+  const FailureClass classes[] = {FailureClass::kDeployFailed, FailureClass::kOom,
+                                  FailureClass::kDeployFailed};
   for (int n = 0; n < 3; ++n) {
-    auto e = store_->CreateExperiment(id, n + 1, Json::object(), "pending", ExperimentKind::kSearch);
+    auto e = store_->CreateExperiment(id, n + 1, Json::object(), ExperimentStatus::kPending,
+                                      ExperimentKind::kSearch);
     ASSERT_TRUE(e.ok());
-    ASSERT_TRUE(store_->FinishExperiment(e->id, {"failed", Json::object(), {}, {}, classes[n], "boom"}).ok());
+    ASSERT_TRUE(
+        store_
+            ->FinishExperiment(e->id, {ExperimentStatus::kFailed, Json::object(), {}, {}, classes[n], "boom"})
+            .ok());
   }
-  ASSERT_TRUE(store_->SetTaskStatus(id, "running").ok());
+  ASSERT_TRUE(store_->SetTaskStatus(id, TaskStatus::kRunning).ok());
   EXPECT_TRUE(Call("GET", path, "", 200)["summary"]["outcome"].is_null());  // still running: no verdict
-  ASSERT_TRUE(store_->SetTaskStatus(id, "completed", "max_iterations reached").ok());
+  ASSERT_TRUE(store_->SetTaskStatus(id, TaskStatus::kCompleted, "max_iterations reached").ok());
   const Json summary = Call("GET", path, "", 200)["summary"];
   EXPECT_EQ(summary["outcome"], "no_feasible_configuration");
   EXPECT_EQ(summary["failures"], Json({{"deploy_failed", 2}, {"oom", 1}}));
@@ -149,7 +161,7 @@ TEST_F(ApiResultsTest, AnAllFailedTaskSaysNoFeasibleConfigurationWithItsFailureC
 
   const int64_t good = CreateTask(SimTask("one-good"));
   Finished(good, 1, Json::object(), 1000);
-  ASSERT_TRUE(store_->SetTaskStatus(good, "completed").ok());
+  ASSERT_TRUE(store_->SetTaskStatus(good, TaskStatus::kCompleted).ok());
   const Json good_summary = Call("GET", "/api/tasks/" + std::to_string(good), "", 200)["summary"];
   EXPECT_EQ(good_summary["outcome"], "best_found");
   EXPECT_EQ(good_summary["best_objective"]["value"], 1000.0);  // the task list's "best" in tok/s/GPU
@@ -244,8 +256,10 @@ TEST_F(ApiResultsTest, BestIsNotFoundWithAReasonWhenNothingIsFeasible) {
   Finished(id, 1, {{"mem-fraction-static", 0.7}, {"schedule-policy", "lpm"}}, 1200, false);
   auto failed = store_->CreateExperiment(id, 2, {{"mem-fraction-static", 0.8}, {"schedule-policy", "lpm"}});
   ASSERT_TRUE(failed.ok());
-  ASSERT_TRUE(
-      store_->FinishExperiment(failed->id, {"failed", nullptr, std::nullopt, false, "oom", "OOM"}).ok());
+  ASSERT_TRUE(store_
+                  ->FinishExperiment(failed->id, {ExperimentStatus::kFailed, nullptr, std::nullopt, false,
+                                                  FailureClass::kOom, "OOM"})
+                  .ok());
   error = Call("GET", path, "", 404)["error"];
   EXPECT_EQ(error["code"], 404);
   EXPECT_EQ(error["details"]["experiments"], 2);
@@ -316,7 +330,7 @@ TEST_F(ApiResultsTest, ValidateOfABrokenBodyIsStillAReport) {
 TEST_F(ApiResultsTest, TheTaskListServesKeptItemsThatFollowEveryChange) {
   const int64_t id = CreateTask(SimTask("kept"));
   Finished(id, 1, Json::object(), 1000);
-  ASSERT_TRUE(store_->SetTaskStatus(id, "completed", "budget").ok());
+  ASSERT_TRUE(store_->SetTaskStatus(id, TaskStatus::kCompleted, "budget").ok());
   const std::string path = "/api/tasks/" + std::to_string(id);
   Json page = Call("GET", "/api/tasks?limit=5", "", 200);
   ASSERT_EQ(page["items"].size(), 1u) << page.dump();
@@ -332,10 +346,10 @@ TEST_F(ApiResultsTest, TheTaskListServesKeptItemsThatFollowEveryChange) {
   ASSERT_TRUE(store_->UpdateTaskSpec(id, "edited elsewhere", spec).ok());
   EXPECT_EQ(Call("GET", "/api/tasks", "", 200)["items"][0]["description"], "edited elsewhere");
 
-  ASSERT_TRUE(store_->SetTaskStatus(id, "running").ok());  // restarted by another process
+  ASSERT_TRUE(store_->SetTaskStatus(id, TaskStatus::kRunning).ok());  // restarted by another process
   Finished(id, 2, Json::object(), 2000);
   EXPECT_EQ(Call("GET", "/api/tasks", "", 200)["items"][0]["summary"]["running"], 0);
-  ASSERT_TRUE(store_->SetTaskStatus(id, "completed", "budget").ok());
+  ASSERT_TRUE(store_->SetTaskStatus(id, TaskStatus::kCompleted, "budget").ok());
   page = Call("GET", "/api/tasks", "", 200);
   EXPECT_EQ(page["items"][0]["summary"]["total"], 2);
   EXPECT_EQ(page["items"][0]["summary"]["best_objective"]["value"], 2000.0);

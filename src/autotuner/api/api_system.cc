@@ -31,7 +31,7 @@ HttpResponse Api::SystemInfo(const HttpRequest&, const Params&) {
 }
 
 HttpResponse Api::SystemHealth(const HttpRequest&, const Params&) {
-  auto count = store_->CountTasks("");
+  auto count = store_->CountTasks(std::nullopt);
   if (!count.ok())
     return HttpResponse::FromJson(
         {{"status", "unhealthy"}, {"store", "error"}, {"message", count.error().message}}, 503);

@@ -1,5 +1,6 @@
 // Api's task routes (create, read, change, start / cancel / restart / clear, export) and task summaries.
 
+#include <array>
 #include <mutex>
 #include <utility>
 
@@ -8,6 +9,7 @@
 #include "autotuner/api/attachment.h"
 #include "autotuner/runner/baseline.h"
 #include "autotuner/runner/results.h"
+#include "autotuner/runner/study_publisher.h"
 #include "autotuner/runner/units.h"
 #include "autotuner/task/parse.h"
 #include "autotuner/task/validation.h"
@@ -16,16 +18,10 @@ namespace autotuner::api {
 namespace {
 
 constexpr int64_t kMaxPageSize = 1000;
+// The summary's count of active experiments (pending, deploying or benchmarking), named for the web.
+constexpr const char* kActiveCountKey = "running";
 
 Json Optional(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
-
-bool IsFinal(const std::string& status) {
-  return status == "completed" || status == "failed" || status == "cancelled";
-}
-
-bool IsActiveExperiment(const std::string& status) {
-  return status == "pending" || status == "deploying" || status == "benchmarking";
-}
 
 // A hash of every stored field a task's list item shows.
 size_t Fingerprint(const store::StoredTask& row) {
@@ -33,10 +29,11 @@ size_t Fingerprint(const store::StoredTask& row) {
   size_t h = 0;
   auto mix = [&h](size_t v) { h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); };
   for (const std::string* text :
-       {&t.name, &t.description, &row.spec_json, &t.status, &t.stop_reason, &row.provenance_json}) {
+       {&t.name, &t.description, &row.spec_json, &t.stop_reason, &row.provenance_json}) {
     mix(std::hash<std::string>{}(*text));
     mix(text->size());
   }
+  mix(static_cast<size_t>(t.status));
   for (double v : {t.created_at, t.started_at.value_or(-1), t.finished_at.value_or(-1)})
     mix(std::hash<double>{}(v));
   return h;
@@ -54,34 +51,31 @@ Json Api::Summary(const store::TaskRecord& task) {
   }
   const int64_t max_iterations =
       task.spec.value("optimization", Json::object()).value("max_iterations", int64_t{0});
-  Json summary = {{"max_iterations", max_iterations},
-                  {"total", 0},
-                  {"success", 0},
-                  {"failed", 0},
-                  {"pruned", 0},
-                  {"cancelled", 0},
-                  {"running", 0},
-                  {"best_score", nullptr},
-                  {"best_experiment_id", nullptr},
-                  {"best_objective", nullptr},
-                  {"outcome", nullptr},
-                  {"failures", Json::object()}};
+  // {total, one count per final experiment status (success, failed, pruned, cancelled), running: the active
+  // ones, best_*, outcome, failures}.
+  Json summary = {{"max_iterations", max_iterations}, {"total", 0}};
+  for (const auto status : kExperimentStatuses) {
+    if (IsFinal(status)) summary[std::string(Name(status))] = 0;
+  }
+  summary[kActiveCountKey] = 0;
+  for (const char* key : {"best_score", "best_experiment_id", "best_objective", "outcome"})
+    summary[key] = nullptr;
+  summary["failures"] = Json::object();
   auto experiments = store_->ListExperiments(task.id);
   if (experiments.ok()) {
-    int64_t success = 0, failed = 0, pruned = 0, cancelled = 0, running = 0;
-    for (const auto& e : *experiments) {
-      if (e.status == "success") ++success;
-      if (e.status == "failed") ++failed;
-      if (e.status == "pruned") ++pruned;
-      if (e.status == "cancelled") ++cancelled;
-      if (IsActiveExperiment(e.status)) ++running;
-    }
     summary["total"] = experiments->size();
-    summary["success"] = success;
-    summary["failed"] = failed;
-    summary["pruned"] = pruned;
-    summary["cancelled"] = cancelled;
-    summary["running"] = running;
+    std::array<int64_t, kExperimentStatuses.size()> counts{};  // indexed by the enum's value
+    for (const auto& e : *experiments) ++counts[static_cast<size_t>(e.status)];
+    int64_t active = 0;
+    for (const auto status : kExperimentStatuses) {
+      const int64_t n = counts[static_cast<size_t>(status)];
+      if (IsActive(status)) {
+        active += n;
+      } else {
+        summary[std::string(Name(status))] = n;
+      }
+    }
+    summary[kActiveCountKey] = active;
     if (auto best = runner::BestExperiment(*experiments)) {
       summary["best_score"] = Optional(best->score);
       summary["best_experiment_id"] = best->id;
@@ -101,7 +95,8 @@ void Api::WarmSummaries(std::stop_token stop) {
   query.order_by = "id";
   query.descending = true;
   query.limit = 100;
-  for (const char* status : {"completed", "failed", "cancelled"}) {
+  for (const auto status : kTaskStatuses) {
+    if (!IsFinal(status)) continue;
     query.status = status;
     for (query.offset = 0; !stop.stop_requested(); query.offset += query.limit) {
       auto rows = store_->ListStoredTasks(query);
@@ -116,7 +111,7 @@ void Api::WarmSummaries(std::stop_token stop) {
 
 std::string Api::TaskItemText(store::StoredTask row) {
   const int64_t id = row.task.id;
-  const std::string status = row.task.status;
+  const TaskStatus status = row.task.status;
   const bool final = IsFinal(status);
   const size_t fingerprint = final ? Fingerprint(row) : 0;
   if (final) {
@@ -141,7 +136,7 @@ Json Api::TaskJson(const store::TaskRecord& task) {
   out["id"] = task.id;
   out["name"] = task.name;
   out["description"] = task.description;
-  out["status"] = task.status;
+  out["status"] = Name(task.status);
   out["created_at"] = task.created_at;
   out["started_at"] = Optional(task.started_at);
   out["finished_at"] = Optional(task.finished_at);
@@ -156,17 +151,17 @@ void Api::PublishStatus(const store::TaskRecord& task) {
   if (events_ == nullptr) return;
   auto fresh = store_->GetTask(task.id);
   const store::TaskRecord& t = fresh.ok() ? *fresh : task;
-  events_->Publish(t.id, "task_status",
-                   {{"task_id", t.id}, {"status", t.status}, {"stop_reason", t.stop_reason}});
+  events_->Publish(t.id, "task_status", runner::TaskStatusEvent(t.id, t.status, t.stop_reason));
 }
 
 HttpResponse Api::ListTasks(const HttpRequest& request, const Params&) {
   store::TaskQuery query;
-  query.status = Query(request, "status").value_or("");
-  if (!query.status.empty() && query.status != "pending" && query.status != "running" &&
-      !IsFinal(query.status))
-    return HttpResponse::FromError(BadRequest(
-        "status must be pending, running, completed, failed or cancelled", {{"parameter", "status"}}));
+  if (const auto status = Query(request, "status"); status && !status->empty()) {
+    query.status = ParseTaskStatus(*status);
+    if (!query.status)
+      return HttpResponse::FromError(BadRequest(
+          "status must be pending, running, completed, failed or cancelled", {{"parameter", "status"}}));
+  }
   auto limit = ParseCount(Query(request, "limit").value_or("50"), "limit", 1, kMaxPageSize);
   if (!limit.ok()) return HttpResponse::FromError(limit.error());
   auto offset = ParseCount(Query(request, "offset").value_or("0"), "offset", 0, INT64_MAX);
@@ -325,7 +320,8 @@ HttpResponse Api::StartTask(const HttpRequest&, const Params& params) {
         MakeError(ErrorCode::kConflict, "task " + task->name + " is already running"));
   if (IsFinal(task->status))
     return HttpResponse::FromError(MakeError(
-        ErrorCode::kConflict, "task " + task->name + " is " + task->status + ": restart it to run it again"));
+        ErrorCode::kConflict,
+        "task " + task->name + " is " + std::string(Name(task->status)) + ": restart it to run it again"));
   if (Status s = studies_->Start(task->id); !s.ok()) return HttpResponse::FromError(s.error());
   auto updated = store_->GetTask(task->id);
   return HttpResponse::FromJson(TaskJson(updated.ok() ? *updated : *task), 202);
@@ -336,12 +332,13 @@ HttpResponse Api::CancelTask(const HttpRequest&, const Params& params) {
   if (!task.ok()) return HttpResponse::FromError(task.error());
   const bool running_here = studies_ != nullptr && studies_->IsRunning(task->id);
   if (!running_here && IsFinal(task->status))
-    return HttpResponse::FromError(
-        MakeError(ErrorCode::kConflict, "task " + task->name + " is already " + task->status));
+    return HttpResponse::FromError(MakeError(
+        ErrorCode::kConflict, "task " + task->name + " is already " + std::string(Name(task->status))));
   if (studies_ != nullptr) {
     if (Status s = studies_->Cancel(task->id); !s.ok()) return HttpResponse::FromError(s.error());
   } else {
-    if (Status s = store_->SetTaskStatus(task->id, "cancelled", "cancelled"); !s.ok())
+    if (Status s = store_->SetTaskStatus(task->id, TaskStatus::kCancelled, std::string(kStopReasonCancelled));
+        !s.ok())
       return HttpResponse::FromError(s.error());
     PublishStatus(*task);
   }

@@ -48,14 +48,14 @@ class FakeStudies : public StudyControl {
     std::lock_guard lock(mutex_);
     running_.insert(task_id);
     started_.push_back(task_id);
-    if (Status s = store_->SetTaskStatus(task_id, "running"); !s.ok()) return s;
+    if (Status s = store_->SetTaskStatus(task_id, TaskStatus::kRunning); !s.ok()) return s;
     bus_->Publish(task_id, "task_status", {{"task_id", task_id}, {"status", "running"}, {"stop_reason", ""}});
     return {};
   }
   Status Cancel(int64_t task_id) override {
     std::lock_guard lock(mutex_);
     running_.erase(task_id);
-    if (Status s = store_->SetTaskStatus(task_id, "cancelled", "cancelled"); !s.ok()) return s;
+    if (Status s = store_->SetTaskStatus(task_id, TaskStatus::kCancelled, "cancelled"); !s.ok()) return s;
     bus_->Publish(task_id, "task_status",
                   {{"task_id", task_id}, {"status", "cancelled"}, {"stop_reason", "cancelled"}});
     return {};
@@ -241,13 +241,18 @@ TEST_F(ApiServerTest, TaskLifecycleThroughTheApi) {
   // A study's results, as the runner would leave them.
   auto e1 = store_->CreateExperiment(id, 1, {{"schedule-policy", "lpm"}});
   ASSERT_TRUE(e1.ok());
-  ASSERT_TRUE(store_->SetExperimentStatus(e1->id, "deploying").ok());
+  ASSERT_TRUE(store_->SetExperimentStatus(e1->id, ExperimentStatus::kDeploying).ok());
   ASSERT_TRUE(
-      store_->FinishExperiment(e1->id, {"success", {{"mean_e2e_latency", 0.5}}, 0.5, true, "", ""}).ok());
+      store_
+          ->FinishExperiment(
+              e1->id, {ExperimentStatus::kSuccess, {{"mean_e2e_latency", 0.5}}, 0.5, true, std::nullopt, ""})
+          .ok());
   auto e2 = store_->CreateExperiment(id, 2, {{"schedule-policy", "fcfs"}});
   ASSERT_TRUE(e2.ok());
-  ASSERT_TRUE(
-      store_->FinishExperiment(e2->id, {"failed", nullptr, std::nullopt, std::nullopt, "oom", "OOM"}).ok());
+  ASSERT_TRUE(store_
+                  ->FinishExperiment(e2->id, {ExperimentStatus::kFailed, nullptr, std::nullopt, std::nullopt,
+                                              FailureClass::kOom, "OOM"})
+                  .ok());
   ASSERT_TRUE(store_->AppendLog(id, e1->id, "info", "[Experiment 1] Status: DEPLOYING").ok());
 
   const Json experiments = Call("GET", "/api/tasks/" + std::to_string(id) + "/experiments");
@@ -328,11 +333,14 @@ TEST_F(ApiServerTest, CancellingOneExperimentAsksItsStudyAndLeavesTheStudyRunnin
   Call("POST", task_path + "/start", nullptr, 202);
   auto done = store_->CreateExperiment(id, 1, {{"schedule-policy", "lpm"}});
   ASSERT_TRUE(done.ok());
-  ASSERT_TRUE(
-      store_->FinishExperiment(done->id, {"success", {{"mean_e2e_latency", 0.5}}, 0.5, true, "", ""}).ok());
+  ASSERT_TRUE(store_
+                  ->FinishExperiment(
+                      done->id,
+                      {ExperimentStatus::kSuccess, {{"mean_e2e_latency", 0.5}}, 0.5, true, std::nullopt, ""})
+                  .ok());
   auto hung = store_->CreateExperiment(id, 2, {{"schedule-policy", "fcfs"}});
   ASSERT_TRUE(hung.ok());
-  ASSERT_TRUE(store_->SetExperimentStatus(hung->id, "deploying").ok());
+  ASSERT_TRUE(store_->SetExperimentStatus(hung->id, ExperimentStatus::kDeploying).ok());
   const std::string hung_path = "/api/experiments/" + std::to_string(hung->id) + "/cancel";
 
   const Json answer = Call("POST", hung_path, nullptr, 202);
@@ -363,8 +371,11 @@ TEST_F(ApiServerTest, RestartRunsANewTaskAndKeepsTheOldResults) {
   auto e1 = store_->CreateExperiment(id, 1, {{"schedule-policy", "lpm"}});
   ASSERT_TRUE(e1.ok());
   ASSERT_TRUE(
-      store_->FinishExperiment(e1->id, {"success", {{"mean_e2e_latency", 0.5}}, 0.5, true, "", ""}).ok());
-  ASSERT_TRUE(store_->SetTaskStatus(id, "completed", "max_iterations").ok());
+      store_
+          ->FinishExperiment(
+              e1->id, {ExperimentStatus::kSuccess, {{"mean_e2e_latency", 0.5}}, 0.5, true, std::nullopt, ""})
+          .ok());
+  ASSERT_TRUE(store_->SetTaskStatus(id, TaskStatus::kCompleted, "max_iterations").ok());
 
   auto client = Client();
   auto res = client.Post("/api/tasks/" + std::to_string(id) + "/restart", "", "application/json");
@@ -398,7 +409,7 @@ TEST_F(ApiServerTest, RestartRunsANewTaskAndKeepsTheOldResults) {
             "quickstart-4");
   // A name that merely ends in a number is not a rerun of another task.
   const int64_t llama = CreateTask("llama-3");
-  ASSERT_TRUE(store_->SetTaskStatus(llama, "completed").ok());
+  ASSERT_TRUE(store_->SetTaskStatus(llama, TaskStatus::kCompleted).ok());
   EXPECT_EQ(Call("POST", "/api/tasks/" + std::to_string(llama) + "/restart", nullptr, 201)["name"],
             "llama-3-2");
 }
@@ -436,27 +447,28 @@ TEST_F(ApiServerTest, EventStreamDeliversEveryTransitionInStoreOrder) {
   std::thread study([&] {
     autotuner::testing::CatchAll("study", [&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(150));
-      (void)store_->SetTaskStatus(id, "running");
+      (void)store_->SetTaskStatus(id, TaskStatus::kRunning);
       bus_.Publish(id, "task_status", {{"task_id", id}, {"status", "running"}, {"stop_reason", ""}});
       for (int n = 1; n <= 3; ++n) {
         auto e = store_->CreateExperiment(id, n, {{"schedule-policy", n % 2 ? "lpm" : "fcfs"}});
         bus_.Publish(id, "experiment_created",
                      {{"task_id", id}, {"id", e->id}, {"experiment_id", n}, {"status", "pending"}});
-        for (const char* status : {"deploying", "benchmarking"}) {
+        for (const auto status : {ExperimentStatus::kDeploying, ExperimentStatus::kBenchmarking}) {
           (void)store_->SetExperimentStatus(e->id, status);
           bus_.Publish(id, "experiment_status",
                        {{"task_id", id},
                         {"id", e->id},
                         {"experiment_id", n},
-                        {"status", status},
+                        {"status", Name(status)},
                         {"at", store::Now()}});
         }
-        (void)store_->FinishExperiment(e->id,
-                                       {"success", {{"mean_e2e_latency", 1.0 * n}}, 1.0 * n, true, "", ""});
+        (void)store_->FinishExperiment(
+            e->id,
+            {ExperimentStatus::kSuccess, {{"mean_e2e_latency", 1.0 * n}}, 1.0 * n, true, std::nullopt, ""});
         bus_.Publish(id, "experiment_finished",
                      {{"task_id", id}, {"id", e->id}, {"experiment_id", n}, {"status", "success"}});
       }
-      (void)store_->SetTaskStatus(id, "completed", "budget");
+      (void)store_->SetTaskStatus(id, TaskStatus::kCompleted, "budget");
       bus_.Publish(id, "task_status", {{"task_id", id}, {"status", "completed"}, {"stop_reason", "budget"}});
     });
   });
@@ -474,9 +486,9 @@ TEST_F(ApiServerTest, EventStreamDeliversEveryTransitionInStoreOrder) {
   for (const auto& e : *experiments) {
     expected.push_back("experiment_created:pending");
     for (const auto& t : e.transitions)
-      if (t.status == "deploying" || t.status == "benchmarking")
-        expected.push_back("experiment_status:" + t.status);
-    expected.push_back("experiment_finished:" + e.status);
+      if (t.status == ExperimentStatus::kDeploying || t.status == ExperimentStatus::kBenchmarking)
+        expected.push_back("experiment_status:" + std::string(Name(t.status)));
+    expected.push_back("experiment_finished:" + std::string(Name(e.status)));
   }
   expected.push_back("task_status:completed");
   std::vector<std::string> got;
@@ -995,7 +1007,10 @@ TEST_F(ApiServerTest, ParetoFrontOverTheTasksObjectives) {
     ids.push_back(e->id);
     Json metrics = {{"mean_e2e_latency", points[i].first},
                     {"mean_total_throughput_per_gpu", points[i].second}};
-    ASSERT_TRUE(store_->FinishExperiment(e->id, {"success", metrics, points[i].first, true, "", ""}).ok());
+    ASSERT_TRUE(store_
+                    ->FinishExperiment(
+                        e->id, {ExperimentStatus::kSuccess, metrics, points[i].first, true, std::nullopt, ""})
+                    .ok());
   }
   const Json pareto = Call("GET", "/api/tasks/" + std::to_string(id) + "/pareto");
   EXPECT_EQ(pareto["objectives"], Json({"minimize_latency", "maximize_throughput"}));

@@ -103,6 +103,7 @@ nlohmann::ordered_json Error::ToJson() const {
   body["error"]["type"] = ErrorCodeName(code);
   body["error"]["message"] = message;
   body["error"]["details"] = details;
+  if (failure && details.is_object()) body["error"]["details"]["error_class"] = Name(*failure);
   return body;
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "autotuner/core/vocabulary.h"
 
 namespace autotuner {
 
@@ -43,8 +46,12 @@ struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
   nlohmann::ordered_json details = nlohmann::ordered_json::object();
+  // The experiment failure this is, where its source can tell (a deployer: oom or deploy_failed; a bench job:
+  // bench_failed; a deadline: timeout); the runner stores it as the experiment's error_class.
+  std::optional<FailureClass> failure;
 
-  // `{"error": {"code", "type", "message", "details"}}` as the REST API returns it.
+  // `{"error": {"code", "type", "message", "details"}}` as the REST API returns it; a failure class is
+  // details.error_class.
   nlohmann::ordered_json ToJson() const;
 };
 

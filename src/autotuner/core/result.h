@@ -54,7 +54,13 @@ using Status = Result<void>;
 
 inline Error MakeError(ErrorCode code, std::string message,
                        nlohmann::ordered_json details = nlohmann::ordered_json::object()) {
-  return Error{code, std::move(message), std::move(details)};
+  return Error{code, std::move(message), std::move(details), std::nullopt};
+}
+
+// An error that is also an experiment failure (Error::failure).
+inline Error MakeFailure(FailureClass failure, ErrorCode code, std::string message,
+                         nlohmann::ordered_json details = nlohmann::ordered_json::object()) {
+  return Error{code, std::move(message), std::move(details), failure};
 }
 
 }  // namespace autotuner

@@ -42,8 +42,8 @@ class Deployment {
   // Base URL of the engine's HTTP API, e.g. http://127.0.0.1:39123.
   virtual std::string base_url() const = 0;
   // Blocks until the engine answers its readiness endpoint. Fails at once when the engine exits
-  // (kUnavailable, details: error_class oom|deploy_failed, exit, log_tail), at the deadline (kTimeout) or on
-  // stop (kCancelled).
+  // (kUnavailable, Error::failure oom or deploy_failed, details exit and log_tail), at the deadline
+  // (kTimeout) or on stop (kCancelled).
   virtual Status WaitReady(std::chrono::steady_clock::time_point deadline, std::stop_token stop) = 0;
   // How the engine ended when it exited by itself (crash), or nothing while it runs or when the deployer
   // cannot tell.

@@ -212,7 +212,7 @@ Result<std::unique_ptr<Deployment>> DockerDeployer::Deploy(const DeploySpec& spe
     return MakeError(ErrorCode::kInvalidArgument, "docker deploy needs a runtime and an image");
   }
   const auto fail = [](Error error) {
-    error.details["error_class"] = "deploy_failed";
+    error.failure = FailureClass::kDeployFailed;
     return error;
   };
   auto exists = client_.ImageExists(spec.image);

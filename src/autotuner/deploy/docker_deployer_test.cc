@@ -112,7 +112,7 @@ TEST(DockerDeployerTest, StartupOomIsReportedWithTheEngineMessage) {
   const Status status = (*deployment)->WaitReady(Clock::now() + milliseconds(30000), {});
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
-  EXPECT_EQ(status.error().details["error_class"], "oom");
+  EXPECT_EQ(status.error().failure, FailureClass::kOom);
   EXPECT_EQ(status.error().details["exit"], 1);
   EXPECT_THAT(status.error().message, HasSubstr("CUDA out of memory"));
   EXPECT_TRUE((*deployment)->Stop().ok());
@@ -126,7 +126,7 @@ TEST(DockerDeployerTest, MissingImageIsAClearDeployFailure) {
   spec.image = "localhost/autotuner-no-such-image:1";
   auto deployment = deployer.Deploy(spec);
   ASSERT_FALSE(deployment.ok());
-  EXPECT_EQ(deployment.error().details["error_class"], "deploy_failed");
+  EXPECT_EQ(deployment.error().failure, FailureClass::kDeployFailed);
   EXPECT_THAT(deployment.error().message, HasSubstr("localhost/autotuner-no-such-image:1 is not present"));
 }
 

@@ -171,7 +171,7 @@ TEST(DockerSimTest, StartupOomInTheContainerIsReportedWithItsLogTail) {
   EXPECT_LT(Clock::now() - started, seconds(20));
   const Error& error = status.error();
   EXPECT_EQ(error.code, ErrorCode::kUnavailable) << error.message;
-  EXPECT_EQ(error.details.value("error_class", ""), "oom") << error.message;
+  EXPECT_EQ(error.failure, FailureClass::kOom) << error.message;
   EXPECT_THAT(error.message, HasSubstr("container exited with status"));
   EXPECT_NE(error.details.value("exit", 0), 0);
   // The container's own output, read through the daemon's log stream.

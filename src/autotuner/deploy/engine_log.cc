@@ -45,16 +45,16 @@ std::vector<std::string> EngineLog::Tail(size_t lines) const {
   return std::vector<std::string>(lines_.end() - static_cast<std::ptrdiff_t>(n), lines_.end());
 }
 
-std::string_view ClassifyStartupFailure(const std::vector<std::string>& log_tail) {
+FailureClass ClassifyStartupFailure(const std::vector<std::string>& log_tail) {
   for (const auto& line : log_tail) {
     std::string lower(line);
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     for (const char* marker : {"out of memory", "outofmemoryerror", "not enough memory",
                                "insufficient memory", "no available memory for the cache blocks"}) {
-      if (lower.find(marker) != std::string::npos) return "oom";
+      if (lower.find(marker) != std::string::npos) return FailureClass::kOom;
     }
   }
-  return "deploy_failed";
+  return FailureClass::kDeployFailed;
 }
 
 namespace {
@@ -62,15 +62,14 @@ namespace {
 Error StartupFailure(const EngineExit& exit, EngineLog& log) {
   log.WaitDone(std::chrono::milliseconds(500));
   const std::vector<std::string> tail = log.Tail(30);
-  const std::string_view error_class =
-      exit.oom_killed ? std::string_view("oom") : ClassifyStartupFailure(tail);
+  const FailureClass failure = exit.oom_killed ? FailureClass::kOom : ClassifyStartupFailure(tail);
   std::string last;
   for (auto it = tail.rbegin(); it != tail.rend() && last.empty(); ++it) {
     if (it->find_first_not_of(" \t") != std::string::npos) last = *it;
   }
-  return MakeError(ErrorCode::kUnavailable,
-                   "engine " + exit.description + " during start-up" + (last.empty() ? "" : ": " + last),
-                   {{"error_class", error_class}, {"exit", exit.code}, {"log_tail", tail}});
+  return MakeFailure(failure, ErrorCode::kUnavailable,
+                     "engine " + exit.description + " during start-up" + (last.empty() ? "" : ": " + last),
+                     {{"exit", exit.code}, {"log_tail", tail}});
 }
 
 }  // namespace
@@ -84,9 +83,9 @@ Status AwaitReady(const ReadinessWait& wait, EngineLog& log, Clock::time_point d
       return MakeError(ErrorCode::kCancelled, "cancelled while the engine was starting");
     const auto now = Clock::now();
     if (now >= deadline) {
-      return MakeError(ErrorCode::kTimeout,
-                       "engine not ready at " + wait.base_url + wait.path + " before the deadline",
-                       {{"error_class", "timeout"}, {"log_tail", log.Tail(20)}});
+      return MakeFailure(FailureClass::kTimeout, ErrorCode::kTimeout,
+                         "engine not ready at " + wait.base_url + wait.path + " before the deadline",
+                         {{"log_tail", log.Tail(20)}});
     }
     // Wake as soon as the engine exits, else after one probe interval.
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);

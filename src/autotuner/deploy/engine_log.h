@@ -59,13 +59,12 @@ struct ReadinessWait {
   std::function<std::optional<EngineExit>(std::chrono::milliseconds)> wait_exit;
 };
 
-// Polls the readiness endpoint until it answers. Fails at once when the engine exits (kUnavailable with
-// details error_class oom|deploy_failed, exit, log_tail), at the deadline (kTimeout), or on stop
-// (kCancelled).
+// Polls the readiness endpoint until it answers. Fails at once when the engine exits (kUnavailable, failure
+// oom or deploy_failed, details exit and log_tail), at the deadline (kTimeout), or on stop (kCancelled).
 Status AwaitReady(const ReadinessWait& wait, EngineLog& log, std::chrono::steady_clock::time_point deadline,
                   std::stop_token stop);
 
-// Classifies an engine's start-up failure from its last log lines: "oom" or "deploy_failed".
-std::string_view ClassifyStartupFailure(const std::vector<std::string>& log_tail);
+// Classifies an engine's start-up failure from its last log lines: oom or deploy_failed.
+FailureClass ClassifyStartupFailure(const std::vector<std::string>& log_tail);
 
 }  // namespace autotuner::deploy

@@ -74,9 +74,10 @@ std::string ContainerEnd(const Json& pod, int* exit_code) {
 }
 
 Error BenchFailed(std::string message, std::vector<std::string> log_tail, Json extra = Json::object()) {
-  Json details = {{"error_class", "bench_failed"}, {"log_tail", std::move(log_tail)}};
+  Json details = {{"log_tail", std::move(log_tail)}};
   details.update(extra);
-  return MakeError(ErrorCode::kUnavailable, std::move(message), std::move(details));
+  return MakeFailure(FailureClass::kBenchFailed, ErrorCode::kUnavailable, std::move(message),
+                     std::move(details));
 }
 
 // Deletes the Job (and, by foreground propagation, its pod) when the run ends, however it ends.
@@ -173,7 +174,7 @@ Result<Json> RunBenchJob(KubeClient& client, const BenchJobOptions& options, con
   if (auto applied = client.Apply(manifest); !applied.ok()) {
     Error error = std::move(applied).error();
     error.message = "cannot create bench Job " + name + ": " + error.message;
-    error.details["error_class"] = "bench_failed";
+    error.failure = FailureClass::kBenchFailed;
     return error;
   }
   JobGuard guard(client, collection + "/" + name);
@@ -182,8 +183,8 @@ Result<Json> RunBenchJob(KubeClient& client, const BenchJobOptions& options, con
   while (!end) {
     if (stop.stop_requested()) return MakeError(ErrorCode::kCancelled, "cancelled during the bench Job");
     if (Clock::now() >= deadline) {
-      return MakeError(ErrorCode::kTimeout, "bench Job " + name + " did not finish in time",
-                       {{"error_class", "timeout"}});
+      return MakeFailure(FailureClass::kTimeout, ErrorCode::kTimeout,
+                         "bench Job " + name + " did not finish in time");
     }
     if (auto live = client.Get(collection + "/" + name); live.ok()) {
       end = Finished(*live);

@@ -54,8 +54,8 @@ Json BenchJobManifest(const BenchJobOptions& options, const BenchJobSpec& spec);
 Result<Json> ParseBenchSummary(std::string_view log);
 
 // Creates the Job, watches it to completion, returns the summary parsed from its pod's log, and deletes the
-// Job (and its pod) whatever happened. Failures are kUnavailable with details error_class "bench_failed", the
-// Job's failure reason and the pod's log_tail; kTimeout at the deadline, kCancelled on stop.
+// Job (and its pod) whatever happened. Failures are kUnavailable with failure bench_failed, details the Job's
+// failure reason and the pod's log_tail; kTimeout at the deadline, kCancelled on stop.
 Result<Json> RunBenchJob(KubeClient& client, const BenchJobOptions& options, const BenchJobSpec& spec,
                          std::chrono::steady_clock::time_point deadline, std::stop_token stop);
 

@@ -149,7 +149,7 @@ TEST(KubeBenchJobTest, FailedJobIsReportedWithItsReasonAndThePodsLogTail) {
   EXPECT_EQ(error.code, ErrorCode::kUnavailable);
   EXPECT_THAT(error.message, HasSubstr("BackoffLimitExceeded"));
   EXPECT_THAT(error.message, HasSubstr("bench container Error, exit 3"));
-  EXPECT_EQ(error.details["error_class"], "bench_failed");
+  EXPECT_EQ(error.failure, FailureClass::kBenchFailed);
   EXPECT_EQ(error.details["exit"], 3);
   ASSERT_EQ(error.details["log_tail"].size(), 1u);
   EXPECT_THAT(error.details["log_tail"][0].get<std::string>(), HasSubstr("Connection refused"));
@@ -168,7 +168,7 @@ TEST(KubeBenchJobTest, CompletedWithoutASummaryIsABenchFailure) {
   KubeClient client(std::move(replay_owned));
   auto summary = RunBenchJob(client, Options(), JobSpec(), Clock::now() + milliseconds(10000), {});
   ASSERT_FALSE(summary.ok());
-  EXPECT_EQ(summary.error().details["error_class"], "bench_failed");
+  EXPECT_EQ(summary.error().failure, FailureClass::kBenchFailed);
   EXPECT_THAT(summary.error().message, HasSubstr("no summary line"));
   EXPECT_EQ(summary.error().details["log_tail"], Json::array({"results: /results"}));
   EXPECT_TRUE(replay.Lines("STREAM").empty());  // finished before any watch was needed
@@ -203,7 +203,7 @@ TEST(KubeBenchJobTest, JobThatCannotBeCreatedIsABenchFailure) {
   auto summary = RunBenchJob(client, Options(), JobSpec(), Clock::now() + milliseconds(1000), {});
   ASSERT_FALSE(summary.ok());
   EXPECT_EQ(summary.error().code, ErrorCode::kPermissionDenied);
-  EXPECT_EQ(summary.error().details["error_class"], "bench_failed");
+  EXPECT_EQ(summary.error().failure, FailureClass::kBenchFailed);
   EXPECT_THAT(summary.error().message, HasSubstr("cannot create bench Job bench-at-llama-tune-3"));
   EXPECT_TRUE(replay.Lines("DELETE").empty());
 }

@@ -124,30 +124,31 @@ class KubeDeployment final : public Deployment {
         if (ready) return {};
         if (auto failure = ome ? IsvcFailure(*live) : std::nullopt) {
           log_.MarkDone();
-          return MakeError(ErrorCode::kUnavailable, "InferenceService failed: " + *failure,
-                           {{"error_class", "deploy_failed"}, {"log_tail", log_.Tail(30)}});
+          return MakeFailure(FailureClass::kDeployFailed, ErrorCode::kUnavailable,
+                             "InferenceService failed: " + *failure, {{"log_tail", log_.Tail(30)}});
         }
       }
       if (auto failure = PodsFailure()) {
         log_.MarkDone();
         const std::vector<std::string> tail = FailedPodTail(*failure);
-        const std::string error_class =
-            failure->exit.oom_killed ? "oom" : std::string(ClassifyStartupFailure(tail));
-        return MakeError(ErrorCode::kUnavailable, "engine " + failure->exit.description + " during start-up",
-                         {{"error_class", error_class}, {"exit", failure->exit.code}, {"log_tail", tail}});
+        const FailureClass failure_class =
+            failure->exit.oom_killed ? FailureClass::kOom : ClassifyStartupFailure(tail);
+        return MakeFailure(failure_class, ErrorCode::kUnavailable,
+                           "engine " + failure->exit.description + " during start-up",
+                           {{"exit", failure->exit.code}, {"log_tail", tail}});
       }
       if (auto message = UnschedulableTooLong()) {
         log_.MarkDone();
-        return MakeError(ErrorCode::kUnavailable, "unschedulable (" + *message + ")",
-                         {{"error_class", "deploy_failed"}, {"log_tail", log_.Tail(20)}});
+        return MakeFailure(FailureClass::kDeployFailed, ErrorCode::kUnavailable,
+                           "unschedulable (" + *message + ")", {{"log_tail", log_.Tail(20)}});
       }
       if (stop.stop_requested())
         return MakeError(ErrorCode::kCancelled, "cancelled while the engine was starting");
       if (Clock::now() >= deadline) {
-        return MakeError(
-            ErrorCode::kTimeout,
+        return MakeFailure(
+            FailureClass::kTimeout, ErrorCode::kTimeout,
             workload.value("kind", "") + " " + workload["metadata"].value("name", "") + " not ready in time",
-            {{"error_class", "timeout"}, {"log_tail", log_.Tail(20)}});
+            {{"log_tail", log_.Tail(20)}});
       }
       std::this_thread::sleep_for(
           std::min<Clock::duration>(deployer_->options().poll_interval, deadline - Clock::now()));
@@ -471,7 +472,7 @@ Result<std::unique_ptr<Deployment>> KubeDeployer::Deploy(const DeploySpec& spec)
     return MakeError(ErrorCode::kInvalidArgument, "kubernetes deploy needs a runtime and an image");
   }
   const auto fail = [](Error error) {
-    error.details["error_class"] = "deploy_failed";
+    error.failure = FailureClass::kDeployFailed;
     return error;
   };
   // OME models and runtimes given in full are created when missing and marked as created by this task.

@@ -192,7 +192,7 @@ TEST(KubeDeployerTest, OomKilledPodFailsTheStartup) {
   ASSERT_TRUE(deployment.ok());
   const Status status = (*deployment)->WaitReady(Clock::now() + milliseconds(10000), {});
   ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.error().details["error_class"], "oom");
+  EXPECT_EQ(status.error().failure, FailureClass::kOom);
   EXPECT_EQ(status.error().details["exit"], 137);
 }
 
@@ -220,7 +220,7 @@ TEST(KubeDeployerTest, CrashLoopBackOffFailsWithThePreviousContainersLogTail) {
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
   EXPECT_THAT(status.error().message, HasSubstr("container Error with status 1"));
-  EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
+  EXPECT_EQ(status.error().failure, FailureClass::kDeployFailed);
   EXPECT_EQ(status.error().details["exit"], 1);
   const Json tail = status.error().details["log_tail"];
   ASSERT_EQ(tail.size(), 2u);
@@ -247,7 +247,7 @@ TEST(KubeDeployerTest, CudaOutOfMemoryInTheLogTailIsAnOom) {
   ASSERT_TRUE(deployment.ok());
   const Status status = (*deployment)->WaitReady(Clock::now() + milliseconds(10000), {});
   ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.error().details["error_class"], "oom");
+  EXPECT_EQ(status.error().failure, FailureClass::kOom);
   EXPECT_THAT(DumpJson(status.error().details["log_tail"]), HasSubstr("CUDA out of memory"));
 }
 
@@ -274,7 +274,7 @@ TEST(KubeDeployerTest, ImagePullBackOffFailsTheRolloutAtOnce) {
   EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
   EXPECT_THAT(status.error().message, HasSubstr("ImagePullBackOff"));
   EXPECT_THAT(status.error().message, HasSubstr("vllm/vllm-openai:v9.9"));
-  EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
+  EXPECT_EQ(status.error().failure, FailureClass::kDeployFailed);
 }
 
 // No node can take the pod (the scheduler's PodScheduled=False, reason Unschedulable): the deploy fails as
@@ -341,7 +341,7 @@ TEST(KubeDeployerTest, OmeFailedModelLoadFailsWithTheConditionsReason) {
   EXPECT_EQ(status.error().message,
             "InferenceService failed: BlockedByFailedLoad, ModelLoadFailed: engine exited: insufficient GPU "
             "memory");
-  EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
+  EXPECT_EQ(status.error().failure, FailureClass::kDeployFailed);
   // Polled through the two loading answers before the failure.
   int gets = 0;
   for (const auto& path : replay.Lines("GET")) gets += path == isvc ? 1 : 0;

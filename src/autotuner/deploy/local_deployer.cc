@@ -256,7 +256,7 @@ Result<std::unique_ptr<Deployment>> LocalDeployer::Deploy(const DeploySpec& spec
     ReleasePort(*port);
     if (!scratch.empty()) fs::remove_all(scratch, ec);
     Error error = std::move(child).error();
-    error.details["error_class"] = "deploy_failed";
+    error.failure = FailureClass::kDeployFailed;
     return error;
   }
 

@@ -123,7 +123,7 @@ TEST(LocalDeployerTest, StartupOomFailsFastWithTheEngineMessage) {
   const auto elapsed = Clock::now() - start;
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code, ErrorCode::kUnavailable);
-  EXPECT_EQ(status.error().details["error_class"], "oom");
+  EXPECT_EQ(status.error().failure, FailureClass::kOom);
   EXPECT_EQ(status.error().details["exit"], 1);
   EXPECT_THAT(status.error().message, HasSubstr("CUDA out of memory"));
   EXPECT_LT(elapsed, milliseconds(2000 + 200));  // 2 s after the exit, with the 0.2 s start-up
@@ -137,7 +137,7 @@ TEST(LocalDeployerTest, OtherStartupFailuresAreDeployFailed) {
   ASSERT_TRUE(deployment.ok());
   const Status status = (*deployment)->WaitReady(Clock::now() + milliseconds(30000), {});
   ASSERT_FALSE(status.ok());
-  EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
+  EXPECT_EQ(status.error().failure, FailureClass::kDeployFailed);
   EXPECT_THAT(status.error().message, HasSubstr("exited with status 2 during start-up: sglang serve: error"));
 }
 
@@ -170,7 +170,7 @@ TEST(LocalDeployerTest, MissingEngineBinaryIsDeployFailed) {
   LocalDeployer deployer(Options(dir.path()));
   auto deployment = deployer.Deploy(Spec(rt));
   ASSERT_FALSE(deployment.ok());
-  EXPECT_EQ(deployment.error().details["error_class"], "deploy_failed");
+  EXPECT_EQ(deployment.error().failure, FailureClass::kDeployFailed);
 }
 
 // The number after "key": in an engine record.

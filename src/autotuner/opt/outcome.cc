@@ -1,43 +1,12 @@
 #include "autotuner/opt/outcome.h"
 
-#include <array>
 #include <cmath>
 #include <utility>
 
 namespace autotuner::opt {
 
-namespace {
-
-constexpr std::array<std::pair<InfeasibleReason, std::string_view>, 9> kReasonNames = {{
-    {InfeasibleReason::kOom, "oom"},
-    {InfeasibleReason::kDeployFailed, "deploy_failed"},
-    {InfeasibleReason::kSloViolation, "slo_violation"},
-    {InfeasibleReason::kTimeout, "timeout"},
-    {InfeasibleReason::kCrashed, "crashed"},
-    {InfeasibleReason::kBenchFailed, "bench_failed"},
-    {InfeasibleReason::kInterrupted, "interrupted"},
-    {InfeasibleReason::kPruned, "pruned"},
-    {InfeasibleReason::kInternal, "internal"},
-}};
-
-}  // namespace
-
-std::string_view Name(InfeasibleReason reason) {
-  for (const auto& [r, name] : kReasonNames) {
-    if (r == reason) return name;
-  }
-  return "crashed";
-}
-
 bool SaysSomethingAboutTheConfiguration(InfeasibleReason reason) {
   return reason != InfeasibleReason::kInterrupted && reason != InfeasibleReason::kInternal;
-}
-
-std::optional<InfeasibleReason> ParseInfeasibleReason(std::string_view name) {
-  for (const auto& [r, n] : kReasonNames) {
-    if (n == name) return r;
-  }
-  return std::nullopt;
 }
 
 Outcome Outcome::Success(double score, std::vector<double> extra_objectives) {
@@ -85,7 +54,7 @@ Result<Outcome> Outcome::FromJson(const Json& json) {
   }
   if (status == "infeasible") {
     const auto reason = json.contains("reason") && json["reason"].is_string()
-                            ? ParseInfeasibleReason(json["reason"].get<std::string>())
+                            ? ParseFailureClass(json["reason"].get<std::string>())
                             : std::nullopt;
     if (!reason) return invalid("unknown infeasibility reason");
     return Infeasible(*reason, json.value("message", std::string{}));

@@ -7,28 +7,17 @@
 
 #include "autotuner/core/json.h"
 #include "autotuner/core/result.h"
+#include "autotuner/core/vocabulary.h"
 
 namespace autotuner::opt {
 
-// Why an experiment produced no score (SPEC §5 error classes, plus `pruned` for candidates rejected before
-// deploy). Infeasible outcomes are learned as such by the optimizer, never turned into a number.
-enum class InfeasibleReason {
-  kOom,
-  kDeployFailed,
-  kSloViolation,  // a hard SLO was breached
-  kTimeout,
-  kCrashed,
-  kBenchFailed,
-  kInterrupted,  // the study stopped mid-experiment: says nothing about the configuration
-  kPruned,       // rejected before deploy; learned, not counted against max_iterations
-  kInternal,     // a bug or resource failure of autotuner itself: says nothing about the configuration
-};
+// Why an experiment produced no score: its failure class (core/vocabulary.h). Infeasible outcomes are learned
+// as such by the optimizer, never turned into a number.
+using InfeasibleReason = FailureClass;
 
-std::string_view Name(InfeasibleReason reason);
 // False for reasons that say nothing about the configuration (interrupted, internal): the optimizer forgets
 // such outcomes and may propose the configuration again.
 bool SaysSomethingAboutTheConfiguration(InfeasibleReason reason);
-std::optional<InfeasibleReason> ParseInfeasibleReason(std::string_view name);
 
 // Result of one experiment as the optimizer sees it: scores (lower is better; the first objective is
 // primary, the rest are extra objectives for the Pareto front) or an infeasibility reason.

@@ -19,16 +19,6 @@ TEST(OutcomeTest, JsonRoundTrip) {
   EXPECT_EQ(*parsed_oom, oom);
 }
 
-TEST(OutcomeTest, ReasonNamesRoundTrip) {
-  for (const auto r :
-       {InfeasibleReason::kOom, InfeasibleReason::kDeployFailed, InfeasibleReason::kSloViolation,
-        InfeasibleReason::kTimeout, InfeasibleReason::kCrashed, InfeasibleReason::kBenchFailed,
-        InfeasibleReason::kInterrupted, InfeasibleReason::kPruned, InfeasibleReason::kInternal}) {
-    EXPECT_EQ(ParseInfeasibleReason(Name(r)), r);
-  }
-  EXPECT_FALSE(ParseInfeasibleReason("bogus").has_value());
-}
-
 TEST(OutcomeTest, OnlyInterruptedAndInternalSayNothingAboutTheConfiguration) {
   EXPECT_EQ(Name(InfeasibleReason::kInternal), "internal");
   EXPECT_FALSE(SaysSomethingAboutTheConfiguration(InfeasibleReason::kInternal));

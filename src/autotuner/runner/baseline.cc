@@ -21,7 +21,7 @@ std::string_view MetricLabel(std::string_view metric) {
 }
 
 std::optional<double> MetricOf(const store::ExperimentRecord& e, std::string_view metric) {
-  if (e.status != "success" || !e.metrics.is_object()) return std::nullopt;
+  if (e.status != ExperimentStatus::kSuccess || !e.metrics.is_object()) return std::nullopt;
   const auto it = e.metrics.find(std::string(metric));
   if (it == e.metrics.end() || !it->is_number()) return std::nullopt;
   const double v = it->get<double>();
@@ -59,11 +59,13 @@ std::optional<Improvement> ImprovementOverBaseline(const store::ExperimentRecord
 Json ImprovementJson(const std::vector<store::ExperimentRecord>& experiments, task::Objective objective) {
   const auto baseline = BaselineExperiment(experiments);
   if (!baseline) return nullptr;
-  if (baseline->status != "success") {
-    return {{"status", baseline->status},
-            {"error_class", baseline->error_class},
-            {"text", "baseline (engine defaults) " + baseline->status +
-                         (baseline->error_class.empty() ? "" : " (" + baseline->error_class + ")")}};
+  if (baseline->status != ExperimentStatus::kSuccess) {
+    const std::string status(Name(baseline->status));
+    const std::string error_class(FailureClassName(baseline->error_class));
+    return {{"status", status},
+            {"error_class", error_class},
+            {"text",
+             "baseline (engine defaults) " + status + (error_class.empty() ? "" : " (" + error_class + ")")}};
   }
   // What the search found against the defaults (negative when the defaults win and are the best).
   const auto best = BestSearchExperiment(experiments);

@@ -16,7 +16,7 @@ store::ExperimentRecord Measured(int64_t number, double throughput,
   e.number = number;
   e.kind = kind;
   e.confirms = confirms;
-  e.status = "success";
+  e.status = ExperimentStatus::kSuccess;
   e.feasible = true;
   e.score = -throughput;
   e.metrics = {{"mean_total_throughput_per_gpu", throughput}, {"mean_ttft", 0.2}};
@@ -63,8 +63,8 @@ TEST(BaselineTest, ABaselineThatWinsIsTheBestAndAFailedOneIsReported) {
   experiments.push_back(Measured(2, 9000, ExperimentKind::kConfirm, 1));
   EXPECT_EQ(BestExperiment(experiments)->number, 0);
   experiments.pop_back();
-  experiments[0].status = "failed";
-  experiments[0].error_class = "oom";
+  experiments[0].status = ExperimentStatus::kFailed;
+  experiments[0].error_class = FailureClass::kOom;
   EXPECT_EQ(BestExperiment(experiments)->number, 1);
   const Json failed = ImprovementJson(experiments, task::Objective::kMaximizeThroughput);
   EXPECT_EQ(failed["status"], "failed");

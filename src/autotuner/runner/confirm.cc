@@ -23,7 +23,7 @@ struct Group {
 };
 
 bool Measured(const store::ExperimentRecord& e) {
-  return e.status == "success" && e.score && e.metrics.is_object();
+  return e.status == ExperimentStatus::kSuccess && e.score && e.metrics.is_object();
 }
 
 std::vector<Group> ConfirmedGroups(const std::vector<store::ExperimentRecord>& experiments) {

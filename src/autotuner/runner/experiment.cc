@@ -146,7 +146,7 @@ class Experiment {
         return Failed(opt::InfeasibleReason::kDeployFailed, free.error().message);
       }
     }
-    c_.publisher->SetExperimentStatus(run_.id, run_.number, "deploying");
+    c_.publisher->SetExperimentStatus(run_.id, run_.number, ExperimentStatus::kDeploying);
     auto deployment = Deploy(gpus->ids());
     if (!deployment.ok() && IsTransientFailure(deployment.error().message)) {
       // A port race or an image-pull glitch: once more before it counts.
@@ -232,8 +232,7 @@ class Experiment {
         if (error.code == ErrorCode::kTimeout) watchdog_.MarkTimedOut();
         return EndedByStop("deployment");
       }
-      const std::string cls = error.details.value("error_class", "deploy_failed");
-      return Failed(cls == "oom" ? opt::InfeasibleReason::kOom : opt::InfeasibleReason::kDeployFailed,
+      return Failed(error.failure == FailureClass::kOom ? FailureClass::kOom : FailureClass::kDeployFailed,
                     error.message);
     }
     Log("info", ExperimentPrefix(run_.number) + " Engine ready at " + engine.base_url());
@@ -242,7 +241,7 @@ class Experiment {
     auto bench_spec = bench::MakeBenchSpec(task.benchmark, task.slo, engine.base_url(),
                                            static_cast<uint64_t>(task.optimization.seed));
     if (!bench_spec.ok()) return Failed(opt::InfeasibleReason::kBenchFailed, bench_spec.error().message);
-    c_.publisher->SetExperimentStatus(run_.id, run_.number, "benchmarking");
+    c_.publisher->SetExperimentStatus(run_.id, run_.number, ExperimentStatus::kBenchmarking);
     auto generator = c_.env->make_load_generator();
     std::optional<deploy::GpuTelemetry> telemetry;
     if (c_.resources->real_gpus) {
@@ -289,7 +288,7 @@ class Experiment {
       return Failed(opt::InfeasibleReason::kSloViolation, outcome->message(), std::move(metrics));
     }
     ExperimentEnd end;
-    end.stored.status = "success";
+    end.stored.status = ExperimentStatus::kSuccess;
     end.stored.metrics = std::move(metrics);
     end.stored.score = outcome->score();
     end.stored.feasible = true;
@@ -308,8 +307,9 @@ class Experiment {
 
 ExperimentEnd Failed(opt::InfeasibleReason reason, std::string message, Json metrics) {
   ExperimentEnd end;
-  end.stored.status = reason == opt::InfeasibleReason::kInterrupted ? "cancelled" : "failed";
-  end.stored.error_class = end.stored.status == "cancelled" ? "" : std::string(opt::Name(reason));
+  const bool interrupted = reason == opt::InfeasibleReason::kInterrupted;
+  end.stored.status = interrupted ? ExperimentStatus::kCancelled : ExperimentStatus::kFailed;
+  if (!interrupted) end.stored.error_class = reason;
   end.stored.error_message = message;
   end.stored.metrics = std::move(metrics);
   end.stored.feasible = false;

@@ -58,8 +58,8 @@ std::optional<std::string> FailFast::Record(const Json& parameters, const opt::O
     return std::nullopt;
   }
   const std::string first_line(outcome.message().substr(0, outcome.message().find('\n')));
-  return "every experiment fails the same way: " + std::string(opt::Name(outcome.reason())) + ": " +
-         first_line + " (" + std::to_string(tally.failures) + " experiments, " +
+  return "every experiment fails the same way: " + std::string(Name(outcome.reason())) + ": " + first_line +
+         " (" + std::to_string(tally.failures) + " experiments, " +
          std::to_string(tally.configurations.size()) +
          " configurations; the cause does not depend on the configuration)";
 }

@@ -35,14 +35,14 @@ Status FencedStore::SetTaskProvenance(int64_t id, const Json& provenance) {
   return Fenced([&] { return inner_.SetTaskProvenance(id, provenance); });
 }
 
-Status FencedStore::SetTaskStatus(int64_t id, const std::string& status, const std::string& stop_reason) {
+Status FencedStore::SetTaskStatus(int64_t id, TaskStatus status, const std::string& stop_reason) {
   if (id != task_id_) return inner_.SetTaskStatus(id, status, stop_reason);
   return Fenced([&] { return inner_.SetTaskStatus(id, status, stop_reason); });
 }
 
 Result<store::ExperimentRecord> FencedStore::CreateExperiment(int64_t task_id, int64_t number,
-                                                              const Json& parameters,
-                                                              const std::string& status, ExperimentKind kind,
+                                                              const Json& parameters, ExperimentStatus status,
+                                                              ExperimentKind kind,
                                                               std::optional<int64_t> confirms) {
   if (task_id != task_id_)
     return inner_.CreateExperiment(task_id, number, parameters, status, kind, confirms);
@@ -56,7 +56,7 @@ Result<store::ExperimentRecord> FencedStore::CreateExperiment(int64_t task_id, i
 }
 
 // Experiment ids belong to this runner's task: the study only writes its own experiments.
-Status FencedStore::SetExperimentStatus(int64_t experiment_id, const std::string& status) {
+Status FencedStore::SetExperimentStatus(int64_t experiment_id, ExperimentStatus status) {
   return Fenced([&] { return inner_.SetExperimentStatus(experiment_id, status); });
 }
 

@@ -35,11 +35,11 @@ class FencedStore final : public store::Store {
   Result<std::vector<store::StoredTask>> ListStoredTasks(const store::TaskQuery& query) override {
     return inner_.ListStoredTasks(query);
   }
-  Result<int64_t> CountTasks(const std::string& status) override { return inner_.CountTasks(status); }
+  Result<int64_t> CountTasks(std::optional<TaskStatus> status) override { return inner_.CountTasks(status); }
   Result<std::string> UniqueTaskName(const std::string& name) override { return inner_.UniqueTaskName(name); }
   Status UpdateTaskSpec(int64_t id, const std::string& description, const Json& spec) override;
   Status SetTaskProvenance(int64_t id, const Json& provenance) override;
-  Status SetTaskStatus(int64_t id, const std::string& status, const std::string& stop_reason) override;
+  Status SetTaskStatus(int64_t id, TaskStatus status, const std::string& stop_reason) override;
   Status DeleteTask(int64_t id) override { return inner_.DeleteTask(id); }
   Status ClearTask(int64_t id) override { return inner_.ClearTask(id); }
 
@@ -63,10 +63,10 @@ class FencedStore final : public store::Store {
   }
 
   Result<store::ExperimentRecord> CreateExperiment(int64_t task_id, int64_t number, const Json& parameters,
-                                                   const std::string& status = "pending",
+                                                   ExperimentStatus status = ExperimentStatus::kPending,
                                                    ExperimentKind kind = ExperimentKind::kSearch,
                                                    std::optional<int64_t> confirms = std::nullopt) override;
-  Status SetExperimentStatus(int64_t experiment_id, const std::string& status) override;
+  Status SetExperimentStatus(int64_t experiment_id, ExperimentStatus status) override;
   Status FinishExperiment(int64_t experiment_id, const store::ExperimentOutcome& outcome) override;
   Status SetEngineLog(int64_t experiment_id, const std::string& log) override;
   Result<store::ExperimentRecord> GetExperiment(int64_t experiment_id) override {

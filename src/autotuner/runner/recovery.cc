@@ -21,24 +21,20 @@ std::string HostName() {
   return name;
 }
 
-bool IsActive(const std::string& status) {
-  return status == "pending" || status == "deploying" || status == "benchmarking";
-}
-
 // Marks the experiments a dead run left active as failed (`interrupted`), in the store and in `experiments`.
 Status FailInterrupted(const StudyParts& study, std::vector<store::ExperimentRecord>& experiments) {
   for (auto& e : experiments) {
     if (!IsActive(e.status)) continue;
-    const std::string message = "the study stopped while this experiment was " + e.status;
+    const std::string message = "the study stopped while this experiment was " + std::string(Name(e.status));
     store::ExperimentOutcome outcome;
-    outcome.status = "failed";
-    outcome.error_class = "interrupted";
+    outcome.status = ExperimentStatus::kFailed;
+    outcome.error_class = FailureClass::kInterrupted;
     outcome.error_message = message;
     outcome.feasible = false;
     auto finished = study.store->FinishExperiment(e.id, outcome);
     if (!finished.ok()) return finished;
-    e.status = "failed";
-    e.error_class = "interrupted";
+    e.status = ExperimentStatus::kFailed;
+    e.error_class = FailureClass::kInterrupted;
     e.error_message = message;
     study.publisher->Log(e.number, "warn",
                          ExperimentPrefix(e.number) + " Status: FAILED (interrupted: " + message + ")");
@@ -140,15 +136,16 @@ Status AcquireTaskLease(store::Store& store, const store::TaskRecord& record, co
 }
 
 std::optional<opt::Outcome> OutcomeOf(const store::ExperimentRecord& e, const task::Task& task) {
-  if (e.status == "success" || (e.status == "failed" && e.error_class == "slo_violation")) {
+  if (e.status == ExperimentStatus::kSuccess ||
+      (e.status == ExperimentStatus::kFailed && e.error_class == FailureClass::kSloViolation)) {
     auto outcome = opt::ScoreOutcome(opt::MetricsFromJson(e.metrics), task.slo, task.optimization.objectives);
     if (outcome.ok()) return *outcome;
     return std::nullopt;
   }
-  if (e.status == "pruned") return opt::Outcome::Infeasible(opt::InfeasibleReason::kPruned, e.error_message);
-  if (e.status == "failed") {
-    const auto reason = opt::ParseInfeasibleReason(e.error_class);
-    return opt::Outcome::Infeasible(reason.value_or(opt::InfeasibleReason::kDeployFailed), e.error_message);
+  if (e.status == ExperimentStatus::kPruned)
+    return opt::Outcome::Infeasible(opt::InfeasibleReason::kPruned, e.error_message);
+  if (e.status == ExperimentStatus::kFailed) {
+    return opt::Outcome::Infeasible(e.error_class.value_or(FailureClass::kDeployFailed), e.error_message);
   }
   return opt::Outcome::Infeasible(opt::InfeasibleReason::kInterrupted, e.error_message);
 }
@@ -182,7 +179,8 @@ Result<Recovered> Recover(const StudyParts& study) {
 void WarmStart(const StudyParts& study) {
   const task::Task& task = *study.task;
   if (task.optimization.strategy != task::Strategy::kBayesian) return;
-  auto tasks = study.store->ListTasks({.status = "", .order_by = "id", .descending = true, .limit = 200});
+  auto tasks =
+      study.store->ListTasks({.status = std::nullopt, .order_by = "id", .descending = true, .limit = 200});
   if (!tasks.ok()) return;
   std::vector<opt::PriorObservation> prior;
   std::vector<std::vector<store::ExperimentRecord>> earlier;

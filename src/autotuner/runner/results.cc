@@ -97,7 +97,8 @@ std::optional<store::ExperimentRecord> LowestScore(const std::vector<store::Expe
   for (const auto& e : experiments) {
     const bool eligible =
         e.kind == ExperimentKind::kSearch || (with_baseline && e.kind == ExperimentKind::kBaseline);
-    if (!eligible || e.status != "success" || !e.score || !e.feasible.value_or(false)) continue;
+    if (!eligible || e.status != ExperimentStatus::kSuccess || !e.score || !e.feasible.value_or(false))
+      continue;
     if (!best || *e.score < *best->score) best = e;
   }
   return best;
@@ -117,20 +118,20 @@ std::optional<store::ExperimentRecord> BestSearchExperiment(
 
 Json ExperimentJson(const store::ExperimentRecord& e, task::Objective objective, bool with_engine_log) {
   Json transitions = Json::array();
-  for (const auto& t : e.transitions) transitions.push_back({{"status", t.status}, {"at", t.at}});
+  for (const auto& t : e.transitions) transitions.push_back({{"status", Name(t.status)}, {"at", t.at}});
   Json out = {{"id", e.id},
               {"task_id", e.task_id},
               {"experiment_id", e.number},
               {"kind", Name(e.kind)},
               {"confirms", e.confirms ? Json(*e.confirms) : Json(nullptr)},
-              {"status", e.status},
+              {"status", Name(e.status)},
               {"parameters", e.parameters},
               {"score", e.score ? Json(*e.score) : Json(nullptr)},
               {"feasible", e.feasible ? Json(*e.feasible) : Json(nullptr)},
               {"objective", ObjectiveValueJson(e, objective)},
               {"slo_penalty", SloPenaltyJson(e)},
               {"metrics", e.metrics},
-              {"error_class", e.error_class},
+              {"error_class", FailureClassName(e.error_class)},
               {"error_message", e.error_message},
               {"transitions", transitions},
               {"created_at", e.created_at}};
@@ -138,17 +139,17 @@ Json ExperimentJson(const store::ExperimentRecord& e, task::Objective objective,
   return out;
 }
 
-Json OutcomeJson(std::string_view task_status, const std::vector<store::ExperimentRecord>& experiments) {
+Json OutcomeJson(TaskStatus task_status, const std::vector<store::ExperimentRecord>& experiments) {
   Json failures = Json::object();
   for (const auto& e : experiments) {
-    if (e.status != "failed") continue;
-    const std::string cls = e.error_class.empty() ? "unknown" : e.error_class;
+    if (e.status != ExperimentStatus::kFailed) continue;
+    const std::string cls = e.error_class ? std::string(Name(*e.error_class)) : "unknown";
     failures[cls] = failures.value(cls, int64_t{0}) + 1;
   }
   Json outcome(nullptr);
   if (BestExperiment(experiments)) {
     outcome = "best_found";
-  } else if (task_status == "completed" || task_status == "failed") {
+  } else if (task_status == TaskStatus::kCompleted || task_status == TaskStatus::kFailed) {
     outcome = "no_feasible_configuration";
   }
   return {{"outcome", outcome}, {"failures", failures}};
@@ -156,8 +157,9 @@ Json OutcomeJson(std::string_view task_status, const std::vector<store::Experime
 
 Json ResultsJson(const store::TaskRecord& task, const std::vector<store::ExperimentRecord>& experiments) {
   const auto best = BestExperiment(experiments);
-  const int64_t successful = std::count_if(experiments.begin(), experiments.end(),
-                                           [](const auto& e) { return e.status == "success"; });
+  const int64_t successful = std::count_if(experiments.begin(), experiments.end(), [](const auto& e) {
+    return e.status == ExperimentStatus::kSuccess;
+  });
   double elapsed = 0;
   if (task.started_at) elapsed = task.finished_at.value_or(store::Now()) - *task.started_at;
   const task::Objective objective = PrimaryObjective(task.spec);
@@ -193,13 +195,14 @@ std::string ResultsCsv(const std::vector<store::ExperimentRecord>& experiments) 
   for (const char* m : kMetricColumns) out << "," << m;
   out << ",error_class,error_message,kind\n";
   for (const auto& e : experiments) {
-    out << e.number << "," << e.status << "," << (e.score ? DumpJson(Json(*e.score)) : "") << ","
+    out << e.number << "," << Name(e.status) << "," << (e.score ? DumpJson(Json(*e.score)) : "") << ","
         << (e.feasible ? (*e.feasible ? "true" : "false") : "");
     for (const auto& p : parameters) out << "," << CsvValue(e.parameters.value(p, Json(nullptr)));
     for (const char* m : kMetricColumns) {
       out << "," << CsvValue(e.metrics.is_object() ? e.metrics.value(m, Json(nullptr)) : Json(nullptr));
     }
-    out << "," << CsvField(e.error_class) << "," << CsvField(e.error_message) << "," << Name(e.kind) << "\n";
+    out << "," << CsvField(std::string(FailureClassName(e.error_class))) << "," << CsvField(e.error_message)
+        << "," << Name(e.kind) << "\n";
   }
   return out.str();
 }

@@ -33,7 +33,7 @@ Json ExperimentJson(const store::ExperimentRecord& experiment, task::Objective o
 // What a finished study found, for the task summary: {"outcome": "best_found" | "no_feasible_configuration"
 // (completed or failed without one feasible experiment: the CLI's exit 3) | null (running, pending, or
 // cancelled before any feasible one), "failures": {error_class: count of failed experiments}}.
-Json OutcomeJson(std::string_view task_status, const std::vector<store::ExperimentRecord>& experiments);
+Json OutcomeJson(TaskStatus task_status, const std::vector<store::ExperimentRecord>& experiments);
 
 Json ResultsJson(const store::TaskRecord& task, const std::vector<store::ExperimentRecord>& experiments);
 

@@ -8,7 +8,7 @@
 namespace autotuner::runner {
 namespace {
 
-store::ExperimentRecord Experiment(int64_t number, const std::string& status, std::optional<double> score,
+store::ExperimentRecord Experiment(int64_t number, ExperimentStatus status, std::optional<double> score,
                                    std::optional<bool> feasible, Json parameters) {
   store::ExperimentRecord e;
   e.id = 100 + number;
@@ -23,12 +23,15 @@ store::ExperimentRecord Experiment(int64_t number, const std::string& status, st
 }
 
 std::vector<store::ExperimentRecord> Sample() {
-  return {Experiment(1, "success", 2.0, true, {{"mem-fraction-static", 0.8}, {"schedule-policy", "lpm"}}),
-          Experiment(2, "success", 1.5, true, {{"mem-fraction-static", 0.9}, {"schedule-policy", "lpm"}}),
-          Experiment(3, "failed", std::nullopt, false,
+  return {Experiment(1, ExperimentStatus::kSuccess, 2.0, true,
+                     {{"mem-fraction-static", 0.8}, {"schedule-policy", "lpm"}}),
+          Experiment(2, ExperimentStatus::kSuccess, 1.5, true,
+                     {{"mem-fraction-static", 0.9}, {"schedule-policy", "lpm"}}),
+          Experiment(3, ExperimentStatus::kFailed, std::nullopt, false,
                      {{"mem-fraction-static", 0.95}, {"schedule-policy", "fcfs"}}),
           // Lower score but infeasible (hard SLO): never the best.
-          Experiment(4, "success", 0.5, false, {{"mem-fraction-static", 0.7}, {"schedule-policy", "fcfs"}})};
+          Experiment(4, ExperimentStatus::kSuccess, 0.5, false,
+                     {{"mem-fraction-static", 0.7}, {"schedule-policy", "fcfs"}})};
 }
 
 TEST(ResultsTest, BestIsTheLowestFeasibleSuccess) {
@@ -41,7 +44,7 @@ TEST(ResultsTest, BestIsTheLowestFeasibleSuccess) {
 TEST(ResultsTest, JsonKeepsTheOriginalToolsShape) {
   store::TaskRecord task;
   task.name = "quickstart";
-  task.status = "completed";
+  task.status = TaskStatus::kCompleted;
   task.spec = {{"optimization", {{"strategy", "grid_search"}, {"objective", "minimize_latency"}}}};
   task.started_at = 1000.0;
   task.finished_at = 1042.5;
@@ -60,7 +63,7 @@ TEST(ResultsTest, JsonKeepsTheOriginalToolsShape) {
 
 TEST(ResultsTest, CsvHasOneColumnPerParameterAndQuotesWhenNeeded) {
   auto experiments = Sample();
-  experiments[2].error_class = "oom";
+  experiments[2].error_class = FailureClass::kOom;
   experiments[2].error_message = "CUDA out of memory, tried to allocate \"2 GiB\"";
   const std::string csv = ResultsCsv(experiments);
   std::istringstream lines(csv);

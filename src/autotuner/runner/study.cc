@@ -71,7 +71,7 @@ class Study {
     halt_.request_stop();
     if (!result.ok()) {
       publisher_.Log(std::nullopt, "error", "study failed: " + result.error().message);
-      (void)publisher_.SetTaskStatus("failed", result.error().message);
+      (void)publisher_.SetTaskStatus(TaskStatus::kFailed, result.error().message);
     }
     (void)store_.ReleaseLease(task_id_, holder_);
     return result;
@@ -86,8 +86,8 @@ class Study {
   };
 
   Result<StudyResult> Drive(const store::TaskRecord& record) {
-    const bool resuming = record.status != "pending";
-    if (record.status == "completed") {
+    const bool resuming = record.status != TaskStatus::kPending;
+    if (record.status == TaskStatus::kCompleted) {
       return MakeError(ErrorCode::kConflict,
                        "task '" + record.name + "' is already completed; run its file again for a new study");
     }
@@ -102,7 +102,7 @@ class Study {
     if (!deployer.ok()) return std::move(deployer).error();
     deployer_ = std::move(*deployer);
 
-    auto status = publisher_.SetTaskStatus("running", "");
+    auto status = publisher_.SetTaskStatus(TaskStatus::kRunning, "");
     if (!status.ok()) return std::move(status).error();
     auto running = store_.GetTask(task_id_);
     if (!running.ok()) return std::move(running).error();
@@ -259,17 +259,17 @@ class Study {
       result.any_feasible = result.best_experiment_id.has_value();
     }
     if (fail_fast_reason_) {
-      result.status = "failed";
+      result.status = TaskStatus::kFailed;
       result.stop_reason = *fail_fast_reason_;
     } else if (stop_.stop_requested()) {
-      result.status = "cancelled";
-      result.stop_reason = "cancelled";
+      result.status = TaskStatus::kCancelled;
+      result.stop_reason = kStopReasonCancelled;
     } else {
-      result.status = "completed";
+      result.status = TaskStatus::kCompleted;
       result.stop_reason = plan_->SearchStopReason(*strategy_);
     }
     publisher_.Log(std::nullopt, "info",
-                   "Study " + result.status + " (" + result.stop_reason + ") after " +
+                   "Study " + std::string(Name(result.status)) + " (" + result.stop_reason + ") after " +
                        std::to_string(publisher_.done()) + " search experiment(s)" +
                        (result.any_feasible ? "" : "; no feasible configuration"));
     auto status = publisher_.SetTaskStatus(result.status, result.stop_reason);
@@ -307,8 +307,8 @@ class Study {
       if (!pruned.ok()) return std::move(pruned).error();
       return std::unique_ptr<Slot>();
     }
-    auto e = store_.CreateExperiment(task_id_, number, planned.candidate.values, "pending", planned.kind,
-                                     planned.confirms);
+    auto e = store_.CreateExperiment(task_id_, number, planned.candidate.values, ExperimentStatus::kPending,
+                                     planned.kind, planned.confirms);
     if (!e.ok()) return std::move(e).error();
     publisher_.Remember(number, e->id);
     publisher_.PublishFinished(e->id, "experiment_created");
@@ -339,12 +339,12 @@ class Study {
   }
 
   Status StorePruned(int64_t number, const PlannedRun& planned, const std::string& reason) {
-    auto e = store_.CreateExperiment(task_id_, number, planned.candidate.values, "pruned", planned.kind,
-                                     planned.confirms);
+    auto e = store_.CreateExperiment(task_id_, number, planned.candidate.values, ExperimentStatus::kPruned,
+                                     planned.kind, planned.confirms);
     if (!e.ok()) return std::move(e).error();
     publisher_.Remember(number, e->id);
     store::ExperimentOutcome outcome;
-    outcome.status = "pruned";
+    outcome.status = ExperimentStatus::kPruned;
     outcome.feasible = false;
     outcome.error_message = reason;
     auto finished = store_.FinishExperiment(e->id, outcome);
@@ -389,11 +389,11 @@ class Study {
     auto finished = store_.FinishExperiment(id, end.stored);
     if (!finished.ok())
       publisher_.Log(number, "error", "cannot store the result: " + finished.error().message);
-    std::string line = ExperimentPrefix(number) + " Status: " + Upper(end.stored.status);
+    std::string line = ExperimentPrefix(number) + " Status: " + Upper(Name(end.stored.status));
     if (end.stored.score) line += " score=" + FormatScore(*end.stored.score);
-    if (!end.stored.error_class.empty()) line += " (" + end.stored.error_class + ")";
+    if (end.stored.error_class) line += " (" + std::string(Name(*end.stored.error_class)) + ")";
     if (!end.stored.error_message.empty()) line += ": " + end.stored.error_message;
-    publisher_.Log(number, end.stored.status == "success" ? "info" : "warn", line);
+    publisher_.Log(number, end.stored.status == ExperimentStatus::kSuccess ? "info" : "warn", line);
     Tell(slot.planned, end.outcome);
     if (auto reason = fail_fast_.Record(slot.planned.candidate.values, end.outcome);
         reason && !fail_fast_reason_) {
@@ -403,7 +403,7 @@ class Study {
       halt_.request_stop();
     }
     // A cancelled experiment counts as done unless the optimizer forgot it (an interrupted study's).
-    const bool counted = end.stored.status != "cancelled" || end.outcome.feasible() ||
+    const bool counted = end.stored.status != ExperimentStatus::kCancelled || end.outcome.feasible() ||
                          end.outcome.reason() != opt::InfeasibleReason::kInterrupted;
     publisher_.ExperimentEnded(id, slot.planned.kind, counted, end.outcome);
     publisher_.PublishFinished(id);
@@ -512,7 +512,7 @@ Status StudyManager::Start(int64_t task_id) {
   }
   auto task = env_.store->GetTask(task_id);
   if (!task.ok()) return std::move(task).error();
-  if (task->status == "completed") {
+  if (task->status == TaskStatus::kCompleted) {
     return MakeError(ErrorCode::kConflict,
                      "task '" + task->name + "' is completed; restart or clear it first");
   }
@@ -550,18 +550,19 @@ Status StudyManager::Cancel(int64_t task_id) {
   }
   auto task = env_.store->GetTask(task_id);
   if (!task.ok()) return std::move(task).error();
-  if (task->status != "pending" && task->status != "running") {
-    return MakeError(ErrorCode::kConflict, "task '" + task->name + "' is " + task->status + ", not running");
+  if (IsFinal(task->status)) {
+    return MakeError(ErrorCode::kConflict,
+                     "task '" + task->name + "' is " + std::string(Name(task->status)) + ", not running");
   }
   // Driven by another process (`autotuner run`, another server): ask it through the store; its runner sees
   // the request at its next heartbeat and stops as cancelled.
-  if (task->status == "running" && LeaseIsLive(*task, env_.lease_ttl_s))
+  if (task->status == TaskStatus::kRunning && LeaseIsLive(*task, env_.lease_ttl_s))
     return env_.store->RequestCancel(task_id);
-  auto stored = env_.store->SetTaskStatus(task_id, "cancelled", "cancelled");
+  auto stored = env_.store->SetTaskStatus(task_id, TaskStatus::kCancelled, std::string(kStopReasonCancelled));
   if (!stored.ok()) return stored;
   if (env_.events != nullptr) {
     env_.events->Publish(task_id, "task_status",
-                         {{"task_id", task_id}, {"status", "cancelled"}, {"stop_reason", "cancelled"}});
+                         TaskStatusEvent(task_id, TaskStatus::kCancelled, std::string(kStopReasonCancelled)));
   }
   return {};
 }
@@ -595,8 +596,8 @@ bool StudyManager::Wait(int64_t task_id, std::chrono::milliseconds timeout) {
 }
 
 int StudyManager::ResumeInterrupted() {
-  auto tasks =
-      env_.store->ListTasks({.status = "running", .order_by = "id", .descending = false, .limit = 1000});
+  auto tasks = env_.store->ListTasks(
+      {.status = TaskStatus::kRunning, .order_by = "id", .descending = false, .limit = 1000});
   if (!tasks.ok()) return 0;
   int resumed = 0;
   for (const auto& task : *tasks) {

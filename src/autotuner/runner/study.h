@@ -64,8 +64,8 @@ struct RunnerEnvironment {
 std::function<std::unique_ptr<bench::LoadGenerator>()> DefaultLoadGeneratorFactory();
 
 struct StudyResult {
-  std::string status;       // completed | failed | cancelled
-  std::string stop_reason;  // budget | exhausted | converged | cancelled | error message
+  TaskStatus status = TaskStatus::kCompleted;  // completed | failed | cancelled
+  std::string stop_reason;                     // budget | exhausted | converged | cancelled | error message
   std::optional<int64_t> best_experiment_id;
   bool any_feasible = false;
 };

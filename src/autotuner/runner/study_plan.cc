@@ -115,7 +115,7 @@ std::string StudyPlan::SearchStopReason(const opt::Strategy& strategy) const {
   const std::string& detail = strategy.stop_detail();
   if (reason == opt::StopReason::kBudget && !detail.empty()) return detail;  // names max_iterations
   if (reason == opt::StopReason::kConverged) return "early stop: " + detail;
-  const std::string name = reason ? std::string(opt::Name(*reason)) : "exhausted";
+  const std::string name = reason ? std::string(Name(*reason)) : "exhausted";
   return detail.empty() ? name : name + ": " + detail;
 }
 

@@ -59,13 +59,13 @@ TEST_F(StudyTest, TheBaselineRunsFirstAsNumberZeroOutsideTheBudget) {
   const int64_t id = CreateTask(RandomTask());  // baseline: auto is on for random
   auto result = RunStudy(env_, id, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->status, "completed");
+  EXPECT_EQ(result->status, TaskStatus::kCompleted);
   const auto experiments = Experiments(id);
   ASSERT_EQ(experiments.size(), 7u);           // max_iterations 6 search experiments + the baseline
   const auto& baseline = experiments.front();  // stored (and so started) first
   EXPECT_EQ(baseline.kind, ExperimentKind::kBaseline);
   EXPECT_EQ(baseline.number, 0);
-  EXPECT_EQ(baseline.status, "success");
+  EXPECT_EQ(baseline.status, ExperimentStatus::kSuccess);
   EXPECT_EQ(baseline.parameters, Json::object());  // every searched flag at the engine's default
   EXPECT_NEAR(*baseline.score, 1.2, 1e-9);
   const auto search = OfKind(experiments, ExperimentKind::kSearch);
@@ -122,13 +122,13 @@ TEST_F(StudyTest, AFailedBaselineIsReportedAndTheStudyGoesOn) {
   const int64_t id = CreateTask(spec);
   auto result = RunStudy(env_, id, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->status, "completed");
+  EXPECT_EQ(result->status, TaskStatus::kCompleted);
   EXPECT_TRUE(result->any_feasible);
   const auto experiments = Experiments(id);
   ASSERT_EQ(experiments.size(), 3u);
   EXPECT_EQ(experiments[0].kind, ExperimentKind::kBaseline);
-  EXPECT_EQ(experiments[0].status, "failed");
-  EXPECT_EQ(experiments[0].error_class, "oom");
+  EXPECT_EQ(experiments[0].status, ExperimentStatus::kFailed);
+  EXPECT_EQ(experiments[0].error_class, FailureClass::kOom);
   const Json improvement = ResultsJson(*store_->GetTask(id), experiments)["improvement"];
   EXPECT_EQ(improvement["text"], "baseline (engine defaults) failed (oom)");
   EXPECT_EQ(BestExperiment(experiments)->kind, ExperimentKind::kSearch);
@@ -144,7 +144,7 @@ TEST_F(StudyTest, ConfirmationReMeasuresTheBestAndTheRunnerUp) {
   const int64_t id = CreateTask(ConfirmTask());
   auto result = RunStudy(env_, id, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->status, "completed");
+  EXPECT_EQ(result->status, TaskStatus::kCompleted);
   const auto experiments = Experiments(id);
   ASSERT_EQ(experiments.size(), 10u);  // 6 search (max_iterations) + 2 × 2 re-measurements
   const auto search = OfKind(experiments, ExperimentKind::kSearch);
@@ -158,7 +158,7 @@ TEST_F(StudyTest, ConfirmationReMeasuresTheBestAndTheRunnerUp) {
   ASSERT_EQ(confirms.size(), 4u);
   std::map<int64_t, int> per_target;
   for (const auto& c : confirms) {
-    EXPECT_EQ(c.status, "success");
+    EXPECT_EQ(c.status, ExperimentStatus::kSuccess);
     ASSERT_TRUE(c.confirms.has_value());
     ++per_target[*c.confirms];
     EXPECT_GT(c.number, 6);  // after the search
@@ -229,7 +229,7 @@ TEST_F(StudyTest, MaxDurationStopsTheSearchWithThatReason) {
   const int64_t id = CreateTask(spec);
   auto result = RunStudy(env_, id, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->status, "completed");
+  EXPECT_EQ(result->status, TaskStatus::kCompleted);
   EXPECT_EQ(result->stop_reason.rfind("max_duration (2.5 s) reached after", 0), 0u) << result->stop_reason;
   EXPECT_EQ(store_->GetTask(id)->stop_reason, result->stop_reason);
   const auto experiments = Experiments(id);
@@ -248,20 +248,20 @@ TEST_F(StudyTest, AResumedStudyDoesNotRerunItsBaseline) {
     std::jthread stopper([&] { StopAfter(sub, world_, 1, stop); });  // the baseline ends first
     auto result = RunStudy(env_, id, stop.get_token());
     ASSERT_TRUE(result.ok()) << result.error().message;
-    EXPECT_EQ(result->status, "cancelled");
+    EXPECT_EQ(result->status, TaskStatus::kCancelled);
   }
   auto experiments = Experiments(id);
   ASSERT_EQ(OfKind(experiments, ExperimentKind::kBaseline).size(), 1u);
-  EXPECT_EQ(experiments[0].status, "success");
+  EXPECT_EQ(experiments[0].status, ExperimentStatus::kSuccess);
   world_.block_bench = false;
   auto resumed = RunStudy(env_, id, {});
   ASSERT_TRUE(resumed.ok()) << resumed.error().message;
-  EXPECT_EQ(resumed->status, "completed");
+  EXPECT_EQ(resumed->status, TaskStatus::kCompleted);
   experiments = Experiments(id);
   EXPECT_EQ(OfKind(experiments, ExperimentKind::kBaseline).size(), 1u);
   std::set<std::string> searched;
   for (const auto& e : OfKind(experiments, ExperimentKind::kSearch)) {
-    if (e.status == "success") {
+    if (e.status == ExperimentStatus::kSuccess) {
       EXPECT_TRUE(searched.insert(DumpJson(e.parameters)).second) << "re-run";
     }
   }
@@ -277,19 +277,19 @@ TEST_F(StudyTest, AResumedStudyRunsTheConfirmationsStillOwed) {
     std::jthread stopper([&] { StopAfter(sub, world_, 7, stop); });  // 6 search + 1 re-measurement
     auto result = RunStudy(env_, id, stop.get_token());
     ASSERT_TRUE(result.ok()) << result.error().message;
-    EXPECT_EQ(result->status, "cancelled");
+    EXPECT_EQ(result->status, TaskStatus::kCancelled);
   }
   world_.block_bench = false;
   auto resumed = RunStudy(env_, id, {});
   ASSERT_TRUE(resumed.ok()) << resumed.error().message;
-  EXPECT_EQ(resumed->status, "completed");
+  EXPECT_EQ(resumed->status, TaskStatus::kCompleted);
   const auto experiments = Experiments(id);
   EXPECT_EQ(OfKind(experiments, ExperimentKind::kSearch).size(), 6u);  // the search is not repeated
   std::map<int64_t, int> successes;
   int cancelled = 0;
   for (const auto& c : OfKind(experiments, ExperimentKind::kConfirm)) {
-    if (c.status == "success") ++successes[*c.confirms];
-    if (c.status == "cancelled") ++cancelled;
+    if (c.status == ExperimentStatus::kSuccess) ++successes[*c.confirms];
+    if (c.status == ExperimentStatus::kCancelled) ++cancelled;
   }
   EXPECT_EQ(cancelled, 1);
   ASSERT_EQ(successes.size(), 2u);

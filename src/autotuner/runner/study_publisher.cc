@@ -53,22 +53,23 @@ void StudyPublisher::PublishFinished(int64_t experiment_id, const std::string& t
   Publish(type, ExperimentJson(*e, objective));
 }
 
-Status StudyPublisher::SetTaskStatus(const std::string& status, const std::string& reason) {
+Status StudyPublisher::SetTaskStatus(TaskStatus status, const std::string& reason) {
   auto stored = store_.SetTaskStatus(task_id_, status, reason);
   if (!stored.ok()) return stored;
-  Log(std::nullopt, "info", "Task status: " + Upper(status) + (reason.empty() ? "" : " (" + reason + ")"));
-  Publish("task_status", {{"task_id", task_id_}, {"status", status}, {"stop_reason", reason}});
+  Log(std::nullopt, "info",
+      "Task status: " + Upper(Name(status)) + (reason.empty() ? "" : " (" + reason + ")"));
+  Publish("task_status", TaskStatusEvent(task_id_, status, reason));
   return {};
 }
 
-void StudyPublisher::SetExperimentStatus(int64_t id, int64_t number, const std::string& status) {
+void StudyPublisher::SetExperimentStatus(int64_t id, int64_t number, ExperimentStatus status) {
   auto stored = store_.SetExperimentStatus(id, status);
   if (!stored.ok()) Log(number, "error", "cannot store status: " + stored.error().message);
-  Log(number, "info", ExperimentPrefix(number) + " Status: " + Upper(status));
+  Log(number, "info", ExperimentPrefix(number) + " Status: " + Upper(Name(status)));
   Publish("experiment_status", {{"task_id", task_id_},
                                 {"id", id},
                                 {"experiment_id", number},
-                                {"status", status},
+                                {"status", Name(status)},
                                 {"at", store::Now()}});
 }
 
@@ -130,9 +131,14 @@ void StudyPublisher::PublishProgress(const bench::Progress* bench, int64_t numbe
 
 std::string ExperimentPrefix(int64_t number) { return "[Experiment " + std::to_string(number) + "]"; }
 
-std::string Upper(std::string s) {
+std::string Upper(std::string_view text) {
+  std::string s(text);
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
+}
+
+Json TaskStatusEvent(int64_t task_id, TaskStatus status, const std::string& stop_reason) {
+  return {{"task_id", task_id}, {"status", Name(status)}, {"stop_reason", stop_reason}};
 }
 
 std::string FormatScore(double v) {

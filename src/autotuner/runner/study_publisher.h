@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "autotuner/bench/load_generator.h"
 #include "autotuner/core/experiment_kind.h"
@@ -30,8 +31,8 @@ class StudyPublisher {
   void Remember(int64_t number, int64_t id);
   void Publish(const std::string& type, Json data);
   void PublishFinished(int64_t experiment_id, const std::string& type = "experiment_finished");
-  Status SetTaskStatus(const std::string& status, const std::string& reason);
-  void SetExperimentStatus(int64_t id, int64_t number, const std::string& status);
+  Status SetTaskStatus(TaskStatus status, const std::string& reason);
+  void SetExperimentStatus(int64_t id, int64_t number, ExperimentStatus status);
 
   // ---- progress, updated from the study thread and read by the experiments' threads too
   // The study's clock starts now; progress counts against `max_iterations`.
@@ -62,7 +63,9 @@ class StudyPublisher {
 
 // "[Experiment N]", the prefix of every line about one experiment (SPEC §5).
 std::string ExperimentPrefix(int64_t number);
-std::string Upper(std::string s);
+std::string Upper(std::string_view text);
+// The data of a task_status event: {task_id, status, stop_reason}.
+Json TaskStatusEvent(int64_t task_id, TaskStatus status, const std::string& stop_reason);
 std::string FormatScore(double v);
 
 }  // namespace autotuner::runner

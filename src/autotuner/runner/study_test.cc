@@ -34,13 +34,13 @@ TEST_F(StudyTest, GridStudyRunsEveryConfigurationAndFindsTheBest) {
   });
   auto result = RunStudy(env_, id, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->status, "completed");
+  EXPECT_EQ(result->status, TaskStatus::kCompleted);
   EXPECT_TRUE(result->any_feasible);
   const auto experiments = Experiments(id);
   ASSERT_EQ(experiments.size(), 6u);
   std::set<std::string> configurations;
   for (const auto& e : experiments) {
-    EXPECT_EQ(e.status, "success");
+    EXPECT_EQ(e.status, ExperimentStatus::kSuccess);
     EXPECT_EQ(Statuses(e), (std::vector<std::string>{"pending", "deploying", "benchmarking", "success"}));
     EXPECT_TRUE(e.metrics.contains("raw_results"));
     EXPECT_EQ(e.metrics["raw_results"].size(), 2u);  // one run per concurrency
@@ -53,7 +53,7 @@ TEST_F(StudyTest, GridStudyRunsEveryConfigurationAndFindsTheBest) {
   EXPECT_EQ(best->parameters["schedule-policy"], "lpm");
   EXPECT_NEAR(*best->score, 1.0, 1e-9);
   auto task = store_->GetTask(id);
-  EXPECT_EQ(task->status, "completed");
+  EXPECT_EQ(task->status, TaskStatus::kCompleted);
   EXPECT_EQ(task->stop_reason, "max_iterations (6) experiments are done or running");
   // baseline: auto is off for grids.
   EXPECT_TRUE(std::all_of(experiments.begin(), experiments.end(),
@@ -86,14 +86,15 @@ TEST_F(StudyTest, FailuresAreClassifiedAndTheStudyGoesOn) {
   auto result = RunStudy(env_, id, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
-  EXPECT_EQ(result->status, "completed");
+  EXPECT_EQ(result->status, TaskStatus::kCompleted);
   EXPECT_FALSE(result->any_feasible);
   std::map<std::string, std::string> error_by_mem;
   for (const auto& e : Experiments(id)) {
-    EXPECT_EQ(e.status, "failed");
+    EXPECT_EQ(e.status, ExperimentStatus::kFailed);
     EXPECT_FALSE(e.error_message.empty());
     EXPECT_FALSE(e.engine_log.empty());
-    error_by_mem[DumpJson(e.parameters["mem-fraction-static"])] = e.error_class;
+    error_by_mem[DumpJson(e.parameters["mem-fraction-static"])] =
+        std::string(FailureClassName(e.error_class));
   }
   EXPECT_EQ(error_by_mem["0.9"], "oom");
   EXPECT_EQ(error_by_mem["0.7"], "timeout");
@@ -106,7 +107,7 @@ TEST_F(StudyTest, FailuresThatDoNotDependOnTheConfigurationStopTheStudy) {
   const int64_t id = CreateTask(BaseTask());
   auto result = RunStudy(env_, id, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->status, "failed");
+  EXPECT_EQ(result->status, TaskStatus::kFailed);
   EXPECT_EQ(result->stop_reason.rfind("every experiment fails the same way: deploy_failed: exec: python3", 0),
             0u)
       << result->stop_reason;
@@ -114,7 +115,7 @@ TEST_F(StudyTest, FailuresThatDoNotDependOnTheConfigurationStopTheStudy) {
   ASSERT_EQ(experiments.size(), 3u);  // of 6 in the budget
   auto task = store_->GetTask(id);
   ASSERT_TRUE(task.ok());
-  EXPECT_EQ(task->status, "failed");
+  EXPECT_EQ(task->status, TaskStatus::kFailed);
 }
 
 TEST_F(StudyTest, ATransientDeployFailureIsRetriedOnceAndTheRetryIsLogged) {
@@ -124,10 +125,10 @@ TEST_F(StudyTest, ATransientDeployFailureIsRetriedOnceAndTheRetryIsLogged) {
   const int64_t id = CreateTask(spec);
   auto result = RunStudy(env_, id, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->status, "completed");
+  EXPECT_EQ(result->status, TaskStatus::kCompleted);
   const auto experiments = Experiments(id);
   ASSERT_FALSE(experiments.empty());
-  for (const auto& e : experiments) EXPECT_EQ(e.status, "success") << e.error_message;
+  for (const auto& e : experiments) EXPECT_EQ(e.status, ExperimentStatus::kSuccess) << e.error_message;
   auto logs = store_->ListLogs(id, experiments[0].id, 0, 1000);
   ASSERT_TRUE(logs.ok());
   bool retried = false;
@@ -142,7 +143,7 @@ TEST_F(StudyTest, ATransientDeployFailureIsRetriedOnceAndTheRetryIsLogged) {
   const int64_t second = CreateTask(spec);
   result = RunStudy(env_, second, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
-  for (const auto& e : Experiments(second)) EXPECT_EQ(e.status, "failed");
+  for (const auto& e : Experiments(second)) EXPECT_EQ(e.status, ExperimentStatus::kFailed);
 }
 
 TEST_F(StudyTest, OomProneSpacesRunTheirWholeBudget) {
@@ -155,7 +156,7 @@ TEST_F(StudyTest, OomProneSpacesRunTheirWholeBudget) {
   const int64_t id = CreateTask(spec);
   auto result = RunStudy(env_, id, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->status, "completed");
+  EXPECT_EQ(result->status, TaskStatus::kCompleted);
   EXPECT_EQ(Experiments(id).size(), 4u);
 }
 
@@ -174,7 +175,8 @@ TEST_F(StudyTest, CancellingOneHungExperimentLetsTheStudyGoOn) {
       while (!stop.stop_requested() && cancelled_id == 0) {
         auto experiments = store_->ListExperiments(id);
         for (const auto& e : experiments.ok() ? *experiments : std::vector<store::ExperimentRecord>{}) {
-          if (e.status == "deploying" && DumpJson(e.parameters["mem-fraction-static"]) == "0.7") {
+          if (e.status == ExperimentStatus::kDeploying &&
+              DumpJson(e.parameters["mem-fraction-static"]) == "0.7") {
             ASSERT_TRUE(store_->RequestExperimentCancel(e.id).ok());
             cancelled_id = e.id;
           }
@@ -189,21 +191,21 @@ TEST_F(StudyTest, CancellingOneHungExperimentLetsTheStudyGoOn) {
   canceller.join();
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
-  EXPECT_EQ(result->status, "completed");
+  EXPECT_EQ(result->status, TaskStatus::kCompleted);
   EXPECT_TRUE(result->any_feasible);
   ASSERT_NE(cancelled_id.load(), 0);
   const auto experiments = Experiments(id);
   ASSERT_EQ(experiments.size(), 3u);
   for (const auto& e : experiments) {
     if (e.id == cancelled_id) {
-      EXPECT_EQ(e.status, "cancelled");
+      EXPECT_EQ(e.status, ExperimentStatus::kCancelled);
       EXPECT_EQ(e.error_message, "this experiment was cancelled during deployment");
     } else {
-      EXPECT_EQ(e.status, "success") << e.error_message;
+      EXPECT_EQ(e.status, ExperimentStatus::kSuccess) << e.error_message;
     }
   }
   EXPECT_FALSE(*store_->CancelRequested(id));
-  EXPECT_EQ(store_->GetTask(id)->status, "completed");
+  EXPECT_EQ(store_->GetTask(id)->status, TaskStatus::kCompleted);
   EXPECT_EQ(world_.active, 0);
 }
 
@@ -224,21 +226,21 @@ TEST_F(StudyTest, CancelStopsTheEngineAndMarksEverythingCancelled) {
   auto result = RunStudy(env_, id, cancel.get_token());
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
-  EXPECT_EQ(result->status, "cancelled");
+  EXPECT_EQ(result->status, TaskStatus::kCancelled);
   const auto experiments = Experiments(id);
   ASSERT_EQ(experiments.size(), 1u);
-  EXPECT_EQ(experiments[0].status, "cancelled");
-  EXPECT_EQ(store_->GetTask(id)->status, "cancelled");
+  EXPECT_EQ(experiments[0].status, ExperimentStatus::kCancelled);
+  EXPECT_EQ(store_->GetTask(id)->status, TaskStatus::kCancelled);
   EXPECT_EQ(world_.active, 0);
 
   // Continuing the cancelled task runs the rest, the cancelled configuration included, each exactly once.
   world_.block_bench = false;
   auto resumed = RunStudy(env_, id, {});
   ASSERT_TRUE(resumed.ok()) << resumed.error().message;
-  EXPECT_EQ(resumed->status, "completed");
+  EXPECT_EQ(resumed->status, TaskStatus::kCompleted);
   std::set<std::string> successes;
   for (const auto& e : Experiments(id)) {
-    if (e.status == "success") {
+    if (e.status == ExperimentStatus::kSuccess) {
       EXPECT_TRUE(successes.insert(DumpJson(e.parameters)).second);
     }
   }
@@ -278,10 +280,10 @@ TEST_F(StudyTest, InterruptedStudyResumesWithoutLosingOrRepeatingWork) {
   auto experiments = Experiments(id);
   ASSERT_EQ(experiments.size(), 3u);
   const int64_t crashed_id = experiments[2].id;
-  ASSERT_TRUE(store_->SetTaskStatus(id, "running").ok());
-  auto e3 = store_->CreateExperiment(id, 4, experiments[2].parameters, "pending");
+  ASSERT_TRUE(store_->SetTaskStatus(id, TaskStatus::kRunning).ok());
+  auto e3 = store_->CreateExperiment(id, 4, experiments[2].parameters, ExperimentStatus::kPending);
   ASSERT_TRUE(e3.ok());
-  ASSERT_TRUE(store_->SetExperimentStatus(e3->id, "benchmarking").ok());
+  ASSERT_TRUE(store_->SetExperimentStatus(e3->id, ExperimentStatus::kBenchmarking).ok());
   ASSERT_TRUE(store_->AcquireLease(id, "otherhost:1:1", 30).ok());
   env_.lease_ttl_s = 0.2;  // the dead holder's heartbeat expires
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -289,24 +291,24 @@ TEST_F(StudyTest, InterruptedStudyResumesWithoutLosingOrRepeatingWork) {
 
   auto resumed = RunStudy(env_, id, {});
   ASSERT_TRUE(resumed.ok()) << resumed.error().message;
-  EXPECT_EQ(resumed->status, "completed");
+  EXPECT_EQ(resumed->status, TaskStatus::kCompleted);
   experiments = Experiments(id);
   std::set<std::string> successes;
   for (const auto& e : experiments) {
     if (e.id == e3->id) {
-      EXPECT_EQ(e.status, "failed");
-      EXPECT_EQ(e.error_class, "interrupted");
+      EXPECT_EQ(e.status, ExperimentStatus::kFailed);
+      EXPECT_EQ(e.error_class, FailureClass::kInterrupted);
     }
     if (e.id == crashed_id) {
-      EXPECT_EQ(e.status, "cancelled");
+      EXPECT_EQ(e.status, ExperimentStatus::kCancelled);
     }
-    if (e.status == "success") {
+    if (e.status == ExperimentStatus::kSuccess) {
       EXPECT_TRUE(successes.insert(DumpJson(e.parameters)).second) << "re-run";
     }
   }
   EXPECT_EQ(successes.size(), 6u);
-  EXPECT_EQ(experiments[0].status, "success");
-  EXPECT_EQ(experiments[1].status, "success");
+  EXPECT_EQ(experiments[0].status, ExperimentStatus::kSuccess);
+  EXPECT_EQ(experiments[1].status, ExperimentStatus::kSuccess);
 }
 
 TEST_F(StudyTest, ParallelExperimentsHoldDisjointGpus) {
@@ -317,7 +319,7 @@ TEST_F(StudyTest, ParallelExperimentsHoldDisjointGpus) {
   const int64_t id = CreateTask(spec);
   auto result = RunStudy(env_, id, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->status, "completed");
+  EXPECT_EQ(result->status, TaskStatus::kCompleted);
   EXPECT_EQ(Experiments(id).size(), 6u);
   EXPECT_FALSE(world_.gpu_overlap);
   EXPECT_LE(world_.max_active, 2);
@@ -330,7 +332,7 @@ TEST_F(StudyTest, ALiveLeaseHolderBlocksASecondRunner) {
   auto result = RunStudy(env_, id, {});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code, ErrorCode::kConflict);
-  EXPECT_EQ(store_->GetTask(id)->status, "pending");
+  EXPECT_EQ(store_->GetTask(id)->status, TaskStatus::kPending);
 }
 
 TEST_F(StudyTest, ManagerStartsCancelsAndRefusesDoubleStarts) {
@@ -344,7 +346,7 @@ TEST_F(StudyTest, ManagerStartsCancelsAndRefusesDoubleStarts) {
   ASSERT_TRUE(manager.Cancel(id).ok());
   EXPECT_TRUE(manager.Wait(id, std::chrono::seconds(5)));
   EXPECT_FALSE(manager.IsRunning(id));
-  EXPECT_EQ(store_->GetTask(id)->status, "cancelled");
+  EXPECT_EQ(store_->GetTask(id)->status, TaskStatus::kCancelled);
   // A pending task that never ran is cancelled directly.
   const int64_t other = CreateTask([] {
     Json spec = BaseTask();
@@ -352,7 +354,7 @@ TEST_F(StudyTest, ManagerStartsCancelsAndRefusesDoubleStarts) {
     return spec;
   }());
   ASSERT_TRUE(manager.Cancel(other).ok());
-  EXPECT_EQ(store_->GetTask(other)->status, "cancelled");
+  EXPECT_EQ(store_->GetTask(other)->status, TaskStatus::kCancelled);
 }
 
 TEST_F(StudyTest, BayesianStudiesAreWarmStartedByEarlierOnesOfTheSameSetup) {
@@ -393,12 +395,12 @@ TEST_F(StudyTest, AnExceptionOnAnExperimentThreadIsRecordedAsInternal) {
   const auto experiments = Experiments(id);
   ASSERT_FALSE(experiments.empty());
   for (const auto& e : experiments) {
-    EXPECT_EQ(e.status, "failed");
-    EXPECT_EQ(e.error_class, "internal");
+    EXPECT_EQ(e.status, ExperimentStatus::kFailed);
+    EXPECT_EQ(e.error_class, FailureClass::kInternal);
     EXPECT_NE(e.error_message.find("1e400"), std::string::npos) << e.error_message;
   }
   EXPECT_EQ(world_.active, 0);  // every engine stopped
-  EXPECT_NE(store_->GetTask(id)->status, "running");
+  EXPECT_NE(store_->GetTask(id)->status, TaskStatus::kRunning);
   EXPECT_TRUE(store_->GetTask(id)->lease_owner.empty());  // lease released
 }
 
@@ -425,10 +427,10 @@ TEST_F(StudyTest, ALostLeaseStopsTheStudyWithoutWritingOverTheNewRunner) {
   EXPECT_EQ(world_.active, 0);
   const auto task = store_->GetTask(id);
   EXPECT_EQ(task->lease_owner, "newhost:1:1");
-  EXPECT_EQ(task->status, "running");  // the new runner's to decide, not overwritten with failed
+  EXPECT_EQ(task->status, TaskStatus::kRunning);  // the new runner's to decide, not overwritten with failed
   const auto experiments = Experiments(id);
   ASSERT_EQ(experiments.size(), 1u);
-  EXPECT_EQ(experiments[0].status, "benchmarking");  // not overwritten with cancelled
+  EXPECT_EQ(experiments[0].status, ExperimentStatus::kBenchmarking);  // not overwritten with cancelled
 }
 
 // Before: an API cancel of a study that `autotuner run` drives answered 202 and the study ran on.
@@ -449,8 +451,8 @@ TEST_F(StudyTest, ACancelRequestedThroughTheStoreStopsTheStudy) {
   auto result = RunStudy(env_, id, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
-  EXPECT_EQ(result->status, "cancelled");
-  EXPECT_EQ(store_->GetTask(id)->status, "cancelled");
+  EXPECT_EQ(result->status, TaskStatus::kCancelled);
+  EXPECT_EQ(store_->GetTask(id)->status, TaskStatus::kCancelled);
   EXPECT_EQ(world_.active, 0);
 }
 

@@ -83,9 +83,7 @@ class FakeDeployment final : public deploy::Deployment {
   std::string base_url() const override { return "http://127.0.0.1:9/" + std::to_string(latency_); }
   Status WaitReady(std::chrono::steady_clock::time_point deadline, std::stop_token stop) override {
     if (oom_) {
-      Error error = MakeError(ErrorCode::kUnavailable, "CUDA out of memory");
-      error.details["error_class"] = "oom";
-      return error;
+      return MakeFailure(FailureClass::kOom, ErrorCode::kUnavailable, "CUDA out of memory");
     }
     if (hang_) {
       while (std::chrono::steady_clock::now() < deadline && !stop.stop_requested()) {
@@ -240,7 +238,7 @@ class StudyTest : public ::testing::Test {
 
 inline std::vector<std::string> Statuses(const store::ExperimentRecord& e) {
   std::vector<std::string> out;
-  for (const auto& t : e.transitions) out.push_back(t.status);
+  for (const auto& t : e.transitions) out.emplace_back(Name(t.status));
   return out;
 }
 

@@ -31,7 +31,7 @@ std::vector<ConfirmRun> PendingConfirmRuns(const std::vector<store::ExperimentRe
   std::vector<const store::ExperimentRecord*> ranked;
   for (const auto& e : experiments) {
     const bool candidate = e.kind == ExperimentKind::kSearch || e.kind == ExperimentKind::kBaseline;
-    if (candidate && e.status == "success" && e.score && e.feasible.value_or(false)) {
+    if (candidate && e.status == ExperimentStatus::kSuccess && e.score && e.feasible.value_or(false)) {
       ranked.push_back(&e);
     }
   }
@@ -43,8 +43,8 @@ std::vector<ConfirmRun> PendingConfirmRuns(const std::vector<store::ExperimentRe
   for (const auto* target : ranked) {
     const auto done = std::count_if(experiments.begin(), experiments.end(), [&](const auto& e) {
       // A cancelled or interrupted re-measurement is owed again (a resumed study runs it).
-      return e.kind == ExperimentKind::kConfirm && e.confirms == target->number && e.status != "cancelled" &&
-             e.error_class != "interrupted";
+      return e.kind == ExperimentKind::kConfirm && e.confirms == target->number &&
+             e.status != ExperimentStatus::kCancelled && e.error_class != FailureClass::kInterrupted;
     });
     for (int64_t i = done; i < count; ++i) runs.push_back({target->number, target->parameters});
   }

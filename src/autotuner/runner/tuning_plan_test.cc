@@ -11,7 +11,7 @@ store::ExperimentRecord Done(int64_t number, double score, ExperimentKind kind =
   e.number = number;
   e.kind = kind;
   e.confirms = confirms;
-  e.status = "success";
+  e.status = ExperimentStatus::kSuccess;
   e.score = score;
   e.feasible = true;
   e.parameters = {{"x", number}};
@@ -65,8 +65,8 @@ TEST(TuningPlanTest, ConfirmsTheBestAndTheRunnerUpOnce) {
   // interrupted or cancelled re-measurement is owed again.
   experiments.push_back(Done(4, -9.0, ExperimentKind::kConfirm, 2));
   auto interrupted = Done(5, 0, ExperimentKind::kConfirm, 0);
-  interrupted.status = "failed";
-  interrupted.error_class = "interrupted";
+  interrupted.status = ExperimentStatus::kFailed;
+  interrupted.error_class = FailureClass::kInterrupted;
   experiments.push_back(interrupted);
   runs = PendingConfirmRuns(experiments, 2);
   ASSERT_EQ(runs.size(), 3u);

@@ -89,7 +89,7 @@ Json UnitTableJson() {
 Json ObjectiveValueJson(const store::ExperimentRecord& e, task::Objective objective) {
   const ObjectiveInfo info = DescribeObjective(objective);
   Json value(nullptr);
-  if (e.status == "success" && e.metrics.is_object()) {
+  if (e.status == ExperimentStatus::kSuccess && e.metrics.is_object()) {
     const auto it = e.metrics.find(std::string(info.metric));
     if (it != e.metrics.end() && it->is_number() && std::isfinite(it->get<double>())) value = *it;
   }

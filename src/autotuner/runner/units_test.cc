@@ -33,7 +33,7 @@ TEST(Units, FlattenedStatisticsTakeTheirMetricsUnit) {
 
 TEST(Units, ObjectiveValueIsTheMetricOfASuccessAndThePenaltyComesFromTheScore) {
   store::ExperimentRecord e;
-  e.status = "success";
+  e.status = ExperimentStatus::kSuccess;
   e.metrics = {{"mean_total_throughput_per_gpu", 1500.0}, {"score_breakdown", {{"penalty", 0.25}}}};
   const Json objective = ObjectiveValueJson(e, task::Objective::kMaximizeThroughput);
   EXPECT_EQ(objective["name"], "maximize_throughput");
@@ -41,7 +41,7 @@ TEST(Units, ObjectiveValueIsTheMetricOfASuccessAndThePenaltyComesFromTheScore) {
   EXPECT_EQ(objective["unit"], "tok/s/GPU");
   EXPECT_EQ(objective["higher_is_better"], true);
   EXPECT_EQ(SloPenaltyJson(e), 0.25);
-  e.status = "failed";
+  e.status = ExperimentStatus::kFailed;
   EXPECT_TRUE(ObjectiveValueJson(e, task::Objective::kMaximizeThroughput)["value"].is_null());
   e.metrics = Json::object();
   EXPECT_TRUE(SloPenaltyJson(e).is_null());

@@ -114,8 +114,6 @@ Json JsonColumn(const SqlValue& v) {
   return parsed.ok() ? std::move(*parsed) : Json(nullptr);
 }
 
-bool FinalTaskStatus(const std::string& s) { return s == "completed" || s == "failed" || s == "cancelled"; }
-
 constexpr const char* kTaskColumns =
     "id, name, description, spec, status, created_at, started_at, finished_at, stop_reason, lease_owner, "
     "lease_heartbeat, provenance";
@@ -128,7 +126,8 @@ StoredTask StoredTaskFromRow(const SqlRow& r) {
   t.name = AsString(r[1]);
   t.description = AsString(r[2]);
   row.spec_json = AsString(r[3]);
-  t.status = AsString(r[4]);
+  // Only this file writes the column, from the enum; an unknown value (a newer schema's) reads as failed.
+  t.status = ParseTaskStatus(AsString(r[4])).value_or(TaskStatus::kFailed);
   t.created_at = AsDouble(r[5]);
   t.started_at = OptDouble(r[6]);
   t.finished_at = OptDouble(r[7]);
@@ -152,18 +151,28 @@ ExperimentRecord ExperimentFromRow(const SqlRow& r) {
   e.task_id = AsInt(r[1]);
   e.number = AsInt(r[2]);
   e.parameters = JsonColumn(r[3]);
-  e.status = AsString(r[4]);
-  for (const auto& t : JsonColumn(r[5])) e.transitions.push_back({t.value("status", ""), t.value("at", 0.0)});
+  e.status = ParseExperimentStatus(AsString(r[4])).value_or(ExperimentStatus::kFailed);
+  for (const auto& t : JsonColumn(r[5])) {
+    const auto status = ParseExperimentStatus(t.value("status", ""));
+    if (status) e.transitions.push_back({*status, t.value("at", 0.0)});
+  }
   e.metrics = JsonColumn(r[6]);
   e.score = OptDouble(r[7]);
   if (!IsNull(r[8])) e.feasible = AsInt(r[8]) != 0;
-  e.error_class = AsString(r[9]);
+  e.error_class = ParseFailureClass(AsString(r[9]));
   e.error_message = AsString(r[10]);
   e.engine_log = AsString(r[11]);
   e.created_at = AsDouble(r[12]);
   e.kind = ParseExperimentKind(AsString(r[13])).value_or(ExperimentKind::kSearch);
   if (!IsNull(r[14])) e.confirms = AsInt(r[14]);
   return e;
+}
+
+// The transitions column: [{status, at}, ...].
+Json TransitionsJson(const std::vector<Transition>& transitions) {
+  Json out = Json::array();
+  for (const auto& t : transitions) out.push_back({{"status", Name(t.status)}, {"at", t.at}});
+  return out;
 }
 
 constexpr const char* kPresetColumns = "id, name, description, parameters, builtin, created_at, updated_at";
@@ -336,9 +345,9 @@ Result<std::vector<StoredTask>> SqlStore::ListStoredTasks(const TaskQuery& query
                                                                                           : "id";
   std::string sql = std::string("SELECT ") + kTaskColumns + " FROM tasks";
   std::vector<SqlValue> params;
-  if (!query.status.empty()) {
+  if (query.status) {
     sql += " WHERE status = ?";
-    params.emplace_back(query.status);
+    params.emplace_back(std::string(Name(*query.status)));
   }
   sql += " ORDER BY " + order + (query.descending ? " DESC" : " ASC") + ", id LIMIT ? OFFSET ?";
   params.emplace_back(query.limit);
@@ -352,10 +361,10 @@ Result<std::vector<StoredTask>> SqlStore::ListStoredTasks(const TaskQuery& query
   return out;
 }
 
-Result<int64_t> SqlStore::CountTasks(const std::string& status) {
+Result<int64_t> SqlStore::CountTasks(std::optional<TaskStatus> status) {
   std::lock_guard lock(mutex_);
-  auto rows = status.empty() ? Q("SELECT COUNT(*) FROM tasks")
-                             : Q("SELECT COUNT(*) FROM tasks WHERE status = ?", {status});
+  auto rows = !status ? Q("SELECT COUNT(*) FROM tasks")
+                      : Q("SELECT COUNT(*) FROM tasks WHERE status = ?", {std::string(Name(*status))});
   if (!rows.ok()) return std::move(rows).error();
   return AsInt((*rows)[0][0]);
 }
@@ -382,16 +391,17 @@ Status SqlStore::SetTaskProvenance(int64_t id, const Json& provenance) {
   return UpdateOne("task", id, "UPDATE tasks SET provenance = ? WHERE id = ?", {Text(provenance), id});
 }
 
-Status SqlStore::SetTaskStatus(int64_t id, const std::string& status, const std::string& stop_reason) {
+Status SqlStore::SetTaskStatus(int64_t id, TaskStatus task_status, const std::string& stop_reason) {
   std::lock_guard lock(mutex_);
   const double now = Now();
-  if (status == "running") {
+  const std::string status(Name(task_status));
+  if (task_status == TaskStatus::kRunning) {
     return UpdateOne("task", id,
                      "UPDATE tasks SET status = ?, started_at = COALESCE(started_at, ?), finished_at = NULL, "
                      "stop_reason = '' WHERE id = ?",
                      {status, now, id});
   }
-  if (FinalTaskStatus(status)) {
+  if (IsFinal(task_status)) {
     return UpdateOne("task", id, "UPDATE tasks SET status = ?, finished_at = ?, stop_reason = ? WHERE id = ?",
                      {status, now, stop_reason, id});
   }
@@ -503,10 +513,11 @@ Status SqlStore::ReleaseLease(int64_t task_id, const std::string& owner) {
 }
 
 Result<ExperimentRecord> SqlStore::CreateExperiment(int64_t task_id, int64_t number, const Json& parameters,
-                                                    const std::string& status, ExperimentKind kind,
+                                                    ExperimentStatus experiment_status, ExperimentKind kind,
                                                     std::optional<int64_t> confirms) {
   std::lock_guard lock(mutex_);
   const double now = Now();
+  const std::string status(Name(experiment_status));
   const Json transitions = Json::array({{{"status", status}, {"at", now}}});
   auto rows =
       Q("INSERT INTO experiments (task_id, number, parameters, status, transitions, created_at, kind, "
@@ -518,12 +529,12 @@ Result<ExperimentRecord> SqlStore::CreateExperiment(int64_t task_id, int64_t num
   return GetExperimentLocked(AsInt((*rows)[0][0]));
 }
 
-Status SqlStore::SetExperimentStatus(int64_t experiment_id, const std::string& status) {
+Status SqlStore::SetExperimentStatus(int64_t experiment_id, ExperimentStatus experiment_status) {
   std::lock_guard lock(mutex_);
   auto current = GetExperimentLocked(experiment_id);
   if (!current.ok()) return std::move(current).error();
-  Json transitions = Json::array();
-  for (const auto& t : current->transitions) transitions.push_back({{"status", t.status}, {"at", t.at}});
+  const std::string status(Name(experiment_status));
+  Json transitions = TransitionsJson(current->transitions);
   transitions.push_back({{"status", status}, {"at", Now()}});
   Status updated = UpdateOne("experiment", experiment_id,
                              "UPDATE experiments SET status = ?, transitions = ? WHERE id = ?",
@@ -535,18 +546,17 @@ Status SqlStore::FinishExperiment(int64_t experiment_id, const ExperimentOutcome
   std::lock_guard lock(mutex_);
   auto current = GetExperimentLocked(experiment_id);
   if (!current.ok()) return std::move(current).error();
-  Json transitions = Json::array();
-  for (const auto& t : current->transitions) transitions.push_back({{"status", t.status}, {"at", t.at}});
-  transitions.push_back({{"status", outcome.status}, {"at", Now()}});
+  Json transitions = TransitionsJson(current->transitions);
+  transitions.push_back({{"status", Name(outcome.status)}, {"at", Now()}});
   const SqlValue feasible =
       outcome.feasible ? SqlValue(int64_t{*outcome.feasible ? 1 : 0}) : SqlValue(std::monostate{});
-  Status updated =
-      UpdateOne("experiment", experiment_id,
-                "UPDATE experiments SET status = ?, transitions = ?, metrics = ?, score = ?, feasible = ?, "
-                "error_class = ?, error_message = ? WHERE id = ?",
-                {outcome.status, Text(transitions),
-                 outcome.metrics.is_null() ? SqlValue(std::monostate{}) : Text(outcome.metrics),
-                 Opt(outcome.score), feasible, outcome.error_class, outcome.error_message, experiment_id});
+  Status updated = UpdateOne(
+      "experiment", experiment_id,
+      "UPDATE experiments SET status = ?, transitions = ?, metrics = ?, score = ?, feasible = ?, "
+      "error_class = ?, error_message = ? WHERE id = ?",
+      {std::string(Name(outcome.status)), Text(transitions),
+       outcome.metrics.is_null() ? SqlValue(std::monostate{}) : Text(outcome.metrics), Opt(outcome.score),
+       feasible, std::string(FailureClassName(outcome.error_class)), outcome.error_message, experiment_id});
   return updated.ok() ? AfterWriteFailpoint("store.finish_experiment") : updated;
 }
 

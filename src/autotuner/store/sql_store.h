@@ -26,11 +26,11 @@ class SqlStore final : public Store {
   Result<TaskRecord> GetTask(int64_t id) override;
   Result<TaskRecord> GetTaskByName(const std::string& name) override;
   Result<std::vector<StoredTask>> ListStoredTasks(const TaskQuery& query) override;
-  Result<int64_t> CountTasks(const std::string& status) override;
+  Result<int64_t> CountTasks(std::optional<TaskStatus> status) override;
   Result<std::string> UniqueTaskName(const std::string& name) override;
   Status UpdateTaskSpec(int64_t id, const std::string& description, const Json& spec) override;
   Status SetTaskProvenance(int64_t id, const Json& provenance) override;
-  Status SetTaskStatus(int64_t id, const std::string& status, const std::string& stop_reason) override;
+  Status SetTaskStatus(int64_t id, TaskStatus status, const std::string& stop_reason) override;
   Status DeleteTask(int64_t id) override;
   Status ClearTask(int64_t id) override;
 
@@ -42,10 +42,10 @@ class SqlStore final : public Store {
   Result<bool> CancelRequested(int64_t task_id) override;
 
   Result<ExperimentRecord> CreateExperiment(int64_t task_id, int64_t number, const Json& parameters,
-                                            const std::string& status = "pending",
+                                            ExperimentStatus status = ExperimentStatus::kPending,
                                             ExperimentKind kind = ExperimentKind::kSearch,
                                             std::optional<int64_t> confirms = std::nullopt) override;
-  Status SetExperimentStatus(int64_t experiment_id, const std::string& status) override;
+  Status SetExperimentStatus(int64_t experiment_id, ExperimentStatus status) override;
   Status FinishExperiment(int64_t experiment_id, const ExperimentOutcome& outcome) override;
   Status RequestExperimentCancel(int64_t experiment_id) override;
   Result<bool> ExperimentCancelRequested(int64_t experiment_id) override;

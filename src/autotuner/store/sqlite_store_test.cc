@@ -57,13 +57,13 @@ TEST(SqliteStoreTest, ADatabaseOfTheFirstReleaseOpensAndMigrates) {
     EXPECT_EQ(s.InstanceId(), "f1x7u7e0000000a1");
     auto task = s.GetTaskByName("fixture-quickstart");
     ASSERT_TRUE(task.ok()) << task.error().message;
-    EXPECT_EQ(task->status, "completed");
+    EXPECT_EQ(task->status, TaskStatus::kCompleted);
     EXPECT_EQ(task->spec["optimization"]["max_iterations"], 2);
     auto experiments = s.ListExperiments(task->id);
     ASSERT_TRUE(experiments.ok());
     ASSERT_EQ(experiments->size(), 2u);
     EXPECT_EQ((*experiments)[0].score, 0.5);
-    EXPECT_EQ((*experiments)[1].error_class, "oom");
+    EXPECT_EQ((*experiments)[1].error_class, FailureClass::kOom);
     EXPECT_EQ((*experiments)[1].transitions.size(), 2u);
     EXPECT_EQ(s.ListLogs(task->id, std::nullopt, 0, 10)->size(), 2u);
     EXPECT_TRUE(s.LoadCheckpoint(task->id)->has_value());

@@ -13,6 +13,7 @@
 #include "autotuner/core/experiment_kind.h"
 #include "autotuner/core/json.h"
 #include "autotuner/core/result.h"
+#include "autotuner/core/vocabulary.h"
 
 namespace autotuner::store {
 
@@ -24,7 +25,7 @@ struct TaskRecord {
   std::string name;
   std::string description;
   Json spec = Json::object();  // the normalised task (task::TaskToJson)
-  std::string status;          // pending | running | completed | failed | cancelled
+  TaskStatus status = TaskStatus::kPending;
   double created_at = 0;
   std::optional<double> started_at;
   std::optional<double> finished_at;
@@ -48,7 +49,7 @@ struct StoredTask {
 TaskRecord ParseStoredTask(StoredTask row);
 
 struct Transition {
-  std::string status;
+  ExperimentStatus status = ExperimentStatus::kPending;
   double at = 0;
 };
 
@@ -59,12 +60,12 @@ struct ExperimentRecord {
   ExperimentKind kind = ExperimentKind::kSearch;
   std::optional<int64_t> confirms;  // kind confirm: the number of the experiment it re-measures
   Json parameters = Json::object();
-  std::string status;  // pending | deploying | benchmarking | success | failed | cancelled | pruned
+  ExperimentStatus status = ExperimentStatus::kPending;
   std::vector<Transition> transitions;
   Json metrics;  // null until finished; SPEC §3 aggregate with raw_results
   std::optional<double> score;
   std::optional<bool> feasible;
-  std::string error_class;
+  std::optional<FailureClass> error_class;  // stored as "" when none
   std::string error_message;
   std::string engine_log;
   double created_at = 0;
@@ -72,11 +73,11 @@ struct ExperimentRecord {
 
 // The end of an experiment.
 struct ExperimentOutcome {
-  std::string status;  // success | failed | cancelled | pruned
+  ExperimentStatus status = ExperimentStatus::kFailed;  // success | failed | cancelled | pruned
   Json metrics;
   std::optional<double> score;
   std::optional<bool> feasible;
-  std::string error_class;
+  std::optional<FailureClass> error_class;
   std::string error_message;
 };
 
@@ -100,8 +101,8 @@ struct PresetRecord {
 };
 
 struct TaskQuery {
-  std::string status;           // "" = any
-  std::string order_by = "id";  // id | name | created_at | status
+  std::optional<TaskStatus> status;  // none = any
+  std::string order_by = "id";       // id | name | created_at | status
   bool descending = false;
   int64_t limit = 100;
   int64_t offset = 0;
@@ -124,14 +125,13 @@ class Store {
   // One page of tasks, paged and ordered in SQL.
   virtual Result<std::vector<StoredTask>> ListStoredTasks(const TaskQuery& query) = 0;
   Result<std::vector<TaskRecord>> ListTasks(const TaskQuery& query);
-  virtual Result<int64_t> CountTasks(const std::string& status) = 0;
+  virtual Result<int64_t> CountTasks(std::optional<TaskStatus> status) = 0;
   // `name` itself when free, else `name-2`, `name-3`, ...
   virtual Result<std::string> UniqueTaskName(const std::string& name) = 0;
   virtual Status UpdateTaskSpec(int64_t id, const std::string& description, const Json& spec) = 0;
   virtual Status SetTaskProvenance(int64_t id, const Json& provenance) = 0;
-  // Sets the status; "running" stamps started_at, a final status stamps finished_at.
-  virtual Status SetTaskStatus(int64_t id, const std::string& status,
-                               const std::string& stop_reason = "") = 0;
+  // Sets the status; running stamps started_at, a final status stamps finished_at.
+  virtual Status SetTaskStatus(int64_t id, TaskStatus status, const std::string& stop_reason = "") = 0;
   virtual Status DeleteTask(int64_t id) = 0;
   // Removes a task's experiments, logs and checkpoint and sets it back to pending.
   virtual Status ClearTask(int64_t id) = 0;
@@ -152,11 +152,11 @@ class Store {
 
   // Experiments.
   virtual Result<ExperimentRecord> CreateExperiment(int64_t task_id, int64_t number, const Json& parameters,
-                                                    const std::string& status = "pending",
+                                                    ExperimentStatus status = ExperimentStatus::kPending,
                                                     ExperimentKind kind = ExperimentKind::kSearch,
                                                     std::optional<int64_t> confirms = std::nullopt) = 0;
   // Records a status change (appended to the transitions).
-  virtual Status SetExperimentStatus(int64_t experiment_id, const std::string& status) = 0;
+  virtual Status SetExperimentStatus(int64_t experiment_id, ExperimentStatus status) = 0;
   virtual Status FinishExperiment(int64_t experiment_id, const ExperimentOutcome& outcome) = 0;
   // Cancel of one experiment (a hung one), not of its study: recorded here for whichever process runs the
   // study, whose experiment watchdog polls it; the study goes on with the next experiment.

@@ -12,7 +12,7 @@ TEST_P(StoreTest, TasksAreCreatedFoundAndNamedUniquely) {
   auto created = store().CreateTask("quickstart", "first", Spec("quickstart"));
   ASSERT_TRUE(created.ok()) << created.error().message;
   EXPECT_GT(created->id, 0);
-  EXPECT_EQ(created->status, "pending");
+  EXPECT_EQ(created->status, TaskStatus::kPending);
   EXPECT_EQ(created->spec["base_runtime"], "sim-sglang");
   EXPECT_GT(created->created_at, 1.7e9);
 
@@ -36,7 +36,7 @@ TEST_P(StoreTest, TasksAreCreatedFoundAndNamedUniquely) {
 TEST_P(StoreTest, ListFiltersSortsAndPages) {
   for (const char* name : {"c", "a", "b"}) ASSERT_TRUE(store().CreateTask(name, "", Spec(name)).ok());
   const int64_t b = store().GetTaskByName("b")->id;
-  ASSERT_TRUE(store().SetTaskStatus(b, "running").ok());
+  ASSERT_TRUE(store().SetTaskStatus(b, TaskStatus::kRunning).ok());
 
   TaskQuery by_name;
   by_name.order_by = "name";
@@ -54,32 +54,32 @@ TEST_P(StoreTest, ListFiltersSortsAndPages) {
   EXPECT_EQ((*page)[0].name, "b");
 
   TaskQuery running;
-  running.status = "running";
+  running.status = TaskStatus::kRunning;
   auto filtered = store().ListTasks(running);
   ASSERT_EQ(filtered->size(), 1u);
   EXPECT_EQ((*filtered)[0].name, "b");
-  EXPECT_EQ(*store().CountTasks(""), 3);
-  EXPECT_EQ(*store().CountTasks("running"), 1);
+  EXPECT_EQ(*store().CountTasks(std::nullopt), 3);
+  EXPECT_EQ(*store().CountTasks(TaskStatus::kRunning), 1);
 
   TaskQuery bogus;  // an unknown column never reaches SQL
   bogus.order_by = "name; DROP TABLE tasks";
   EXPECT_TRUE(store().ListTasks(bogus).ok());
-  EXPECT_EQ(*store().CountTasks(""), 3);
+  EXPECT_EQ(*store().CountTasks(std::nullopt), 3);
 }
 
 TEST_P(StoreTest, TaskStatusStampsTimes) {
   const int64_t id = store().CreateTask("t", "", Spec("t"))->id;
-  ASSERT_TRUE(store().SetTaskStatus(id, "running").ok());
+  ASSERT_TRUE(store().SetTaskStatus(id, TaskStatus::kRunning).ok());
   auto running = store().GetTask(id);
   ASSERT_TRUE(running->started_at.has_value());
   EXPECT_FALSE(running->finished_at.has_value());
-  ASSERT_TRUE(store().SetTaskStatus(id, "completed", "budget").ok());
+  ASSERT_TRUE(store().SetTaskStatus(id, TaskStatus::kCompleted, "budget").ok());
   auto done = store().GetTask(id);
-  EXPECT_EQ(done->status, "completed");
+  EXPECT_EQ(done->status, TaskStatus::kCompleted);
   EXPECT_EQ(done->stop_reason, "budget");
   ASSERT_TRUE(done->finished_at.has_value());
   EXPECT_GE(*done->finished_at, *done->started_at);
-  EXPECT_EQ(store().SetTaskStatus(424242, "running").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store().SetTaskStatus(424242, TaskStatus::kRunning).error().code, ErrorCode::kNotFound);
 
   ASSERT_TRUE(store().UpdateTaskSpec(id, "new text", Spec("renamed")).ok());
   EXPECT_EQ(store().GetTask(id)->spec["task_name"], "renamed");
@@ -90,11 +90,11 @@ TEST_P(StoreTest, ExperimentsKeepEveryTransitionAndTheirOutcome) {
   const int64_t task = store().CreateTask("t", "", Spec("t"))->id;
   auto e = store().CreateExperiment(task, 1, {{"mem-fraction-static", 0.8}});
   ASSERT_TRUE(e.ok()) << e.error().message;
-  EXPECT_EQ(e->status, "pending");
-  ASSERT_TRUE(store().SetExperimentStatus(e->id, "deploying").ok());
-  ASSERT_TRUE(store().SetExperimentStatus(e->id, "benchmarking").ok());
+  EXPECT_EQ(e->status, ExperimentStatus::kPending);
+  ASSERT_TRUE(store().SetExperimentStatus(e->id, ExperimentStatus::kDeploying).ok());
+  ASSERT_TRUE(store().SetExperimentStatus(e->id, ExperimentStatus::kBenchmarking).ok());
   ExperimentOutcome outcome;
-  outcome.status = "success";
+  outcome.status = ExperimentStatus::kSuccess;
   outcome.metrics = {{"mean_e2e_latency", 1.25}, {"raw_results", Json::array({{{"num_concurrency", 4}}})}};
   outcome.score = 1.25;
   outcome.feasible = true;
@@ -104,12 +104,12 @@ TEST_P(StoreTest, ExperimentsKeepEveryTransitionAndTheirOutcome) {
   auto got = store().GetExperiment(e->id);
   ASSERT_TRUE(got.ok());
   ASSERT_EQ(got->transitions.size(), 4u);
-  EXPECT_EQ(got->transitions[0].status, "pending");
-  EXPECT_EQ(got->transitions[1].status, "deploying");
-  EXPECT_EQ(got->transitions[2].status, "benchmarking");
-  EXPECT_EQ(got->transitions[3].status, "success");
+  EXPECT_EQ(got->transitions[0].status, ExperimentStatus::kPending);
+  EXPECT_EQ(got->transitions[1].status, ExperimentStatus::kDeploying);
+  EXPECT_EQ(got->transitions[2].status, ExperimentStatus::kBenchmarking);
+  EXPECT_EQ(got->transitions[3].status, ExperimentStatus::kSuccess);
   EXPECT_LE(got->transitions[0].at, got->transitions[3].at);
-  EXPECT_EQ(got->status, "success");
+  EXPECT_EQ(got->status, ExperimentStatus::kSuccess);
   EXPECT_EQ(got->metrics["raw_results"][0]["num_concurrency"], 4);
   EXPECT_EQ(*got->score, 1.25);
   EXPECT_TRUE(*got->feasible);
@@ -118,14 +118,14 @@ TEST_P(StoreTest, ExperimentsKeepEveryTransitionAndTheirOutcome) {
 
   auto failed = store().CreateExperiment(task, 2, {{"mem-fraction-static", 0.95}});
   ExperimentOutcome oom;
-  oom.status = "failed";
+  oom.status = ExperimentStatus::kFailed;
   oom.feasible = false;
-  oom.error_class = "oom";
+  oom.error_class = FailureClass::kOom;
   oom.error_message = "CUDA out of memory";
   ASSERT_TRUE(store().FinishExperiment(failed->id, oom).ok());
   auto list = store().ListExperiments(task);
   ASSERT_EQ(list->size(), 2u);
-  EXPECT_EQ((*list)[1].error_class, "oom");
+  EXPECT_EQ((*list)[1].error_class, FailureClass::kOom);
   EXPECT_FALSE((*list)[1].score.has_value());  // never a made-up number
   EXPECT_TRUE((*list)[1].metrics.is_null());
   EXPECT_FALSE(*(*list)[1].feasible);
@@ -136,9 +136,15 @@ TEST_P(StoreTest, ExperimentsKeepEveryTransitionAndTheirOutcome) {
 
 TEST_P(StoreTest, ExperimentsKeepTheirKind) {
   const int64_t task = store().CreateTask("kinds", "", Json::object())->id;
-  ASSERT_TRUE(store().CreateExperiment(task, 0, Json::object(), "pending", ExperimentKind::kBaseline).ok());
+  ASSERT_TRUE(
+      store()
+          .CreateExperiment(task, 0, Json::object(), ExperimentStatus::kPending, ExperimentKind::kBaseline)
+          .ok());
   ASSERT_TRUE(store().CreateExperiment(task, 1, {{"x", 1}}).ok());
-  ASSERT_TRUE(store().CreateExperiment(task, 2, {{"x", 1}}, "pending", ExperimentKind::kConfirm, 1).ok());
+  ASSERT_TRUE(
+      store()
+          .CreateExperiment(task, 2, {{"x", 1}}, ExperimentStatus::kPending, ExperimentKind::kConfirm, 1)
+          .ok());
   const auto list = store().ListExperiments(task);
   ASSERT_EQ(list->size(), 3u);
   EXPECT_EQ((*list)[0].kind, ExperimentKind::kBaseline);
@@ -219,13 +225,13 @@ TEST_P(StoreTest, ClearAndDeleteRemoveEverythingOfATask) {
   ASSERT_TRUE(store().CreateExperiment(keep, 1, Json::object()).ok());
   ASSERT_TRUE(store().AppendLog(task, std::nullopt, "info", "x").ok());
   ASSERT_TRUE(store().SaveCheckpoint(task, {{"a", 1}}).ok());
-  ASSERT_TRUE(store().SetTaskStatus(task, "failed").ok());
+  ASSERT_TRUE(store().SetTaskStatus(task, TaskStatus::kFailed).ok());
 
   ASSERT_TRUE(store().ClearTask(task).ok());
   EXPECT_TRUE(store().ListExperiments(task)->empty());
   EXPECT_TRUE(store().ListLogs(task, std::nullopt, 0, 10)->empty());
   EXPECT_FALSE(store().LoadCheckpoint(task)->has_value());
-  EXPECT_EQ(store().GetTask(task)->status, "pending");
+  EXPECT_EQ(store().GetTask(task)->status, TaskStatus::kPending);
 
   ASSERT_TRUE(store().CreateExperiment(task, 1, Json::object()).ok());
   ASSERT_TRUE(store().DeleteTask(task).ok());
@@ -240,31 +246,31 @@ TEST_P(StoreTest, WritesAreFencedByTheLeaseOwner) {
   ASSERT_TRUE(*store().AcquireLease(task, "runner-a", 30));
   auto e = store().CreateExperiment(task, 1, Json::object());
   ASSERT_TRUE(e.ok());
-  ASSERT_TRUE(
-      store()
-          .WithLease(task, "runner-a", [&] { return store().SetExperimentStatus(e->id, "deploying"); })
-          .ok());
+  ASSERT_TRUE(store()
+                  .WithLease(task, "runner-a",
+                             [&] { return store().SetExperimentStatus(e->id, ExperimentStatus::kDeploying); })
+                  .ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(80));
   ASSERT_TRUE(*store().AcquireLease(task, "runner-b", 0.05));  // a's heartbeat went stale
   ExperimentOutcome outcome;
-  outcome.status = "success";
+  outcome.status = ExperimentStatus::kSuccess;
   outcome.score = 1.0;
   const Status fenced =
       store().WithLease(task, "runner-a", [&] { return store().FinishExperiment(e->id, outcome); });
   ASSERT_FALSE(fenced.ok());
   EXPECT_EQ(fenced.error().code, ErrorCode::kConflict);
   EXPECT_NE(fenced.error().message.find("lease"), std::string::npos) << fenced.error().message;
-  EXPECT_EQ(store().GetExperiment(e->id)->status, "deploying");  // nothing written
+  EXPECT_EQ(store().GetExperiment(e->id)->status, ExperimentStatus::kDeploying);  // nothing written
   // A failing write inside the fence is rolled back as a whole.
   const Status failed = store().WithLease(task, "runner-b", [&]() -> Status {
-    if (Status s = store().SetExperimentStatus(e->id, "benchmarking"); !s.ok()) return s;
+    if (Status s = store().SetExperimentStatus(e->id, ExperimentStatus::kBenchmarking); !s.ok()) return s;
     return MakeError(ErrorCode::kIo, "disk full");
   });
   EXPECT_FALSE(failed.ok());
-  EXPECT_EQ(store().GetExperiment(e->id)->status, "deploying");
+  EXPECT_EQ(store().GetExperiment(e->id)->status, ExperimentStatus::kDeploying);
   EXPECT_TRUE(
       store().WithLease(task, "runner-b", [&] { return store().FinishExperiment(e->id, outcome); }).ok());
-  EXPECT_EQ(store().GetExperiment(e->id)->status, "success");
+  EXPECT_EQ(store().GetExperiment(e->id)->status, ExperimentStatus::kSuccess);
 }
 
 TEST_P(StoreTest, CancelRequestsReachTheLeaseHolderAndEndWithIt) {
@@ -299,14 +305,14 @@ TEST_P(StoreTest, ClearIsOneTransaction) {
   const int64_t task = store().CreateTask("t", "", Spec("t"))->id;
   ASSERT_TRUE(store().CreateExperiment(task, 1, Json::object()).ok());
   ASSERT_TRUE(store().AppendLog(task, std::nullopt, "info", "kept").ok());
-  ASSERT_TRUE(store().SetTaskStatus(task, "completed").ok());
+  ASSERT_TRUE(store().SetTaskStatus(task, TaskStatus::kCompleted).ok());
   ::setenv("AUTOTUNER_FAILPOINT", "store.clear_task", 1);
   const Status cleared = store().ClearTask(task);
   ::unsetenv("AUTOTUNER_FAILPOINT");
   ASSERT_FALSE(cleared.ok());
   EXPECT_EQ(store().ListExperiments(task)->size(), 1u);
   EXPECT_EQ(store().ListLogs(task, std::nullopt, 0, 10)->size(), 1u);
-  EXPECT_EQ(store().GetTask(task)->status, "completed");
+  EXPECT_EQ(store().GetTask(task)->status, TaskStatus::kCompleted);
   ASSERT_TRUE(store().ClearTask(task).ok());  // and the store still works after the rollback
   EXPECT_TRUE(store().ListExperiments(task)->empty());
 }
@@ -319,12 +325,12 @@ TEST_P(StoreTest, ExperimentWriteFailpointsRollBackTheFencedWrite) {
   auto e = store().CreateExperiment(task, 1, Json::object());
   ASSERT_TRUE(e.ok());
   ExperimentOutcome outcome;
-  outcome.status = "success";
+  outcome.status = ExperimentStatus::kSuccess;
   outcome.score = 1.0;
   outcome.metrics = {{"mean_ttft_ms", 12.5}};
   ::setenv("AUTOTUNER_FAILPOINT", "store.experiment_status,store.finish_experiment", 1);
-  const Status status =
-      store().WithLease(task, "runner-a", [&] { return store().SetExperimentStatus(e->id, "deploying"); });
+  const Status status = store().WithLease(
+      task, "runner-a", [&] { return store().SetExperimentStatus(e->id, ExperimentStatus::kDeploying); });
   const Status finish =
       store().WithLease(task, "runner-a", [&] { return store().FinishExperiment(e->id, outcome); });
   ::unsetenv("AUTOTUNER_FAILPOINT");
@@ -332,13 +338,13 @@ TEST_P(StoreTest, ExperimentWriteFailpointsRollBackTheFencedWrite) {
   ASSERT_FALSE(finish.ok());
   EXPECT_NE(finish.error().message.find("store.finish_experiment"), std::string::npos);
   auto stored = store().GetExperiment(e->id);
-  EXPECT_EQ(stored->status, "pending");
+  EXPECT_EQ(stored->status, ExperimentStatus::kPending);
   EXPECT_EQ(stored->transitions.size(), 1u);
   EXPECT_TRUE(stored->metrics.is_null());
   EXPECT_FALSE(stored->score.has_value());
   ASSERT_TRUE(
       store().WithLease(task, "runner-a", [&] { return store().FinishExperiment(e->id, outcome); }).ok());
-  EXPECT_EQ(store().GetExperiment(e->id)->status, "success");
+  EXPECT_EQ(store().GetExperiment(e->id)->status, ExperimentStatus::kSuccess);
 }
 
 TEST_P(StoreTest, PresetsCrud) {
@@ -363,14 +369,14 @@ TEST_P(StoreTest, EverythingSurvivesAReopen) {
   EXPECT_EQ(instance.size(), 16u);
   const int64_t task = store().CreateTask("durable", "", Spec("durable"))->id;
   const int64_t exp = store().CreateExperiment(task, 1, {{"x", 1}})->id;
-  ASSERT_TRUE(store().SetExperimentStatus(exp, "deploying").ok());
+  ASSERT_TRUE(store().SetExperimentStatus(exp, ExperimentStatus::kDeploying).ok());
   store_.reset();  // the process goes away
 
   auto reopened = GetParam().reopen();
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(reopened->InstanceId(), instance);  // the same owner id after a restart
   EXPECT_EQ(reopened->GetTask(task)->name, "durable");
-  EXPECT_EQ(reopened->GetExperiment(exp)->status, "deploying");
+  EXPECT_EQ(reopened->GetExperiment(exp)->status, ExperimentStatus::kDeploying);
 }
 
 }  // namespace
