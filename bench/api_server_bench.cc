@@ -144,9 +144,9 @@ void Fanout(store::Store& s, runner::EventBus& bus, int port, int subscribers, i
         buffer.append(data, length);
         size_t end;
         while ((end = buffer.find("\n\n")) != std::string::npos) {
-          const size_t at = buffer.find("\"sent_ms\":");
+          const size_t at = buffer.find("\"elapsed_s\":");
           if (at != std::string::npos && at < end) {
-            mine.push_back(now - std::strtod(buffer.c_str() + at + 10, nullptr));
+            mine.push_back(now - std::strtod(buffer.c_str() + at + 12, nullptr));
             ++received[i];
           }
           buffer.erase(0, end + 2);
@@ -160,8 +160,12 @@ void Fanout(store::Store& s, runner::EventBus& bus, int port, int subscribers, i
   while (connected < subscribers) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const auto start = Clock::now();
   for (int e = 0; e < events; ++e) {
-    bus.Publish(task->id, "progress",
-                {{"task_id", task->id}, {"done", e}, {"sent_ms", Ms(Clock::now() - epoch)}});
+    // The send time (ms since `epoch`) rides in elapsed_s, which the subscribers read back.
+    runner::StudyProgress progress;
+    progress.task_id = task->id;
+    progress.done = e;
+    progress.elapsed_s = Ms(Clock::now() - epoch);
+    bus.Publish(task->id, progress);
     if (e % 10 == 9) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // ~10 events per ms, bursts
   }
   for (auto& t : threads) t.join();

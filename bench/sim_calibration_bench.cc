@@ -22,6 +22,7 @@ namespace {
 using autotuner::sim::AdmissionPolicy;
 using autotuner::sim::EngineConfig;
 using autotuner::sim::Flavor;
+using autotuner::sim::FlavorNamed;
 using autotuner::sim::KvCacheDtype;
 using autotuner::sim::LengthDistribution;
 using autotuner::sim::WorkloadSpec;
@@ -118,7 +119,7 @@ EngineConfig Engine(Flavor flavor, std::string gpu, int tp) {
 // trtllm-bench throughput as the TensorRT-LLM perf overview runs it (0.13–1.x): ModelOpt FP8 checkpoints with
 // FP8 KV, CUDA graphs for every batch size, max_batch_size 2048 / max_num_tokens 8192, all requests at once.
 Run TrtllmOverview(std::string model, int tp, int64_t isl, int64_t osl, int64_t requests, bool fp8 = true) {
-  EngineConfig config = Engine(Flavor::kTrtllm, "H100", tp);
+  EngineConfig config = Engine(FlavorNamed("trtllm"), "H100", tp);
   if (fp8) config.kv_cache_dtype = KvCacheDtype::kFp8E4m3;
   config.cuda_graph_max_bs = 8192;
   return {config, std::move(model),
@@ -129,14 +130,14 @@ Run TrtllmOverview(std::string model, int tp, int64_t isl, int64_t osl, int64_t 
 // --num-scheduler-steps 10 (multi-step scheduling hides the CPU work of 9 in 10 steps: modelled as overlap),
 // V0 defaults: 256 sequences, chunked prefill off.
 EngineConfig Sglang030(std::string gpu, int tp) {
-  EngineConfig config = Engine(Flavor::kSglang, std::move(gpu), tp);
+  EngineConfig config = Engine(FlavorNamed("sglang"), std::move(gpu), tp);
   config.torch_compile = true;
   config.prefix_cache = false;
   return config;
 }
 
 EngineConfig Vllm060(std::string gpu, int tp) {
-  EngineConfig config = Engine(Flavor::kVllm, std::move(gpu), tp);
+  EngineConfig config = Engine(FlavorNamed("vllm"), std::move(gpu), tp);
   config.max_running_requests = 256;
   config.chunked_prefill = false;
   config.overlap_schedule = true;
@@ -179,7 +180,7 @@ void AddPublishedRuns(Calibration& c) {
   c.runs["P2-fp16"] = TrtllmOverview("mistralai/Mixtral-8x7B-Instruct-v0.1", 2, 1000, 1000, 3000, false);
 
   // TensorRT-LLM 0.16 tuning guide: LLM-API defaults (max batch 2048, max tokens 8192, KV 90 %).
-  EngineConfig trt016 = Engine(Flavor::kTrtllm, "H100", 4);
+  EngineConfig trt016 = Engine(FlavorNamed("trtllm"), "H100", 4);
   c.runs["P3"] = {trt016, l70,
                   Offline(LengthDistribution::Fixed(2048), LengthDistribution::Fixed(2048), 1000)};
   c.runs["P4"] = {trt016, l70, Closed(1, 100, 2048, 2048)};
@@ -206,21 +207,22 @@ void AddPublishedRuns(Calibration& c) {
   c.runs["P7-vllm"] = {Vllm060("H100", 4), "meta-llama/Llama-3.1-70B-Instruct", ShareGpt(5000, 194)};
 
   // NIM 1.8.0, FP8 profile (TensorRT-LLM backend assumed), AIPerf at fixed concurrency.
-  EngineConfig nim = Engine(Flavor::kTrtllm, "H100", 2);
+  EngineConfig nim = Engine(FlavorNamed("trtllm"), "H100", 2);
   c.runs["P8-c1"] = {nim, l70_fp8_33, Closed(1, 10, 5000, 500)};
   c.runs["P8-c250"] = {nim, l70_fp8_33, Closed(250, 1250, 5000, 500)};
 
   // Qwen2.5 speed benchmark: vLLM 0.6.3, batch 1, a 1-token prompt, 2048 tokens generated.
-  EngineConfig p9 = Engine(Flavor::kVllm, "A100-80GB", 1);
+  EngineConfig p9 = Engine(FlavorNamed("vllm"), "A100-80GB", 1);
   p9.context_length = 32768;
   c.runs["P9-bf16"] = {p9, "Qwen/Qwen2.5-7B-Instruct", Closed(1, 3, 1, 2048)};
   c.runs["P9-int4"] = {p9, "Qwen/Qwen2.5-7B-Instruct-GPTQ-Int4", Closed(1, 3, 1, 2048)};
 
   // GPUStack performance lab: each engine's default server settings, 1000 ShareGPT prompts at once.
-  c.runs["P10-vllm"] = {Engine(Flavor::kVllm, "H100", 1), "Qwen/Qwen3-14B", ShareGpt(1000, 202)};
-  c.runs["P10-sglang"] = {Engine(Flavor::kSglang, "H100", 1), "Qwen/Qwen3-14B", ShareGpt(1000, 202)};
-  c.runs["P10-trtllm"] = {Engine(Flavor::kTrtllm, "H100", 1), "Qwen/Qwen3-14B", ShareGpt(1000, 202)};
-  c.runs["P10-sglang-fp8"] = {Engine(Flavor::kSglang, "H100", 1), "Qwen/Qwen3-14B-FP8", ShareGpt(1000, 202)};
+  c.runs["P10-vllm"] = {Engine(FlavorNamed("vllm"), "H100", 1), "Qwen/Qwen3-14B", ShareGpt(1000, 202)};
+  c.runs["P10-sglang"] = {Engine(FlavorNamed("sglang"), "H100", 1), "Qwen/Qwen3-14B", ShareGpt(1000, 202)};
+  c.runs["P10-trtllm"] = {Engine(FlavorNamed("trtllm"), "H100", 1), "Qwen/Qwen3-14B", ShareGpt(1000, 202)};
+  c.runs["P10-sglang-fp8"] = {Engine(FlavorNamed("sglang"), "H100", 1), "Qwen/Qwen3-14B-FP8",
+                              ShareGpt(1000, 202)};
 }
 
 void AddPublishedValues(Calibration& c) {
@@ -281,10 +283,10 @@ void AddEarlierPoints(Calibration& c) {
   c.runs["E2"] = TrtllmOverview(fp8_8b, 1, 1000, 1000, 3000);
   c.runs["E3"] = TrtllmOverview(fp8_8b, 1, 2048, 128, 3000);
   c.runs["E4"] = TrtllmOverview("nvidia/Llama-3.3-70B-Instruct-FP8", 2, 1000, 1000, 3000);
-  const EngineConfig a100 = Engine(Flavor::kVllm, "A100-40GB", 1);
+  const EngineConfig a100 = Engine(FlavorNamed("vllm"), "A100-40GB", 1);
   c.runs["E5"] = {a100, "meta-llama/Llama-3.1-8B-Instruct", Closed(1, 20, 1024, 128)};
   c.runs["E6-c8"] = {a100, "meta-llama/Llama-3.1-8B-Instruct", Closed(8, 160, 1024, 128)};
-  c.runs["E7"] = {Engine(Flavor::kVllm, "H100", 1), "meta-llama/Llama-3.1-8B-Instruct",
+  c.runs["E7"] = {Engine(FlavorNamed("vllm"), "H100", 1), "meta-llama/Llama-3.1-8B-Instruct",
                   Closed(1, 20, 256, 256)};
   EngineConfig sglang = Sglang030("H100", 1);
   c.runs["E8"] = {sglang, "meta-llama/Meta-Llama-3.1-8B-Instruct",

@@ -1,8 +1,12 @@
 // What simulating costs in real time: a closed-loop workload on the virtual engine, reported as simulated
-// steps and requests per real second and as virtual seconds simulated per real second.
+// steps and requests per real second and as virtual seconds simulated per real second, for every built-in
+// flavor.
 
 #include <benchmark/benchmark.h>
 
+#include <string>
+
+#include "autotuner/sim/flavor.h"
 #include "autotuner/sim/workload.h"
 
 namespace {
@@ -11,13 +15,13 @@ using autotuner::sim::EngineConfig;
 using autotuner::sim::Flavor;
 using autotuner::sim::LengthDistribution;
 
-void BM_VirtualEngineClosedLoop(benchmark::State& state) {
+void VirtualEngineClosedLoop(benchmark::State& state, Flavor flavor) {
   EngineConfig config;
-  config.flavor = static_cast<Flavor>(state.range(0));
+  config.flavor = flavor;
   const auto model = autotuner::sim::FindModelProfile("Llama-3.1-8B");
   autotuner::sim::WorkloadSpec spec;
-  spec.concurrency = static_cast<int>(state.range(1));
-  spec.num_requests = 4 * state.range(1);
+  spec.concurrency = static_cast<int>(state.range(0));
+  spec.num_requests = 4 * state.range(0);
   spec.input = LengthDistribution::Uniform(256, 2048);
   spec.output = LengthDistribution::Uniform(64, 512);
   int64_t steps = 0;
@@ -33,13 +37,19 @@ void BM_VirtualEngineClosedLoop(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * spec.num_requests);
 }
 
-BENCHMARK(BM_VirtualEngineClosedLoop)
-    ->ArgNames({"flavor", "concurrency"})
-    ->ArgsProduct({{static_cast<int64_t>(Flavor::kSglang), static_cast<int64_t>(Flavor::kVllm),
-                    static_cast<int64_t>(Flavor::kTrtllm)},
-                   {16, 256}})
-    ->Unit(benchmark::kMillisecond);
-
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  for (const autotuner::sim::FlavorTraits* traits : autotuner::sim::AllFlavors()) {
+    benchmark::RegisterBenchmark(("BM_VirtualEngineClosedLoop/" + traits->name).c_str(),
+                                 VirtualEngineClosedLoop, Flavor(*traits))
+        ->ArgNames({"concurrency"})
+        ->Arg(16)
+        ->Arg(256)
+        ->Unit(benchmark::kMillisecond);
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -131,7 +131,7 @@ Json Evaluate(const Sweep& s, const task::RuntimeDefinition& runtime, const sim:
     args.push_back("--" + s.dimensions[i].flag);
     args.push_back(values[i].is_string() ? values[i].get<std::string>() : DumpJson(values[i]));
   }
-  auto launch = sim::ParseLaunchFlags(sim::Flavor::kSglang, runtime, args);
+  auto launch = sim::ParseLaunchFlags(sim::FlavorNamed("sglang"), runtime, args);
   if (!launch) return "deploy_failed";
   sim::WorkloadSpec spec;
   spec.input = sim::LengthDistribution::Fixed(s.input_tokens);
@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", catalog.error().message.c_str());
     return 1;
   }
-  const task::RuntimeDefinition* runtime = catalog->Find(sim::RuntimeNameFor(sim::Flavor::kSglang));
+  const task::RuntimeDefinition* runtime = catalog->Find(sim::RuntimeNameFor(sim::FlavorNamed("sglang")));
   if (runtime == nullptr) {
     std::fprintf(stderr, "no sim-sglang runtime\n");
     return 1;

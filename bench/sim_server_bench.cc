@@ -78,7 +78,7 @@ void WaitUntilServing(int port) {
 
 void Run(bool firehose, int streams, int tokens, double time_scale) {
   autotuner::sim::LaunchOptions options;
-  options.engine.flavor = autotuner::sim::Flavor::kVllm;
+  options.engine.flavor = autotuner::sim::FlavorNamed("vllm");
   options.engine.time_scale = time_scale;
   options.engine.max_running_requests = streams;  // every stream decodes at once
   options.model = "meta-llama/Llama-3.1-8B-Instruct";

@@ -18,11 +18,10 @@ allowed() {
     src/autotuner/core/error.cc) echo 'cancelled' ;;                         # ErrorCode::kCancelled's name
     src/autotuner/opt/outcome.cc) echo 'success' ;;                          # checkpoint outcome JSON
     src/autotuner/opt/strategy.cc) echo 'pending' ;;                         # checkpoint key of proposals
-    src/autotuner/runner/study_publisher.cc) echo 'completed running' ;;     # progress event counts
+    src/autotuner/runner/study_event.cc) echo 'completed running' ;;         # progress event counts
     src/autotuner/api/api_tasks.cc) echo 'running' ;;                        # summary count of active ones
     src/autotuner/api/api_openapi.cc) echo 'success' ;;                      # an OpenAPI description
     src/autotuner/sim/perf_model.cc) echo 'oom' ;;                           # the simulator's detail kind
-    apps/autotuner/run_command.cc) echo 'completed running' ;;               # progress event keys read back
     apps/autotuner/dry_run.cc) echo 'pruned' ;;                              # dry-run JSON key
     *) echo '' ;;
   esac

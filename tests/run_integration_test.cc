@@ -381,7 +381,7 @@ double VirtualQuickstartThroughput(const Json& parameters) {
     args.push_back("--" + key);
     args.push_back(value.is_string() ? value.get<std::string>() : DumpJson(value));
   }
-  auto launch = sim::ParseLaunchFlags(sim::Flavor::kSglang, *catalog->Find("sim-sglang"), args);
+  auto launch = sim::ParseLaunchFlags(sim::FlavorNamed("sglang"), *catalog->Find("sim-sglang"), args);
   EXPECT_TRUE(launch.ok()) << launch.error().message;
   if (!launch.ok()) return 0;
   sim::WorkloadSpec spec;

@@ -165,11 +165,11 @@ class StudyProgressPrinter {
 
  private:
   void Print(const runner::Event& e) {
-    if (e.type == "progress") {
-      progress_ = e.data;
+    if (const auto* progress = std::get_if<runner::StudyProgress>(&e.event)) {
+      progress_ = *progress;
       // After each finished experiment, one line with where the study stands.
-      if (e.data["bench"].is_null() && e.data.value("done", int64_t{0}) != last_done_) {
-        last_done_ = e.data.value("done", int64_t{0});
+      if (!progress->bench && progress->done != last_done_) {
+        last_done_ = progress->done;
         ClearStatus();
         std::cout << "  " << StandLine() << std::endl;
       }
@@ -177,23 +177,18 @@ class StudyProgressPrinter {
       return;
     }
     std::string line;
-    if (e.type == "log" || e.type == "log_unstored") {
-      const std::string level = e.data.value("level", "");
-      const std::string text = e.data.value("line", "");
-      if (level == "engine" || quiet_) return;
+    if (const auto* log = std::get_if<runner::LogLine>(&e.event)) {
+      if (log->level == "engine" || quiet_) return;
       // Experiment results get their own summary line below; everything else of the study is shown.
-      if (text.find(" Status: ") != std::string::npos && e.data["experiment_id"].is_number()) {
-        if (text.find("Status: SUCCESS") != std::string::npos ||
-            text.find("Status: FAILED") != std::string::npos)
-          return;
-      }
-      line = e.type == "log" ? text : text + " (not stored: " + e.data.value("store_error", "") + ")";
-    } else if (e.type == "experiment_finished") {
-      line = Summary(e.data);
-      if (e.data["score"].is_number() && e.data.value("feasible", false) &&
-          (!best_score_ || e.data["score"].get<double>() < *best_score_)) {
-        best_score_ = e.data["score"].get<double>();
-        best_number_ = e.data.value("experiment_id", int64_t{0});
+      if (log->announces == ExperimentStatus::kSuccess || log->announces == ExperimentStatus::kFailed) return;
+      line = log->log_id ? log->text : log->text + " (not stored: " + log->store_error + ")";
+    } else if (const auto* finished = std::get_if<runner::ExperimentFinished>(&e.event)) {
+      const Json& x = finished->experiment;
+      line = Summary(x);
+      if (x["score"].is_number() && x.value("feasible", false) &&
+          (!best_score_ || x["score"].get<double>() < *best_score_)) {
+        best_score_ = x["score"].get<double>();
+        best_number_ = x.value("experiment_id", int64_t{0});
       }
     } else {
       return;
@@ -223,23 +218,21 @@ class StudyProgressPrinter {
   // "3/6 done, 1 running, elapsed 0:42, ETA 1:10, best -91119.6 (experiment 4)"
   std::string StandLine() const {
     std::ostringstream out;
-    out << progress_.value("done", 0) << "/" << progress_.value("max_iterations", 0) << " done, "
-        << progress_.value("running", 0) << " running, elapsed "
-        << Duration(progress_.value("elapsed_s", 0.0));
-    if (progress_["eta_s"].is_number()) out << ", ETA " << Duration(progress_["eta_s"].get<double>());
+    const runner::StudyProgress& p = *progress_;
+    out << p.done << "/" << p.max_iterations << " done, " << p.running << " running, elapsed "
+        << Duration(p.elapsed_s);
+    if (p.eta_s) out << ", ETA " << Duration(*p.eta_s);
     if (best_score_) out << ", best " << Number(*best_score_, 6) << " (experiment " << best_number_ << ")";
     return out.str();
   }
 
   void DrawStatus() {
-    if (!tty_ || progress_.is_null()) return;
+    if (!tty_ || !progress_) return;
     std::ostringstream out;
     out << "  [" << StandLine() << "]";
-    const Json& b = progress_["bench"];
-    if (b.is_object()) {
-      out << "  | exp " << b.value("experiment_id", 0) << " run " << b.value("run", 0) << "/"
-          << b.value("runs", 0) << (b.value("warming_up", false) ? " warm-up" : "") << " "
-          << b.value("completed", 0) << " req";
+    if (const auto& b = progress_->bench) {
+      out << "  | exp " << b->number << " run " << b->run << "/" << b->runs
+          << (b->warming_up ? " warm-up" : "") << " " << b->completed << " req";
     }
     std::string text = out.str();
     if (text.size() > 150) text.resize(150);
@@ -255,7 +248,7 @@ class StudyProgressPrinter {
   runner::EventBus::Subscription subscription_;
   bool quiet_;
   bool tty_;
-  Json progress_;
+  std::optional<runner::StudyProgress> progress_;
   int64_t last_done_ = 0;
   std::optional<double> best_score_;
   int64_t best_number_ = 0;

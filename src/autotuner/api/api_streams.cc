@@ -28,14 +28,19 @@ ExperimentNumbers NumbersOf(store::Store& s, int64_t task_id) {
   return numbers;
 }
 
+// A stored line in the event stream's `log` form.
 Json LogJson(const store::LogRecord& log, const ExperimentNumbers& numbers) {
-  Json experiment = nullptr;
+  runner::LogLine line;
+  line.task_id = log.task_id;
+  line.log_id = log.id;
+  line.level = log.level;
+  line.text = log.line;
+  line.at = log.at;
   if (log.experiment_id) {
     auto it = numbers.find(*log.experiment_id);
-    experiment = it != numbers.end() ? it->second : *log.experiment_id;
+    line.number = it != numbers.end() ? it->second : *log.experiment_id;
   }
-  return {{"task_id", log.task_id}, {"log_id", log.id}, {"experiment_id", experiment},
-          {"level", log.level},     {"line", log.line}, {"at", log.at}};
+  return runner::DataOf(line);
 }
 
 // Where a stream resumes: Last-Event-ID, else ?since=, else the start.
@@ -99,7 +104,7 @@ HttpResponse Api::TaskEvents(const HttpRequest& request, const Params& params) {
       out +=
           "event: resync\ndata: " + DumpJson(Json{{"task_id", task_id}, {"reason", "fell_behind"}}) + "\n\n";
     }
-    for (const auto& e : events) out += SseFrame(e.id, e.type, e.data);
+    for (const auto& e : events) out += SseFrame(e.id, e.type(), e.data());
     const auto now = std::chrono::steady_clock::now();
     if (out.empty() && now - state->last_sent >= heartbeat) out = ": heartbeat\n\n";
     if (!out.empty()) state->last_sent = now;

@@ -151,7 +151,7 @@ void Api::PublishStatus(const store::TaskRecord& task) {
   if (events_ == nullptr) return;
   auto fresh = store_->GetTask(task.id);
   const store::TaskRecord& t = fresh.ok() ? *fresh : task;
-  events_->Publish(t.id, "task_status", runner::TaskStatusEvent(t.id, t.status, t.stop_reason));
+  events_->Publish(t.id, runner::TaskStatusChanged{t.id, t.status, t.stop_reason});
 }
 
 HttpResponse Api::ListTasks(const HttpRequest& request, const Params&) {

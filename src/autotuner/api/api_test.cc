@@ -40,6 +40,13 @@ Json QuickstartTask(const std::string& name = "quickstart") {
        {{"model_tokenizer", "gpt2"}, {"traffic_scenarios", {"D(100,100)"}}, {"num_concurrency", {1, 4}}}}};
 }
 
+runner::StudyProgress Progress(int64_t task_id, int64_t done) {
+  runner::StudyProgress progress;
+  progress.task_id = task_id;
+  progress.done = done;
+  return progress;
+}
+
 // Stands in for runner::StudyManager: marks tasks running / cancelled in the store and publishes it.
 class FakeStudies : public StudyControl {
  public:
@@ -49,15 +56,14 @@ class FakeStudies : public StudyControl {
     running_.insert(task_id);
     started_.push_back(task_id);
     if (Status s = store_->SetTaskStatus(task_id, TaskStatus::kRunning); !s.ok()) return s;
-    bus_->Publish(task_id, "task_status", {{"task_id", task_id}, {"status", "running"}, {"stop_reason", ""}});
+    bus_->Publish(task_id, runner::TaskStatusChanged{task_id, TaskStatus::kRunning, ""});
     return {};
   }
   Status Cancel(int64_t task_id) override {
     std::lock_guard lock(mutex_);
     running_.erase(task_id);
     if (Status s = store_->SetTaskStatus(task_id, TaskStatus::kCancelled, "cancelled"); !s.ok()) return s;
-    bus_->Publish(task_id, "task_status",
-                  {{"task_id", task_id}, {"status", "cancelled"}, {"stop_reason", "cancelled"}});
+    bus_->Publish(task_id, runner::TaskStatusChanged{task_id, TaskStatus::kCancelled, "cancelled"});
     return {};
   }
   bool IsRunning(int64_t task_id) const override {
@@ -448,32 +454,27 @@ TEST_F(ApiServerTest, EventStreamDeliversEveryTransitionInStoreOrder) {
     autotuner::testing::CatchAll("study", [&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(150));
       (void)store_->SetTaskStatus(id, TaskStatus::kRunning);
-      bus_.Publish(id, "task_status", {{"task_id", id}, {"status", "running"}, {"stop_reason", ""}});
+      bus_.Publish(id, runner::TaskStatusChanged{id, TaskStatus::kRunning, ""});
       for (int n = 1; n <= 3; ++n) {
         auto e = store_->CreateExperiment(id, n, {{"schedule-policy", n % 2 ? "lpm" : "fcfs"}});
-        bus_.Publish(id, "experiment_created",
-                     {{"task_id", id}, {"id", e->id}, {"experiment_id", n}, {"status", "pending"}});
+        bus_.Publish(id, runner::ExperimentCreated{
+                             {{"task_id", id}, {"id", e->id}, {"experiment_id", n}, {"status", "pending"}}});
         for (const auto status : {ExperimentStatus::kDeploying, ExperimentStatus::kBenchmarking}) {
           (void)store_->SetExperimentStatus(e->id, status);
-          bus_.Publish(id, "experiment_status",
-                       {{"task_id", id},
-                        {"id", e->id},
-                        {"experiment_id", n},
-                        {"status", Name(status)},
-                        {"at", store::Now()}});
+          bus_.Publish(id, runner::ExperimentStatusChanged{id, e->id, n, status, store::Now()});
         }
         (void)store_->FinishExperiment(
             e->id,
             {ExperimentStatus::kSuccess, {{"mean_e2e_latency", 1.0 * n}}, 1.0 * n, true, std::nullopt, ""});
-        bus_.Publish(id, "experiment_finished",
-                     {{"task_id", id}, {"id", e->id}, {"experiment_id", n}, {"status", "success"}});
+        bus_.Publish(id, runner::ExperimentFinished{
+                             {{"task_id", id}, {"id", e->id}, {"experiment_id", n}, {"status", "success"}}});
       }
       (void)store_->SetTaskStatus(id, TaskStatus::kCompleted, "budget");
-      bus_.Publish(id, "task_status", {{"task_id", id}, {"status", "completed"}, {"stop_reason", "budget"}});
+      bus_.Publish(id, runner::TaskStatusChanged{id, TaskStatus::kCompleted, "budget"});
     });
   });
   // Another task's events must not leak into this stream.
-  bus_.Publish(id + 100, "task_status", {{"task_id", id + 100}, {"status", "running"}});
+  bus_.Publish(id + 100, runner::TaskStatusChanged{id + 100, TaskStatus::kRunning, ""});
   const SseReader reader =
       ReadStream("/api/tasks/" + std::to_string(id) + "/events", {}, [](const SseReader& r) {
         return !r.events.empty() && r.events.back().data.value("status", "") == "completed";
@@ -505,13 +506,13 @@ TEST_F(ApiServerTest, EventStreamDeliversEveryTransitionInStoreOrder) {
 TEST_F(ApiServerTest, ReconnectWithLastEventIdLosesNothing) {
   StartServer();
   const int64_t id = CreateTask();
-  for (int i = 1; i <= 10; ++i) bus_.Publish(id, "progress", {{"task_id", id}, {"done", i}});
+  for (int i = 1; i <= 10; ++i) bus_.Publish(id, Progress(id, i));
   // Read four, then drop the connection.
   const SseReader first = ReadStream("/api/tasks/" + std::to_string(id) + "/events", {},
                                      [](const SseReader& r) { return r.events.size() >= 4; });
   ASSERT_GE(first.events.size(), 4u);
   const std::string last_id = first.events[3].id;
-  for (int i = 11; i <= 15; ++i) bus_.Publish(id, "progress", {{"task_id", id}, {"done", i}});
+  for (int i = 11; i <= 15; ++i) bus_.Publish(id, Progress(id, i));
   const SseReader second =
       ReadStream("/api/tasks/" + std::to_string(id) + "/events", {{"Last-Event-ID", last_id}},
                  [](const SseReader& r) { return !r.events.empty() && r.events.back().data["done"] == 15; });
@@ -529,11 +530,11 @@ TEST_F(ApiServerTest, ReconnectWithLastEventIdLosesNothing) {
 TEST_F(ApiServerTest, ResumePointFromBeforeARestartAsksForAReload) {
   StartServer();
   const int64_t id = CreateTask();
-  bus_.Publish(id, "progress", {{"task_id", id}, {"done", 1}});
+  bus_.Publish(id, Progress(id, 1));
   std::thread later([&] {
     autotuner::testing::CatchAll("later", [&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
-      bus_.Publish(id, "progress", {{"task_id", id}, {"done", 2}});
+      bus_.Publish(id, Progress(id, 2));
     });
   });
   // Last-Event-ID 5000 was handed out by an earlier server process (ids restart with the process).
@@ -653,7 +654,7 @@ TEST_F(ApiServerTest, AuthRequiredAcceptedAndRefused) {
   const int64_t id = CreateTask();
   token_.clear();
   int status = 0;
-  bus_.Publish(id, "progress", {{"task_id", id}});
+  bus_.Publish(id, Progress(id, 0));
   const SseReader stream = ReadStream(
       "/api/tasks/" + std::to_string(id) + "/events", with_cookie,
       [](const SseReader& r) { return !r.events.empty(); }, std::chrono::seconds(5), &status);

@@ -308,7 +308,7 @@ TEST(KubeDeployerTest, APodUnschedulablePastItsTimeoutFailsTheDeploy) {
       status.error().message,
       "unschedulable (0/4 nodes are available: 4 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are "
       "available: 4 No preemption victims found for incoming pod.)");
-  EXPECT_EQ(status.error().details["error_class"], "deploy_failed");
+  EXPECT_EQ(status.error().failure, FailureClass::kDeployFailed);
   EXPECT_TRUE((*deployment)->Stop().ok());
   EXPECT_THAT(replay.Lines("DELETE"), ::testing::Contains(std::string(kDeployments) + "/at-llama-tune-3"));
 }

@@ -7,11 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
+#include "autotuner/core/golden_testing.h"
 #include "autotuner/deploy/kube_bench_job.h"
 #include "autotuner/deploy/kube_deployer.h"
 #include "autotuner/deploy/mapping.h"
@@ -86,27 +82,10 @@ Json Render(const std::string& example) {
   return {{"example", "examples/" + example}, {"candidate", input.assignment}, {"objects", objects}};
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Compares with the golden file, or rewrites it when AUTOTUNER_UPDATE_GOLDEN is set.
 void ExpectGolden(const Json& rendered, const std::string& name) {
-  const std::filesystem::path path =
-      std::filesystem::path(AUTOTUNER_SOURCE_DIR) / "src/autotuner/deploy/testdata/golden" / name;
-  const std::string text = DumpJson(rendered, 2) + "\n";
-  if (const char* update = std::getenv("AUTOTUNER_UPDATE_GOLDEN"); update != nullptr && *update != '\0') {
-    std::filesystem::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-    GTEST_SKIP() << "rewrote " << path;
-  }
-  ASSERT_TRUE(std::filesystem::exists(path)) << path << " is missing; see the top of this file";
-  EXPECT_EQ(ReadFile(path), text)
-      << "the manifests changed; if intended, regenerate the golden files (top of "
-         "kube_golden_test.cc) and review the diff";
+  autotuner::testing::ExpectGoldenFile("src/autotuner/deploy/testdata/golden/" + name,
+                                       DumpJson(rendered, 2) + "\n", "KubeGolden*");
 }
 
 const Json* FindKind(const Json& rendered, const std::string& kind) {

@@ -11,12 +11,12 @@ double WallNow() {
 
 }  // namespace
 
-int64_t EventBus::Publish(int64_t task_id, std::string type, Json data) {
+int64_t EventBus::Publish(int64_t task_id, StudyEvent event) {
   int64_t id = 0;
   {
     std::lock_guard lock(mutex_);
     id = next_id_++;
-    history_.push_back(Event{id, task_id, std::move(type), std::move(data), WallNow()});
+    history_.push_back(Event{id, task_id, std::move(event), WallNow()});
     if (history_.size() > capacity_) history_.pop_front();
   }
   published_.notify_all();

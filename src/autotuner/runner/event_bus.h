@@ -16,15 +16,18 @@
 #include <vector>
 
 #include "autotuner/core/json.h"
+#include "autotuner/runner/study_event.h"
 
 namespace autotuner::runner {
 
 struct Event {
   int64_t id = 0;
   int64_t task_id = 0;
-  std::string type;  // task_status, progress, experiment_created, experiment_status, experiment_finished, log
-  Json data;
+  StudyEvent event;
   double at = 0;  // seconds since the epoch
+
+  std::string_view type() const { return TypeOf(event); }
+  Json data() const { return DataOf(event); }
 };
 
 class EventBus {
@@ -34,7 +37,7 @@ class EventBus {
   EventBus& operator=(const EventBus&) = delete;
 
   // Publishes an event (after its state was persisted) and returns its id.
-  int64_t Publish(int64_t task_id, std::string type, Json data);
+  int64_t Publish(int64_t task_id, StudyEvent event);
   int64_t last_id() const;
 
   class Subscription {

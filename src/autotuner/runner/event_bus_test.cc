@@ -9,16 +9,23 @@ namespace {
 
 using std::chrono::milliseconds;
 
+StudyProgress Progress(int64_t task_id, int64_t done) {
+  StudyProgress p;
+  p.task_id = task_id;
+  p.done = done;
+  return p;
+}
+
 TEST(EventBusTest, IdsAreMonotonicAndSubscribersSeeTheirTask) {
   EventBus bus;
-  EXPECT_EQ(bus.Publish(1, "task_status", {{"status", "running"}}), 1);
-  EXPECT_EQ(bus.Publish(2, "task_status", {{"status", "running"}}), 2);
-  EXPECT_EQ(bus.Publish(1, "experiment_created", {{"number", 1}}), 3);
+  EXPECT_EQ(bus.Publish(1, TaskStatusChanged{1, TaskStatus::kRunning, ""}), 1);
+  EXPECT_EQ(bus.Publish(2, TaskStatusChanged{2, TaskStatus::kRunning, ""}), 2);
+  EXPECT_EQ(bus.Publish(1, ExperimentCreated{{{"experiment_id", 1}}}), 3);
   auto task1 = bus.Subscribe(1);
   const auto events = task1.Next(milliseconds(0));
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].id, 1);
-  EXPECT_EQ(events[1].type, "experiment_created");
+  EXPECT_EQ(events[1].type(), "experiment_created");
   EXPECT_TRUE(task1.Next(milliseconds(10)).empty());  // nothing new
   auto all = bus.Subscribe(std::nullopt);
   EXPECT_EQ(all.Next(milliseconds(0)).size(), 3u);
@@ -26,12 +33,12 @@ TEST(EventBusTest, IdsAreMonotonicAndSubscribersSeeTheirTask) {
 
 TEST(EventBusTest, ResumesAfterALastEventId) {
   EventBus bus;
-  for (int i = 0; i < 5; ++i) bus.Publish(7, "progress", {{"i", i}});
+  for (int i = 0; i < 5; ++i) bus.Publish(7, Progress(7, i));
   auto resumed = bus.Subscribe(7, 3);
   const auto events = resumed.Next(milliseconds(0));
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].id, 4);
-  EXPECT_EQ(events[1].data["i"], 4);
+  EXPECT_EQ(events[1].data()["done"], 4);
 }
 
 TEST(EventBusTest, WaitingSubscriberWakesWithinMilliseconds) {
@@ -41,7 +48,7 @@ TEST(EventBusTest, WaitingSubscriberWakesWithinMilliseconds) {
   std::thread publisher([&] {
     std::this_thread::sleep_for(milliseconds(50));
     published = std::chrono::steady_clock::now();
-    bus.Publish(1, "experiment_status", {{"status", "deploying"}});
+    bus.Publish(1, ExperimentStatusChanged{1, 1, 1, ExperimentStatus::kDeploying, 0});
   });
   const auto events = sub.Next(milliseconds(5000));
   const auto received = std::chrono::steady_clock::now();
@@ -67,9 +74,9 @@ TEST(EventBusTest, StopEndsTheWait) {
 TEST(EventBusTest, HistoryIsBoundedAndSlowSubscribersAreToldTheyFellBehind) {
   EventBus bus(4);
   auto slow = bus.Subscribe(1);
-  bus.Publish(1, "a", nullptr);
+  bus.Publish(1, Progress(1, 0));
   EXPECT_EQ(slow.Next(milliseconds(0)).size(), 1u);
-  for (int i = 0; i < 10; ++i) bus.Publish(1, "b", {{"i", i}});
+  for (int i = 0; i < 10; ++i) bus.Publish(1, Progress(1, i));
   const auto events = slow.Next(milliseconds(0));
   EXPECT_TRUE(slow.fell_behind());
   ASSERT_EQ(events.size(), 4u);  // only what the history still holds

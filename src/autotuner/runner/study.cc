@@ -311,7 +311,7 @@ class Study {
                                      planned.kind, planned.confirms);
     if (!e.ok()) return std::move(e).error();
     publisher_.Remember(number, e->id);
-    publisher_.PublishFinished(e->id, "experiment_created");
+    publisher_.PublishCreated(e->id);
     publisher_.Log(number, "info",
                    ExperimentPrefix(number) + " Status: PENDING " + DumpJson(planned.candidate.values) +
                        KindNote(planned));
@@ -350,7 +350,7 @@ class Study {
     auto finished = store_.FinishExperiment(e->id, outcome);
     if (!finished.ok()) return finished;
     publisher_.Log(number, "info", ExperimentPrefix(number) + " Status: PRUNED (" + reason + ")");
-    publisher_.PublishFinished(e->id, "experiment_created");
+    publisher_.PublishCreated(e->id);
     Tell(planned, opt::Outcome::Infeasible(opt::InfeasibleReason::kPruned, reason));
     return {};
   }
@@ -529,7 +529,7 @@ Status StudyManager::Start(int64_t task_id) {
       result = MakeError(ErrorCode::kInternal, "internal error: " + DescribeCurrentException());
     }
     if (!result.ok() && env_.events != nullptr) {
-      env_.events->Publish(task_id, "error", result.error().ToJson());
+      env_.events->Publish(task_id, StudyError{task_id, result.error().ToJson()});
     }
     std::lock_guard lock(mutex_);
     raw->done = true;
@@ -561,8 +561,8 @@ Status StudyManager::Cancel(int64_t task_id) {
   auto stored = env_.store->SetTaskStatus(task_id, TaskStatus::kCancelled, std::string(kStopReasonCancelled));
   if (!stored.ok()) return stored;
   if (env_.events != nullptr) {
-    env_.events->Publish(task_id, "task_status",
-                         TaskStatusEvent(task_id, TaskStatus::kCancelled, std::string(kStopReasonCancelled)));
+    env_.events->Publish(
+        task_id, TaskStatusChanged{task_id, TaskStatus::kCancelled, std::string(kStopReasonCancelled)});
   }
   return {};
 }

@@ -61,10 +61,10 @@ TEST_F(ClusterStudyTest, ThePoolIsTheClustersFreeGpusAndBiggerEnginesArePruned) 
   const int64_t id = CreateTask(ClusterTask());
   auto result = RunStudy(env_, id, {});
   ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->status, "completed");
+  EXPECT_EQ(result->status, TaskStatus::kCompleted);
   int pruned = 0;
   for (const auto& e : Experiments(id)) {
-    if (e.status != "pruned") continue;
+    if (e.status != ExperimentStatus::kPruned) continue;
     ++pruned;
     EXPECT_EQ(e.parameters.value("parallel.tp", Json()), 8);
     EXPECT_EQ(

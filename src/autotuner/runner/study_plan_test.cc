@@ -39,7 +39,7 @@ void StopAfter(EventBus::Subscription& sub, FakeWorld& world, int finished, std:
     int seen = 0;
     while (seen < finished) {
       for (const auto& e : sub.Next(std::chrono::milliseconds(20))) {
-        if (e.type == "experiment_finished") ++seen;
+        if (std::holds_alternative<ExperimentFinished>(e.event)) ++seen;
       }
     }
     world.block_bench = true;

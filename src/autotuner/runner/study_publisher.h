@@ -26,11 +26,15 @@ class StudyPublisher {
   StudyPublisher(store::Store& store, EventBus* events, int64_t task_id)
       : store_(store), events_(events), task_id_(task_id) {}
 
-  void Log(std::optional<int64_t> number, const std::string& level, const std::string& line);
+  // `announces`: the status a `Status:` line states, so watchers need not read the text.
+  void Log(std::optional<int64_t> number, const std::string& level, const std::string& line,
+           std::optional<ExperimentStatus> announces = std::nullopt);
   // Every experiment this study logs about was stored (or recovered) by it: its store id is known then.
   void Remember(int64_t number, int64_t id);
-  void Publish(const std::string& type, Json data);
-  void PublishFinished(int64_t experiment_id, const std::string& type = "experiment_finished");
+  void Publish(StudyEvent event);
+  // The stored experiment as the API shows it, as experiment_created / experiment_finished.
+  void PublishCreated(int64_t experiment_id);
+  void PublishFinished(int64_t experiment_id);
   Status SetTaskStatus(TaskStatus status, const std::string& reason);
   void SetExperimentStatus(int64_t id, int64_t number, ExperimentStatus status);
 
@@ -46,6 +50,8 @@ class StudyPublisher {
 
  private:
   using Clock = std::chrono::steady_clock;
+
+  std::optional<Json> StoredExperiment(int64_t experiment_id);
 
   store::Store& store_;
   EventBus* events_;
@@ -64,8 +70,6 @@ class StudyPublisher {
 // "[Experiment N]", the prefix of every line about one experiment (SPEC §5).
 std::string ExperimentPrefix(int64_t number);
 std::string Upper(std::string_view text);
-// The data of a task_status event: {task_id, status, stop_reason}.
-Json TaskStatusEvent(int64_t task_id, TaskStatus status, const std::string& stop_reason);
 std::string FormatScore(double v);
 
 }  // namespace autotuner::runner

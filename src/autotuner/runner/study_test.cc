@@ -23,11 +23,13 @@ TEST_F(StudyTest, GridStudyRunsEveryConfigurationAndFindsTheBest) {
       auto sub = bus_.Subscribe(id);
       while (!stop.stop_requested()) {
         for (const auto& e : sub.Next(std::chrono::milliseconds(20), stop)) {
-          if (e.type != "experiment_status") continue;
+          const auto* status = std::get_if<ExperimentStatusChanged>(&e.event);
+          if (status == nullptr) continue;
           ++seen;
-          auto stored = store_->GetExperiment(e.data["id"]);
+          auto stored = store_->GetExperiment(status->id);
           const auto statuses = Statuses(*stored);
-          if (std::find(statuses.begin(), statuses.end(), e.data["status"]) == statuses.end()) ++unpersisted;
+          if (std::find(statuses.begin(), statuses.end(), Name(status->status)) == statuses.end())
+            ++unpersisted;
         }
       }
     });
@@ -264,7 +266,7 @@ TEST_F(StudyTest, InterruptedStudyResumesWithoutLosingOrRepeatingWork) {
             auto sub = bus_.Subscribe(id);
             while (finished < 2) {
               for (const auto& e : sub.Next(std::chrono::milliseconds(20))) {
-                if (e.type == "experiment_finished") ++finished;
+                if (std::holds_alternative<ExperimentFinished>(e.event)) ++finished;
               }
             }
             world_.block_bench = true;

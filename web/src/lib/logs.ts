@@ -1,14 +1,5 @@
 import type { LogLine } from './types';
 
-const PREFIX = /^\s*\[Experiment (\d+)\]/;
-
-/** The experiment a line belongs to: its `experiment_id`, else its `[Experiment N]` prefix, else null. */
-export function lineExperiment(line: LogLine): number | null {
-  if (line.experiment_id != null) return line.experiment_id;
-  const m = PREFIX.exec(line.line);
-  return m ? Number(m[1]) : null;
-}
-
 export const LEVELS = ['debug', 'info', 'warning', 'error'] as const;
 export type Level = (typeof LEVELS)[number];
 
@@ -52,27 +43,6 @@ function isSorted(lines: LogLine[]): boolean {
 }
 
 /**
- * Log lines must carry the experiment's number within its task (docs/api.md). A server that sends the store's
- * global experiment id instead is recognised from the lines' own `[Experiment N]` prefixes (id X on a line that
- * says N → X means N), and its ids are mapped back to numbers; consistent input is returned unchanged.
- */
-export function normaliseExperimentIds(lines: LogLine[]): LogLine[] {
-  const map = new Map<number, number>();
-  const conflicting = new Set<number>();
-  for (const l of lines) {
-    if (l.experiment_id == null) continue;
-    const m = PREFIX.exec(l.line);
-    if (!m) continue;
-    const n = Number(m[1]);
-    const prev = map.get(l.experiment_id);
-    if (prev !== undefined && prev !== n) conflicting.add(l.experiment_id);
-    map.set(l.experiment_id, n);
-  }
-  if ([...map.entries()].every(([x, n]) => x === n) || conflicting.size) return lines;
-  return lines.map((l) => (l.experiment_id != null && map.has(l.experiment_id) ? { ...l, experiment_id: map.get(l.experiment_id)! } : l));
-}
-
-/**
  * Every line of a paged JSON log (`?after=<log_id>&limit=<n>`, oldest first): asks `fetchPage(after)` until a
  * page comes back shorter than `limit`, so an early experiment of a long study is read whole.
  */
@@ -88,9 +58,9 @@ export async function readAllPages(fetchPage: (after: number) => Promise<LogLine
   return out;
 }
 
-/** The lines experiment `n` owns (by `experiment_id` or its `[Experiment N]` prefix). */
+/** The lines experiment `n` owns: its `experiment_id` (the number within the task, docs/api.md), never the text. */
 export function ownLines(lines: LogLine[], n: number): LogLine[] {
-  return lines.filter((l) => lineExperiment(l) === n);
+  return lines.filter((l) => l.experiment_id === n);
 }
 
 /** A log as text for a download: "2025-11-25T15:15:23.100Z INFO    [Experiment 2] Status: DEPLOYING". */

@@ -1,5 +1,6 @@
 import type { Experiment, LogLine, Progress, Task, TaskEvent } from './types';
 import { mergeLogs } from './logs';
+import { FINAL_EXPERIMENT_STATUSES, FINAL_TASK_STATUSES, STUDY_EVENT_TYPES } from './vocabulary.gen';
 
 /** What a task page knows: the snapshot fetched once, then kept current by the SSE events. */
 export interface TaskStreamState {
@@ -9,6 +10,9 @@ export interface TaskStreamState {
   progress: Progress | null;
   lastEventId: number | null;
   connected: boolean;
+  /** The study's own error (event `error`), and how many live log lines the store refused. */
+  studyError: string | null;
+  unstoredLines: number;
 }
 
 export type TaskStreamAction =
@@ -25,10 +29,12 @@ export const initialTaskStream: TaskStreamState = {
   progress: null,
   lastEventId: null,
   connected: false,
+  studyError: null,
+  unstoredLines: 0,
 };
 
-const FINAL_TASK = ['completed', 'failed', 'cancelled'];
-const FINAL_EXP = ['success', 'failed', 'cancelled', 'pruned'];
+const FINAL_TASK = FINAL_TASK_STATUSES;
+const FINAL_EXP = FINAL_EXPERIMENT_STATUSES;
 
 /** True when `a` (from an event) is newer than `b` (from a snapshot). */
 function furtherAlong(a: Experiment, b: Experiment): boolean {
@@ -128,18 +134,18 @@ function applyEvent(state: TaskStreamState, ev: TaskEvent): TaskStreamState {
     case 'log':
       s.logs = mergeLogs(s.logs, [ev.data]);
       return s;
+    case 'log_unstored':
+      s.unstoredLines = state.unstoredLines + 1;
+      return s;
+    case 'error':
+      s.studyError = `${ev.data.error.type}: ${ev.data.error.message}`;
+      return s;
   }
   return s;
 }
 
-export const EVENT_TYPES: TaskEvent['type'][] = [
-  'task_status',
-  'experiment_created',
-  'experiment_status',
-  'experiment_finished',
-  'progress',
-  'log',
-];
+/** Every type `/events` sends (generated from the C++ event types). */
+export const EVENT_TYPES: readonly TaskEvent['type'][] = STUDY_EVENT_TYPES;
 
 /** Parse one SSE message into a TaskEvent (null when malformed). */
 export function parseEvent(type: string, data: string, lastEventId: string): TaskEvent | null {

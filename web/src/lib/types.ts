@@ -1,17 +1,9 @@
 // Shapes of docs/api.md (the REST/SSE contract shared with `autotuner serve`).
 
-export type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
-export type ExperimentStatus =
-  | 'pending'
-  | 'deploying'
-  | 'benchmarking'
-  | 'success'
-  | 'failed'
-  | 'cancelled'
-  | 'pruned';
+import type { ExperimentKind, ExperimentStatus, FailureClass, TaskStatus } from './vocabulary.gen';
 
-export const TASK_STATUSES: TaskStatus[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
-export const FINAL_EXPERIMENT_STATUSES: ExperimentStatus[] = ['success', 'failed', 'cancelled', 'pruned'];
+export type { ExperimentKind, ExperimentStatus, FailureClass, TaskStatus } from './vocabulary.gen';
+export { FINAL_EXPERIMENT_STATUSES, TASK_STATUSES } from './vocabulary.gen';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -88,7 +80,7 @@ export interface Experiment {
   status: ExperimentStatus;
   parameters: Record<string, Json>;
   /** search; baseline (the engine's defaults, number 0); confirm (a re-measurement of `confirms`). */
-  kind?: 'search' | 'baseline' | 'confirm';
+  kind?: ExperimentKind;
   confirms?: number | null;
   /** Lower is better, for the optimizer and exports; people read `objective`. */
   score: number | null;
@@ -97,7 +89,8 @@ export interface Experiment {
   slo_penalty?: number | null;
   feasible: boolean | null;
   metrics: ExperimentMetrics | null;
-  error_class: string;
+  /** '' when the experiment did not fail. */
+  error_class: FailureClass | '';
   error_message: string;
   transitions: Transition[];
   created_at: number;
@@ -112,6 +105,17 @@ export interface LogLine {
   level: string;
   line: string;
   at: number;
+  /** The status a `[Experiment N] Status: X` line announces. */
+  status?: ExperimentStatus;
+}
+
+/** A log line the store refused (event `log_unstored`): live watchers see it, the stored log does not. */
+export type UnstoredLogLine = Omit<LogLine, 'log_id'> & { store_error: string };
+
+/** Event `error`: the study could not run or ended in an error. */
+export interface StudyErrorEvent {
+  task_id: number;
+  error: { code: number; type: string; message: string; details?: Json };
 }
 
 export interface Progress {
@@ -123,7 +127,15 @@ export interface Progress {
   best_experiment_id: number | null;
   elapsed_s: number;
   eta_s: number | null;
-  bench: { experiment_id: number; completed: number; errors: number; elapsed_s: number } | null;
+  bench: {
+    experiment_id: number;
+    run: number;
+    runs: number;
+    warming_up: boolean;
+    completed: number;
+    errors: number;
+    elapsed_s: number;
+  } | null;
 }
 
 export interface TaskStatusEvent {
@@ -146,7 +158,9 @@ export type TaskEvent =
   | { type: 'experiment_status'; id?: number; data: ExperimentStatusEvent }
   | { type: 'experiment_finished'; id?: number; data: Experiment }
   | { type: 'progress'; id?: number; data: Progress }
-  | { type: 'log'; id?: number; data: LogLine };
+  | { type: 'log'; id?: number; data: LogLine }
+  | { type: 'log_unstored'; id?: number; data: UnstoredLogLine }
+  | { type: 'error'; id?: number; data: StudyErrorEvent };
 
 export interface FieldError {
   path: string;

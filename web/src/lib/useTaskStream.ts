@@ -2,7 +2,6 @@ import { useEffect, useReducer, useRef } from 'react';
 import { api } from './api';
 import type { Experiment, LogLine, Page, Task } from './types';
 import { backoff, EVENT_TYPES, initialTaskStream, parseEvent, taskStreamReducer } from './taskStream';
-import { normaliseExperimentIds } from './logs';
 
 const LOG_PAGE = 5000;
 
@@ -53,7 +52,7 @@ export function useTaskStream(taskId: number | null, opts: StreamOptions = {}) {
           let after = 0;
           for (let page = 0; page < 100 && !cancelled; page++) {
             const logs = await api.get<Page<LogLine>>(`/api/tasks/${taskId}/logs?after=${after}&limit=${LOG_PAGE}`);
-            const items = normaliseExperimentIds(logs.items ?? []);
+            const items = logs.items ?? [];
             if (items.length) dispatch({ type: 'logs', lines: items });
             if (items.length < LOG_PAGE) break;
             after = items[items.length - 1].log_id;

@@ -11,6 +11,7 @@ import { BestLaunch } from '../components/BestLaunch';
 import { CompareButton, CompareCheck, Empty, ErrorBanner, Loading, ProgressBar, ProgressStrip, StatusBadge, TaskStatusBadge, failureText } from '../components/common';
 import { directionLabel, fmtObjective, objectiveValue, taskObjective, useMetricUnits, withUnit } from '../lib/objective';
 import { experimentLabel } from '../lib/labels';
+import { ACTIVE_EXPERIMENT_STATUSES } from '../lib/vocabulary.gen';
 
 const ScoreBarChart = lazy(() => import('../components/charts').then((m) => ({ default: m.ScoreBarChart })));
 const SubRoundScatter = lazy(() => import('../components/charts').then((m) => ({ default: m.SubRoundScatter })));
@@ -20,7 +21,7 @@ const SensitivityView = lazy(() => import('../components/charts').then((m) => ({
 const METRIC_COLUMNS = ['mean_e2e_latency', 'mean_ttft', 'mean_tpot', 'mean_output_throughput', 'mean_total_throughput', 'success_rate'];
 
 export default function TaskResults({ taskId }: { taskId: number }) {
-  const { task, experiments, progress, connected, error } = useTaskStream(taskId);
+  const { task, experiments, progress, connected, error, studyError } = useTaskStream(taskId);
   const [hovered, setHovered] = useState<number | null>(null);
   const [tab, setTab] = useState<'overview' | 'pareto' | 'sensitivity'>('overview');
   const [axes, setAxes] = useState<Axes>(() => loadAxes());
@@ -73,6 +74,7 @@ export default function TaskResults({ taskId }: { taskId: number }) {
       </div>
       {task.description && <p className="muted">{task.description}</p>}
       <ErrorBanner error={actionError} onClose={() => setActionError(null)} />
+      {studyError && <ErrorBanner error={`The study ended in an error: ${studyError}`} />}
       {task.summary?.outcome === 'no_feasible_configuration' ? (
         <div className="banner error" data-testid="no-feasible">
           <span>
@@ -173,7 +175,7 @@ export default function TaskResults({ taskId }: { taskId: number }) {
 
 type SortKey = string;
 
-const ACTIVE = ['pending', 'deploying', 'benchmarking'];
+const ACTIVE = ACTIVE_EXPERIMENT_STATUSES;
 
 function sortValue(e: Experiment, key: SortKey): number | string {
   if (key === 'experiment_id') return e.experiment_id;

@@ -206,7 +206,7 @@ describe('ExperimentsTable', () => {
     const base = { ...exp(20, 0, {}, -1000), kind: 'baseline' as const, objective: objective(1000), slo_penalty: 0 };
     const won = { ...exp(21, 1, { a: 1 }, -35039.5), objective: objective(35039.5), slo_penalty: 0 };
     const message = 'engine exited at 2026-12-02T10:20:18.123Z: CUDA out of memory while allocating the KV cache';
-    const broke = { ...exp(22, 2, { a: 2 }, null), status: 'failed' as const, error_class: 'oom', error_message: message, objective: objective(null) };
+    const broke = { ...exp(22, 2, { a: 2 }, null), status: 'failed' as const, error_class: 'oom' as const, error_message: message, objective: objective(null) };
     render(<ExperimentsTable taskId={3} experiments={[base, won, broke]} best={won} hovered={null} setHovered={() => undefined} />);
     expect(screen.getByText('maximize_throughput (tok/s/GPU, higher is better)')).toBeTruthy();
     const cells = screen.getAllByTestId('objective-cell').map((c) => c.textContent);

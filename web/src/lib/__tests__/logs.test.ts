@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filterLogs, logText, mergeLogs, normaliseExperimentIds, ownLines, readAllPages } from '../logs';
+import { filterLogs, logText, mergeLogs, ownLines, readAllPages } from '../logs';
 import type { LogLine } from '../types';
 
 let id = 0;
@@ -15,7 +15,8 @@ describe('ownLines', () => {
       L('INFO: Uvicorn running on :30001', 1), // engine output, no prefix
       L('INFO: Uvicorn running on :30002', 2),
       L('optimizer: suggesting next batch'),
-      L('[Experiment 2] Status: FAILED'), // a prefix without experiment_id
+      L('[Experiment 2] Status: FAILED', 2),
+      L('[Experiment 1] mentioned in a task-level line'), // the text never decides
     ];
     expect(ownLines(lines, 1).map((l) => l.line)).toEqual(['[Experiment 1] Status: DEPLOYING', 'INFO: Uvicorn running on :30001']);
     expect(ownLines(lines, 2).map((l) => l.line)).toEqual(['[Experiment 2] Status: DEPLOYING', 'INFO: Uvicorn running on :30002', '[Experiment 2] Status: FAILED']);
@@ -70,18 +71,5 @@ describe('mergeLogs', () => {
     expect(mergeLogs([...a, b], [a[1], b]).map((l) => l.line)).toEqual(['1', '2', '3']);
     expect(mergeLogs([b], a).map((l) => l.line)).toEqual(['1', '2', '3']);
     expect(mergeLogs(a, [b], 2).map((l) => l.line)).toEqual(['2', '3']);
-  });
-});
-
-describe('normaliseExperimentIds', () => {
-  it('maps global experiment ids back to the numbers the lines announce', () => {
-    id = 0;
-    const lines = [L('[Experiment 1] Status: DEPLOYING', 41), L('engine out', 41), L('[Experiment 2] Status: DEPLOYING', 42), L('task line')];
-    expect(normaliseExperimentIds(lines).map((l) => l.experiment_id)).toEqual([1, 1, 2, null]);
-  });
-  it('leaves consistent lines alone', () => {
-    id = 0;
-    const lines = [L('[Experiment 1] Status: DEPLOYING', 1), L('engine out', 1)];
-    expect(normaliseExperimentIds(lines)).toBe(lines);
   });
 });
