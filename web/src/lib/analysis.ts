@@ -1,6 +1,7 @@
 import type { Experiment, Json } from './types';
 import { fmtValue } from './format';
 import { flattenRun } from './stats';
+import { metricColumnId, paramColumnId } from './columns';
 
 function metric(e: Experiment, key: string): number | null {
   const v = e.metrics?.[key];
@@ -79,16 +80,19 @@ function csvCell(v: unknown): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** One row per experiment: ids, status, score, every parameter, every scalar metric (raw_results left out). */
-export function experimentsCsv(experiments: Experiment[]): string {
+/**
+ * One row per experiment: ids, status, score, every parameter, every scalar metric (raw_results left out), less the
+ * columns in `hidden` (`p:<flag>`, `m:<metric>`: the ones hidden in the experiments table).
+ */
+export function experimentsCsv(experiments: Experiment[], hidden: ReadonlySet<string> = new Set()): string {
   const params = new Set<string>();
   const metrics = new Set<string>();
   for (const e of experiments) {
     Object.keys(e.parameters ?? {}).forEach((k) => params.add(k));
     for (const [k, v] of Object.entries(e.metrics ?? {})) if (k !== 'raw_results' && (typeof v !== 'object' || v === null)) metrics.add(k);
   }
-  const pcols = [...params].sort();
-  const mcols = [...metrics].sort();
+  const pcols = [...params].sort().filter((p) => !hidden.has(paramColumnId(p)));
+  const mcols = [...metrics].sort().filter((m) => !hidden.has(metricColumnId(m)));
   const header = ['experiment_id', 'status', 'score', 'feasible', 'error_class', ...pcols, ...mcols];
   const lines = [header.map(csvCell).join(',')];
   for (const e of experiments) {

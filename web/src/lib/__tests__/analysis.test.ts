@@ -35,6 +35,10 @@ describe('CSV export', () => {
     expect(header).toBe('experiment_id,status,score,feasible,error_class,policy,mean_e2e_latency,mean_total_throughput');
     expect(row).toBe('1,success,0.5,true,,"a,b",1,10');
   });
+  it('leaves out the hidden parameter and metric columns', () => {
+    const csv = experimentsCsv([exp(1, { policy: 'a', tp: 2 }, 0.5, 10, 1)], new Set(['p:policy', 'm:mean_total_throughput']));
+    expect(csv.trim().split('\n')).toEqual(['experiment_id,status,score,feasible,error_class,tp,mean_e2e_latency', '1,success,0.5,true,,2,1']);
+  });
   it('flattens sub-round runs', () => {
     expect(runsCsv([exp(1, {}, 1, 1, 1)]).trim().split('\n')).toEqual(['experiment_id,scenario,num_concurrency,ttft_p90', '1,"D(1,1)",1,0.1']);
   });
