@@ -157,6 +157,8 @@ const std::vector<Api::Route>& Api::Routes() {
       {"GET", "/api/tasks/{id}/best", &Api::Best,
        "The best configuration and how to launch it (shell, docker, manifest); 404 when none is feasible"},
       {"GET", "/api/tasks/{id}/events", &Api::TaskEvents, "Live task events (SSE, Last-Event-ID)", true},
+      {"GET", "/api/events", &Api::AllEvents,
+       "Live events of every task (SSE, Last-Event-ID); log lines only of ?logs=<task ids>", true},
       {"GET", "/api/tasks/{id}/logs", &Api::TaskLogs, "Task log (?follow=true: SSE)", true},
       {"GET", "/api/experiments/{id}", &Api::GetExperiment, "Get an experiment (?logs=true adds engine_log)"},
       {"GET", "/api/experiments/{id}/logs", &Api::ExperimentLogs, "Experiment log (?follow=true: SSE)", true},

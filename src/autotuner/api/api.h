@@ -125,6 +125,9 @@ class Api {
   // The base a rerun of `task` is named from: `name` for `name` and for `name-N` when `name` exists.
   std::string RerunBase(const store::TaskRecord& task);
   StreamNext LogStream(int64_t task_id, std::optional<int64_t> experiment_id, int64_t after_id);
+  // The SSE stream of one task's events (`task_id`), or of every task's with log lines only of `log_tasks`.
+  HttpResponse EventStream(const HttpRequest& request, std::optional<int64_t> task_id,
+                           std::vector<int64_t> log_tasks);
 
   HttpResponse ListTasks(const HttpRequest&, const Params&);
   HttpResponse CreateTask(const HttpRequest&, const Params&);
@@ -146,6 +149,7 @@ class Api {
   HttpResponse Best(const HttpRequest&, const Params&);
   HttpResponse ValidateTask(const HttpRequest&, const Params&);
   HttpResponse TaskEvents(const HttpRequest&, const Params&);
+  HttpResponse AllEvents(const HttpRequest&, const Params&);
   HttpResponse TaskLogs(const HttpRequest&, const Params&);
   HttpResponse ExperimentLogs(const HttpRequest&, const Params&);
   HttpResponse ListRuntimes(const HttpRequest&, const Params&);

@@ -1,9 +1,12 @@
 // Api's live streams (SSE): task events and task / experiment logs, also as JSON pages.
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <thread>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "autotuner/api/api.h"
 #include "autotuner/api/api_internal.h"
@@ -54,6 +57,29 @@ Result<int64_t> ResumePoint(const HttpRequest& request) {
   return ParseCount(text, what, 0, INT64_MAX);
 }
 
+// `event: resync`: the client must reload what it shows (of `task_id`, or of every task when null).
+std::string ResyncFrame(const Json& task_id, const char* reason) {
+  return "event: resync\ndata: " + DumpJson(Json{{"task_id", task_id}, {"reason", reason}}) + "\n\n";
+}
+
+// ?logs=<task ids>: the tasks whose log lines the all-tasks stream carries (comma-separated, at most 64).
+Result<std::vector<int64_t>> LogTasks(const HttpRequest& request) {
+  constexpr size_t kMaxLogTasks = 64;
+  std::vector<int64_t> ids;
+  const std::string text = Query(request, "logs").value_or("");
+  size_t begin = 0;
+  while (begin < text.size()) {
+    const size_t comma = std::min(text.find(',', begin), text.size());
+    auto id = ParseCount(text.substr(begin, comma - begin), "logs", 1, INT64_MAX);
+    if (!id.ok()) return id.error();
+    if (ids.size() == kMaxLogTasks)
+      return MakeError(ErrorCode::kInvalidArgument, "logs: at most 64 task ids");
+    ids.push_back(*id);
+    begin = comma + 1;
+  }
+  return ids;
+}
+
 }  // namespace
 
 std::string SseFrame(int64_t id, std::string_view type, const Json& data) {
@@ -68,6 +94,17 @@ std::string SseFrame(int64_t id, std::string_view type, const Json& data) {
 HttpResponse Api::TaskEvents(const HttpRequest& request, const Params& params) {
   auto task = LoadTask(params);
   if (!task.ok()) return HttpResponse::FromError(task.error());
+  return EventStream(request, task->id, {});
+}
+
+HttpResponse Api::AllEvents(const HttpRequest& request, const Params&) {
+  auto log_tasks = LogTasks(request);
+  if (!log_tasks.ok()) return HttpResponse::FromError(log_tasks.error());
+  return EventStream(request, std::nullopt, std::move(*log_tasks));
+}
+
+HttpResponse Api::EventStream(const HttpRequest& request, std::optional<int64_t> task_id,
+                              std::vector<int64_t> log_tasks) {
   auto since = ResumePoint(request);
   if (!since.ok()) return HttpResponse::FromError(since.error());
   if (events_ == nullptr)
@@ -78,33 +115,36 @@ HttpResponse Api::TaskEvents(const HttpRequest& request, const Params& params) {
     bool told_behind = false;
     std::string first;  // sent before any event
   };
-  const int64_t task_id = task->id;
   // Event ids live in this process: a resume point past the last id comes from before the server restarted.
   // Such a client is told to reload, and gets the events from now on.
   const int64_t last_id = events_->last_id();
   const bool restarted = *since > last_id;
   auto state = std::make_shared<State>(State{events_->Subscribe(task_id, restarted ? last_id : *since),
                                              std::chrono::steady_clock::now(), false, ""});
-  if (restarted)
-    state->first =
-        "event: resync\ndata: " + DumpJson(Json{{"task_id", task_id}, {"reason", "server_restarted"}}) +
-        "\n\n";
+  const Json stream_task = task_id ? Json(*task_id) : Json(nullptr);
+  if (restarted) state->first = ResyncFrame(stream_task, "server_restarted");
+  // The all-tasks stream carries log lines only of the tasks asked for (a page that shows their log).
+  auto wanted = [task_id, log_tasks = std::move(log_tasks)](const runner::Event& e) {
+    return task_id.has_value() || !std::holds_alternative<runner::LogLine>(e.event) ||
+           std::find(log_tasks.begin(), log_tasks.end(), e.task_id) != log_tasks.end();
+  };
   const auto heartbeat = options_.heartbeat_interval;
   HttpResponse response;
   response.content_type = "text/event-stream";
-  response.stream = [state, heartbeat, task_id](std::stop_token stop) -> std::optional<std::string> {
+  response.stream = [state, heartbeat, stream_task,
+                     wanted](std::stop_token stop) -> std::optional<std::string> {
     if (!state->first.empty()) return std::exchange(state->first, std::string());
     const auto wait = std::min<std::chrono::milliseconds>(heartbeat, std::chrono::milliseconds(1000));
     std::vector<runner::Event> events = state->subscription.Next(wait, stop);
     if (stop.stop_requested()) return std::nullopt;
     std::string out;
     if (state->subscription.fell_behind() && !state->told_behind) {
-      // Events this client had not read left the bounded history: say so, so it reloads the task.
+      // Events this client had not read left the bounded history: say so, so it reloads.
       state->told_behind = true;
-      out +=
-          "event: resync\ndata: " + DumpJson(Json{{"task_id", task_id}, {"reason", "fell_behind"}}) + "\n\n";
+      out += ResyncFrame(stream_task, "fell_behind");
     }
-    for (const auto& e : events) out += SseFrame(e.id, e.type(), e.data());
+    for (const auto& e : events)
+      if (wanted(e)) out += SseFrame(e.id, e.type(), e.data());
     const auto now = std::chrono::steady_clock::now();
     if (out.empty() && now - state->last_sent >= heartbeat) out = ": heartbeat\n\n";
     if (!out.empty()) state->last_sent = now;

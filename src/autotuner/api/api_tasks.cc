@@ -58,7 +58,7 @@ Json Api::Summary(const store::TaskRecord& task) {
     if (IsFinal(status)) summary[std::string(Name(status))] = 0;
   }
   summary[kActiveCountKey] = 0;
-  for (const char* key : {"best_score", "best_experiment_id", "best_objective", "outcome"})
+  for (const char* key : {"best_score", "best_experiment", "best_experiment_id", "best_objective", "outcome"})
     summary[key] = nullptr;
   summary["failures"] = Json::object();
   auto experiments = store_->ListExperiments(task.id);
@@ -78,6 +78,7 @@ Json Api::Summary(const store::TaskRecord& task) {
     summary[kActiveCountKey] = active;
     if (auto best = runner::BestExperiment(*experiments)) {
       summary["best_score"] = Optional(best->score);
+      summary["best_experiment"] = runner::RefJson(runner::ExperimentRef{best->id, best->number});
       summary["best_experiment_id"] = best->id;
       summary["best_objective"] = runner::ObjectiveValueJson(*best, runner::PrimaryObjective(task.spec));
     }

@@ -527,6 +527,47 @@ TEST_F(ApiServerTest, ReconnectWithLastEventIdLosesNothing) {
   EXPECT_EQ(third.events[0].data["done"], 14);
 }
 
+runner::LogLine Line(int64_t task_id, int64_t log_id, std::string text) {
+  runner::LogLine line;
+  line.task_id = task_id;
+  line.log_id = log_id;
+  line.level = "info";
+  line.text = std::move(text);
+  return line;
+}
+
+TEST_F(ApiServerTest, OneStreamCarriesEveryTasksEventsAndTheLogsOfTheTasksAskedFor) {
+  StartServer();
+  const int64_t a = CreateTask("a");
+  const int64_t b = CreateTask("b");
+  bus_.Publish(a, runner::TaskStatusChanged{a, TaskStatus::kRunning, ""});
+  bus_.Publish(b, runner::TaskStatusChanged{b, TaskStatus::kRunning, ""});
+  bus_.Publish(a, Line(a, 1, "a's line"));
+  bus_.Publish(b, Line(b, 2, "b's line"));
+  bus_.Publish(b, Progress(b, 1));
+  bus_.Publish(a, runner::TaskStatusChanged{a, TaskStatus::kCompleted, "budget"});
+  const auto done = [](const SseReader& r) {
+    return !r.events.empty() && r.events.back().data.value("stop_reason", "") == "budget";
+  };
+  std::vector<std::string> got;
+  for (const auto& e : ReadStream("/api/events?logs=" + std::to_string(a), {}, done).events)
+    got.push_back(e.type + ":" + std::to_string(e.data["task_id"].get<int64_t>()));
+  const std::string ta = std::to_string(a), tb = std::to_string(b);
+  EXPECT_EQ(got, (std::vector<std::string>{"task_status:" + ta, "task_status:" + tb, "log:" + ta,
+                                           "progress:" + tb, "task_status:" + ta}));
+  // Without ?logs no log line; resuming with Last-Event-ID works as on a task's stream.
+  const SseReader quiet = ReadStream("/api/events", {}, done);
+  ASSERT_EQ(quiet.events.size(), 4u);
+  for (const auto& e : quiet.events) EXPECT_NE(e.type, "log");
+  const SseReader resumed = ReadStream("/api/events", {{"Last-Event-ID", quiet.events[2].id}}, done);
+  ASSERT_EQ(resumed.events.size(), 1u);
+  EXPECT_EQ(resumed.events[0].data["stop_reason"], "budget");
+  int status = 0;
+  (void)ReadStream(
+      "/api/events?logs=1,x", {}, [](const SseReader&) { return true; }, std::chrono::seconds(5), &status);
+  EXPECT_EQ(status, 400);
+}
+
 TEST_F(ApiServerTest, ResumePointFromBeforeARestartAsksForAReload) {
   StartServer();
   const int64_t id = CreateTask();

@@ -121,6 +121,7 @@ Json ExperimentJson(const store::ExperimentRecord& e, task::Objective objective,
   for (const auto& t : e.transitions) transitions.push_back({{"status", Name(t.status)}, {"at", t.at}});
   Json out = {{"id", e.id},
               {"task_id", e.task_id},
+              {"number", e.number},
               {"experiment_id", e.number},
               {"kind", Name(e.kind)},
               {"confirms", e.confirms ? Json(*e.confirms) : Json(nullptr)},

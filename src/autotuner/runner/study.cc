@@ -405,7 +405,7 @@ class Study {
     // A cancelled experiment counts as done unless the optimizer forgot it (an interrupted study's).
     const bool counted = end.stored.status != ExperimentStatus::kCancelled || end.outcome.feasible() ||
                          end.outcome.reason() != opt::InfeasibleReason::kInterrupted;
-    publisher_.ExperimentEnded(id, slot.planned.kind, counted, end.outcome);
+    publisher_.ExperimentEnded({id, number}, slot.planned.kind, counted, end.outcome);
     publisher_.PublishFinished(id);
     publisher_.PublishProgress(nullptr);
   }

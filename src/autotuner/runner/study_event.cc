@@ -28,19 +28,25 @@ Json ToData(const TaskStatusChanged& e) {
 Json ToData(const ExperimentCreated& e) { return e.experiment; }
 Json ToData(const ExperimentFinished& e) { return e.experiment; }
 Json ToData(const ExperimentStatusChanged& e) {
-  return {{"task_id", e.task_id},
-          {"id", e.id},
-          {"experiment_id", e.number},
-          {"status", Name(e.status)},
-          {"at", e.at}};
+  return {{"task_id", e.task_id},     {"id", e.id}, {"number", e.number}, {"experiment_id", e.number},
+          {"status", Name(e.status)}, {"at", e.at}};
 }
+}  // namespace
+
+Json RefJson(const std::optional<ExperimentRef>& ref) {
+  return ref ? Json{{"id", ref->id}, {"number", ref->number}} : Json(nullptr);
+}
+
+namespace {
+
 Json ToData(const StudyProgress& e) {
   return {{"task_id", e.task_id},
           {"max_iterations", e.max_iterations},
           {"done", e.done},
           {"running", e.running},
           {"best_score", OrNull(e.best_score)},
-          {"best_experiment_id", OrNull(e.best_experiment)},
+          {"best_experiment", RefJson(e.best_experiment)},
+          {"best_experiment_id", e.best_experiment ? Json(e.best_experiment->id) : Json(nullptr)},
           {"elapsed_s", e.elapsed_s},
           {"eta_s", OrNull(e.eta_s)},
           {"bench", e.bench ? BenchJson(*e.bench) : Json(nullptr)}};
@@ -87,15 +93,22 @@ Json FailureClassSchema() {
   return schema;
 }
 
+Json RefSchema() {
+  Json ref = Object({{"id", Type("integer")}, {"number", Type("integer")}}, {"id", "number"});
+  ref["type"] = Json::array({"object", "null"});
+  return ref;
+}
+
 Json ExperimentSchema() {
   // ExperimentJson (runner/results.h) is the API's experiment object; its keys are documented in docs/api.md.
   return Object({{"id", Type("integer")},
                  {"task_id", Type("integer")},
+                 {"number", Type("integer")},
                  {"experiment_id", Type("integer")},
                  {"kind", EnumOf(kExperimentKinds)},
                  {"status", EnumOf(kExperimentStatuses)},
                  {"error_class", FailureClassSchema()}},
-                {"id", "task_id", "experiment_id", "status"}, false);
+                {"id", "task_id", "number", "experiment_id", "status"}, false);
 }
 
 Json DataSchema(std::string_view type) {
@@ -108,10 +121,11 @@ Json DataSchema(std::string_view type) {
   if (type == "experiment_status") {
     return Object({{"task_id", Type("integer")},
                    {"id", Type("integer")},
+                   {"number", Type("integer")},
                    {"experiment_id", Type("integer")},
                    {"status", EnumOf(kExperimentStatuses)},
                    {"at", Type("number")}},
-                  {"task_id", "id", "experiment_id", "status", "at"});
+                  {"task_id", "id", "number", "experiment_id", "status", "at"});
   }
   if (type == "progress") {
     Json bench = Object({{"experiment_id", Type("integer")},
@@ -128,12 +142,13 @@ Json DataSchema(std::string_view type) {
                    {"done", Type("integer")},
                    {"running", Type("integer")},
                    {"best_score", Nullable("number")},
+                   {"best_experiment", RefSchema()},
                    {"best_experiment_id", Nullable("integer")},
                    {"elapsed_s", Type("number")},
                    {"eta_s", Nullable("number")},
                    {"bench", bench}},
-                  {"task_id", "max_iterations", "done", "running", "best_score", "best_experiment_id",
-                   "elapsed_s", "eta_s", "bench"});
+                  {"task_id", "max_iterations", "done", "running", "best_score", "best_experiment",
+                   "best_experiment_id", "elapsed_s", "eta_s", "bench"});
   }
   if (type == "log" || type == "log_unstored") {
     Json properties = {{"task_id", Type("integer")}, {"experiment_id", Nullable("integer")},

@@ -39,6 +39,14 @@ struct ExperimentStatusChanged {
   double at = 0;
 };
 
+// An experiment by both its names: the store's id (`/api/experiments/{id}`) and its number within its task
+// (`[Experiment N]`, exports' `experiment_id`).
+struct ExperimentRef {
+  int64_t id = 0;
+  int64_t number = 0;
+};
+Json RefJson(const std::optional<ExperimentRef>& ref);  // {id, number}, or null
+
 // Where one experiment's benchmark stands (while it runs).
 struct BenchProgress {
   int64_t number = 0;
@@ -56,7 +64,7 @@ struct StudyProgress {
   int64_t done = 0;
   int64_t running = 0;
   std::optional<double> best_score;
-  std::optional<int64_t> best_experiment;  // the store id
+  std::optional<ExperimentRef> best_experiment;
   double elapsed_s = 0;
   std::optional<double> eta_s;
   std::optional<BenchProgress> bench;

@@ -99,7 +99,7 @@ std::vector<StudyEvent> Samples() {
   progress.done = 2;
   progress.running = 1;
   progress.best_score = 0.52;
-  progress.best_experiment = 41;
+  progress.best_experiment = ExperimentRef{41, 3};
   progress.elapsed_s = 95.5;
   progress.eta_s = 470.0;
   progress.bench = BenchProgress{3, 1, 2, false, 120, 1, 12.5};

@@ -86,7 +86,7 @@ void StudyPublisher::ExperimentStarted() {
   ++running_;
 }
 
-void StudyPublisher::ExperimentEnded(int64_t id, ExperimentKind kind, bool finished,
+void StudyPublisher::ExperimentEnded(ExperimentRef experiment, ExperimentKind kind, bool finished,
                                      const opt::Outcome& outcome) {
   std::lock_guard lock(progress_mutex_);
   if (finished && CountsAgainstBudget(kind)) ++done_;
@@ -94,7 +94,7 @@ void StudyPublisher::ExperimentEnded(int64_t id, ExperimentKind kind, bool finis
   if (kind != ExperimentKind::kConfirm && outcome.feasible() &&
       (!best_score_ || outcome.score() < *best_score_)) {
     best_score_ = outcome.score();
-    best_experiment_ = id;
+    best_experiment_ = experiment;
   }
 }
 

@@ -44,7 +44,8 @@ class StudyPublisher {
   void ExperimentStarted();
   // `finished`: the experiment ran to an end (not cancelled). Only search experiments count against
   // max_iterations; a re-measurement is never the best.
-  void ExperimentEnded(int64_t id, ExperimentKind kind, bool finished, const opt::Outcome& outcome);
+  void ExperimentEnded(ExperimentRef experiment, ExperimentKind kind, bool finished,
+                       const opt::Outcome& outcome);
   int64_t done() const;
   void PublishProgress(const bench::Progress* bench, int64_t number = 0);
 
@@ -62,7 +63,7 @@ class StudyPublisher {
   int64_t done_ = 0;
   int64_t running_ = 0;
   std::optional<double> best_score_;
-  std::optional<int64_t> best_experiment_;
+  std::optional<ExperimentRef> best_experiment_;
   std::mutex ids_mutex_;
   std::map<int64_t, int64_t> ids_;
 };

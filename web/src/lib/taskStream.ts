@@ -126,6 +126,7 @@ function applyEvent(state: TaskStreamState, ev: TaskEvent): TaskStreamState {
             max_iterations: ev.data.max_iterations,
             running: ev.data.running,
             best_score: ev.data.best_score,
+            best_experiment: ev.data.best_experiment,
             best_experiment_id: ev.data.best_experiment_id,
           },
         };

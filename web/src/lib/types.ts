@@ -17,6 +17,9 @@ export interface TaskSummary {
   cancelled: number;
   running: number;
   best_score: number | null;
+  /** The best experiment by both its names (absent from older servers). */
+  best_experiment?: ExperimentRef | null;
+  /** = best_experiment.id */
   best_experiment_id: number | null;
   /** The best experiment's objective in its own unit (null without a best). */
   best_objective?: ObjectiveValue | null;
@@ -73,9 +76,17 @@ export interface Transition {
   at: number;
 }
 
+/** An experiment by the store's id (`/api/experiments/{id}`) and its number within its task. */
+export interface ExperimentRef {
+  id: number;
+  number: number;
+}
+
 export interface Experiment {
   id: number;
   task_id: number;
+  /** The number within the task (= experiment_id; absent from older servers). */
+  number?: number;
   experiment_id: number;
   status: ExperimentStatus;
   parameters: Record<string, Json>;
@@ -124,6 +135,7 @@ export interface Progress {
   done: number;
   running: number;
   best_score: number | null;
+  best_experiment?: ExperimentRef | null;
   best_experiment_id: number | null;
   elapsed_s: number;
   eta_s: number | null;
@@ -147,6 +159,7 @@ export interface TaskStatusEvent {
 export interface ExperimentStatusEvent {
   task_id: number;
   id: number;
+  number?: number;
   experiment_id: number;
   status: ExperimentStatus;
   at: number;
