@@ -26,7 +26,7 @@ describe('TaskResults live updates', () => {
     render(<TaskResults taskId={7} />);
     await screen.findByText('live');
     const es = FakeEventSource.last;
-    expect(es.url).toBe('/api/tasks/7/events');
+    expect(es.url).toBe('/api/events');
     act(() => es.open());
     expect(screen.getByTestId('live-indicator').textContent).toMatch(/live/);
     expect(screen.getByTestId('task-status').textContent).toBe('pending');
@@ -67,7 +67,7 @@ describe('TaskResults live updates', () => {
     act(() => vi.advanceTimersByTime(1100));
     vi.useRealTimers();
     await waitFor(() => expect(FakeEventSource.instances.length).toBe(2));
-    expect(FakeEventSource.last.url).toBe('/api/tasks/7/events?since=41');
+    expect(FakeEventSource.last.url).toBe('/api/events?since=41');
     act(() => FakeEventSource.last.open());
     await waitFor(() => expect(screen.getByTestId('live-indicator').textContent).toMatch(/live/));
   });
