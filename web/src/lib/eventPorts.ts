@@ -44,6 +44,7 @@ export function createPortServer(hub: EventHub) {
     if (msg.op === 'unsubscribe') {
       subs?.get(msg.sub)?.();
       subs?.delete(msg.sub);
+      if (subs && !subs.size) ports.delete(port); // only ports with subscriptions are kept
       return;
     }
     if (!subs) ports.set(port, (subs = new Map()));
