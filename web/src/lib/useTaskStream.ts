@@ -70,7 +70,10 @@ export function useTaskStream(taskId: number | null, opts: StreamOptions = {}) {
           if (ev) dispatch({ type: 'event', event: ev });
         },
         // The server dropped events this client had not read, or the stream broke: reload the snapshot.
-        resync: () => void loadSnapshot(),
+        resync: () => {
+          dispatch({ type: 'resync' });
+          void loadSnapshot();
+        },
         connection: (connected) => dispatch({ type: 'connection', connected }),
       },
     );

@@ -104,4 +104,22 @@ describe('TaskResults live updates', () => {
     expect(await screen.findByText('only on the log page')).toBeTruthy();
     expect(screen.getByTestId('log-count').textContent).toBe('1 / 1 lines');
   });
+
+  it('reloads the snapshot on a resync and follows a restarted server whose ids start over', async () => {
+    installEventSource();
+    const { fn } = mockFetch({ 'GET /api/tasks/7': task, 'GET /api/tasks/7/experiments': { items: [] } });
+    render(<TaskResults taskId={7} />);
+    await screen.findByText('live');
+    const es = FakeEventSource.last;
+    act(() => {
+      es.open();
+      es.emit('task_status', { task_id: 7, status: 'running', stop_reason: '' }, 900);
+    });
+    const snapshots = () => fn.mock.calls.filter((c) => String(c[0]) === '/api/tasks/7').length;
+    expect(snapshots()).toBe(1);
+    act(() => es.emit('resync', { task_id: null, reason: 'server_restarted' }, 3));
+    await waitFor(() => expect(snapshots()).toBe(2));
+    act(() => es.emit('task_status', { task_id: 7, status: 'completed', stop_reason: 'max_iterations reached' }, 4));
+    expect(screen.getByTestId('task-status').textContent).toBe('completed');
+  });
 });
