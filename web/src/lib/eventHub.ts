@@ -94,7 +94,15 @@ export function createEventHub(factory: EventSourceFactory, opts: HubOptions = {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let pending = false;
 
-  const each = (fn: (s: Subscriber) => void) => [...subs.values()].forEach(fn);
+  // One subscriber's failing handler must not keep the event from the others (nor break the connection's loop).
+  const each = (fn: (s: Subscriber) => void) =>
+    [...subs.values()].forEach((s) => {
+      try {
+        fn(s);
+      } catch (e) {
+        console.error('event subscriber failed', e);
+      }
+    });
 
   const setConnected = (c: boolean) => {
     if (c === connected) return;
@@ -182,10 +190,9 @@ export function createEventHub(factory: EventSourceFactory, opts: HubOptions = {
     if (source && key === openKey) return;
     // A reopen for new log tasks resumes after lastId: no gap, so no resync and no "reconnecting". (Before any
     // event was seen there is no id to resume from; subscribers that old have just loaded their snapshots.)
-    const wasConnected = connected;
     drop();
     open();
-    if (wasConnected && source) connected = true;
+    if (!source) setConnected(false);
   };
 
   const later = () => {
