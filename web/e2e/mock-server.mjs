@@ -23,6 +23,8 @@ let nextEventId = 1;
 let nextLogId = 1;
 const tasks = new Map(); // id -> {task, experiments: [], events: [], logs: [], timers: Set, queue: []}
 const subscribers = new Map(); // task id -> Set(res)
+const hubSubscribers = new Set(); // GET /api/events: {res, logs: Set(task id)}
+const LOG_TYPES = new Set(['log', 'log_unstored']);
 const presets = new Map();
 let nextPresetId = 1;
 for (const [name, parameters] of [
@@ -89,6 +91,7 @@ function emit(rec, type, data) {
   rec.events.push(ev);
   if (rec.events.length > 5000) rec.events.shift();
   for (const res of subscribers.get(rec.task.id) ?? []) writeEvent(res, ev);
+  for (const h of hubSubscribers) if (!LOG_TYPES.has(type) || h.logs.has(rec.task.id)) writeEvent(h.res, ev);
 }
 function writeEvent(res, ev) {
   res.write(`id: ${ev.id}\nevent: ${ev.type}\ndata: ${JSON.stringify(ev.data)}\n\n`);
@@ -292,6 +295,25 @@ function sse(req, res, taskId, replay, filter = () => true) {
   });
 }
 
+// GET /api/events: every task's events on one stream, log lines only for the tasks in ?logs= (as the server).
+function sseAll(req, res, url) {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+  res.write(': connected\n\n');
+  const logs = new Set((url.searchParams.get('logs') ?? '').split(',').filter(Boolean).map(Number).slice(0, 64));
+  const since = Number(req.headers['last-event-id'] ?? url.searchParams.get('since') ?? NaN);
+  if (Number.isFinite(since)) {
+    const missed = [...tasks.values()].flatMap((rec) => rec.events).filter((ev) => ev.id > since).sort((a, b) => a.id - b.id);
+    for (const ev of missed) if (!LOG_TYPES.has(ev.type) || logs.has(ev.data.task_id)) writeEvent(res, ev);
+  }
+  const h = { res, logs };
+  hubSubscribers.add(h);
+  const hb = setInterval(() => res.write(': heartbeat\n\n'), 10000);
+  req.on('close', () => {
+    clearInterval(hb);
+    hubSubscribers.delete(h);
+  });
+}
+
 function toYaml(v, indent = '') {
   if (Array.isArray(v)) return `[${v.map((x) => JSON.stringify(x)).join(', ')}]`;
   if (v && typeof v === 'object')
@@ -341,6 +363,7 @@ const server = http.createServer(async (req, res) => {
         { name: 'int8-kv-cache', model_dtype: 'auto', kv_cache_dtype: 'int8', enable_fp8_compute: false },
       ] });
 
+    if (p === '/api/events' && m === 'GET') return sseAll(req, res, url);
     if (p === '/api/tasks' && m === 'GET') {
       const status = url.searchParams.get('status');
       let items = [...tasks.values()].map(taskJson).filter((t) => !status || t.status === status);

@@ -2,7 +2,8 @@
 // Browser end-to-end checks of results a tuning engineer can trust (issue 18), against a running `autotuner serve`
 // (AUTOTUNER_URL) with the simulator: a maximize-throughput study shows tok/s/GPU, positive and from a 0 axis,
 // with the best equal to the API's; a study whose every experiment fails says "no feasible configuration" with
-// its failure classes and whole error messages. Short studies (1 s benchmarks). Screenshots prefixed trust-.
+// its failure classes and whole error messages; eight tabs on a live study all load and follow it over one shared
+// /api/events stream (SharedWorker). Short studies (1 s benchmarks). Screenshots prefixed trust-.
 //   AUTOTUNER_URL=http://127.0.0.1:8080 node e2e/trust.mjs
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,16 +31,49 @@ const task = (name, objective, parameters) => ({
   benchmark: { model_tokenizer: 'gpt2', traffic_scenarios: ['D(100,100)'], num_concurrency: [4], max_time_per_iteration: 1, max_requests_per_iteration: 20 },
 });
 
-async function runToEnd(doc) {
+async function create(doc) {
   const created = await api('/api/tasks', { method: 'POST', body: JSON.stringify(doc) });
   if (created.status !== 201) throw new Error(`create ${doc.task_name}: ${created.status} ${JSON.stringify(created.body)}`);
-  const id = created.body.id;
+  return created.body.id;
+}
+
+async function start(id) {
   const started = await api(`/api/tasks/${id}/start`, { method: 'POST' });
   if (started.status !== 202) throw new Error(`start: ${started.status} ${JSON.stringify(started.body)}`);
+}
+
+async function runToEnd(doc) {
+  const id = await create(doc);
+  await start(id);
+  return finished(id, doc.task_name);
+}
+
+function finished(id, name) {
   return waitFor(async () => {
     const t = (await api(`/api/tasks/${id}`)).body;
     return ['completed', 'failed', 'cancelled'].includes(t.status) ? t : null;
-  }, `${doc.task_name} to finish`, TIMEOUT, 300);
+  }, `${name} to finish`, TIMEOUT, 300);
+}
+
+/** What a results or log tab shows: its task status badge (absent while "Loading…"), live indicator, log lines. */
+const tabState = (p) =>
+  p.evaluate(() => {
+    const badge = document.querySelector('[data-testid=task-status]') ?? document.querySelector('h1 + .badge');
+    const count = document.querySelector('[data-testid=log-count]')?.textContent ?? '';
+    return {
+      status: badge?.textContent?.trim() ?? null,
+      loading: document.body.innerText.includes('Loading…'),
+      live: document.body.innerText.includes('● live'),
+      lines: Number(count.split('/')[1]?.trim().split(' ')[0] ?? NaN),
+    };
+  });
+
+/** How many SharedWorkers of this app the browser runs (Chromium's DevTools targets). */
+async function eventWorkers() {
+  const cdp = await browser.newBrowserCDPSession();
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  await cdp.detach();
+  return targetInfos.filter((t) => t.type === 'shared_worker' && /eventWorker/.test(t.url)).length;
 }
 
 let exitCode = 0;
@@ -89,6 +123,44 @@ try {
     await page.locator(`[data-testid="task-row-${t.name}"] [data-status=no_feasible_configuration]`).waitFor();
     await screenshot(page, 'tasks-list');
     return { status: t.status, failures: t.summary.failures };
+  });
+
+  await step('eight tabs on a live study: all load, all follow it, over one shared event stream', async () => {
+    // Before the hub, each page held its own EventSource: past 6 tabs the browser's per-host limit left the 7th
+    // on "Loading…". Now the tabs share the SharedWorker's one /api/events connection.
+    const id = await create(task(`trust-tabs-${stamp}`, 'minimize_latency', { 'mem-fraction-static': [0.8, 0.9] }));
+    const urls = [0, 1, 2, 3].flatMap(() => [`${BASE}/#/tasks/${id}/logs`, `${BASE}/#/tasks/${id}`]);
+    const tabs = [];
+    let tabStreams = 0; // /api/events requests made by the tabs themselves (a SharedWorker's are not reported to pages)
+    for (const url of urls) {
+      const p = await context.newPage();
+      p.setDefaultTimeout(20000);
+      watchErrors(p, pageErrors);
+      p.on('request', (r) => new URL(r.url()).pathname === '/api/events' && tabStreams++);
+      await p.goto(url);
+      tabs.push(p);
+    }
+    try {
+      const all = (what, ok, timeout = 20000) =>
+        waitFor(async () => {
+          const states = await Promise.all(tabs.map(tabState));
+          return states.every(ok) ? states : null;
+        }, what, timeout, 250);
+      await all('every tab loaded and live on the pending study', (s) => s.status === 'pending' && !s.loading && s.live);
+      const workers = await eventWorkers();
+      await start(id);
+      // No polling on these pages: the status can only change through the stream.
+      await all('every tab to see the study start', (s) => s.status && s.status !== 'pending');
+      await all('every log tab to receive live lines', (s) => Number.isNaN(s.lines) || s.lines > 0);
+      const t = await finished(id, `trust-tabs-${stamp}`);
+      const states = await all(`every tab to show ${t.status}`, (s) => s.status === t.status);
+      await screenshot(tabs[tabs.length - 1], 'eight-tabs');
+      if (workers !== 1) throw new Error(`${workers} event SharedWorkers, expected 1`);
+      if (tabStreams > 2) throw new Error(`${tabStreams} /api/events connections from the tabs, expected at most 2`);
+      return { tabs: tabs.length, event_workers: workers, tab_event_streams: tabStreams, final: states.map((s) => s.status).join(',') };
+    } finally {
+      await Promise.all(tabs.map((p) => p.close().catch(() => undefined)));
+    }
   });
 
   await step('no page errors', async () => {

@@ -20,6 +20,8 @@ export type TaskStreamAction =
   | { type: 'logs'; lines: LogLine[] }
   | { type: 'event'; event: TaskEvent }
   | { type: 'connection'; connected: boolean }
+  /** The stream says events were missed (or the server restarted, its ids starting over): forget the last id. */
+  | { type: 'resync' }
   | { type: 'reset' };
 
 export const initialTaskStream: TaskStreamState = {
@@ -53,6 +55,10 @@ export function taskStreamReducer(state: TaskStreamState, action: TaskStreamActi
   switch (action.type) {
     case 'reset':
       return initialTaskStream;
+    case 'resync':
+      // What follows a resync is new even where its ids are lower (a restarted server): no replay check against
+      // the old ids; the snapshot reload that comes with it brings what was missed.
+      return state.lastEventId == null ? state : { ...state, lastEventId: null };
     case 'connection':
       return state.connected === action.connected ? state : { ...state, connected: action.connected };
     case 'snapshot': {

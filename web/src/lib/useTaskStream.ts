@@ -1,34 +1,32 @@
 import { useEffect, useReducer, useRef } from 'react';
 import { api } from './api';
 import type { Experiment, LogLine, Page, Task } from './types';
-import { backoff, EVENT_TYPES, initialTaskStream, parseEvent, taskStreamReducer } from './taskStream';
+import { events } from './events';
+import { initialTaskStream, parseEvent, taskStreamReducer } from './taskStream';
 
 const LOG_PAGE = 5000;
 
 export interface StreamOptions {
   /** Also load the task log's history (the Logs page). */
   withLogs?: boolean;
+  /** Receive live log lines (default: as `withLogs`); one experiment's log page wants them without the history. */
+  liveLogs?: boolean;
 }
 
 /**
- * Snapshot of a task + live SSE updates from /api/tasks/{id}/events. No polling: EventSource resumes by itself
- * with Last-Event-ID; when the browser gives up (stream closed), we reopen with ?since=<last id> after a backoff.
+ * Snapshot of a task + live updates from the tab's shared `/api/events` hub. No polling: the hub resumes after
+ * the last event id when the stream breaks (with a backoff), and asks for a snapshot reload after a gap.
  */
 export function useTaskStream(taskId: number | null, opts: StreamOptions = {}) {
+  const liveLogs = opts.liveLogs ?? !!opts.withLogs;
   const [state, dispatch] = useReducer(taskStreamReducer, initialTaskStream);
-  const lastId = useRef<number | null>(null);
-  lastId.current = state.lastEventId;
   const errorRef = useRef<Error | null>(null);
   const [, force] = useReducer((x: number) => x + 1, 0);
 
   useEffect(() => {
     if (taskId == null) return;
     let cancelled = false;
-    let source: EventSource | null = null;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    let attempt = 0;
     dispatch({ type: 'reset' });
-    lastId.current = null;
 
     const loadSnapshot = async () => {
       try {
@@ -63,44 +61,28 @@ export function useTaskStream(taskId: number | null, opts: StreamOptions = {}) {
       }
     };
 
-    const open = () => {
-      if (cancelled || typeof EventSource === 'undefined') return;
-      const since = lastId.current != null ? `?since=${lastId.current}` : '';
-      const es = new EventSource(`/api/tasks/${taskId}/events${since}`, { withCredentials: true });
-      source = es;
-      let wasOpen = false;
-      es.onopen = () => {
-        if (wasOpen || attempt > 0) void loadSnapshot(); // after a gap, refresh once
-        wasOpen = true;
-        attempt = 0;
-        dispatch({ type: 'connection', connected: true });
-      };
-      es.onerror = () => {
-        dispatch({ type: 'connection', connected: false });
-        if (es.readyState === EventSource.CLOSED) {
-          es.close();
-          timer = setTimeout(open, backoff(attempt++));
-        }
-      };
-      // The server dropped events this client had not read: reload the snapshot.
-      es.addEventListener('resync', () => void loadSnapshot());
-      for (const type of EVENT_TYPES) {
-        es.addEventListener(type, (msg) => {
-          const m = msg as MessageEvent<string>;
-          const ev = parseEvent(type, m.data, m.lastEventId);
+    // One shared /api/events connection (events.ts) instead of a stream per page; this page's task only.
+    const unsubscribe = events().subscribe(
+      { taskId, logs: liveLogs },
+      {
+        event: (type, data, id) => {
+          const ev = parseEvent(type, data, id);
           if (ev) dispatch({ type: 'event', event: ev });
-        });
-      }
-    };
-
-    open();
+        },
+        // The server dropped events this client had not read, or the stream broke: reload the snapshot.
+        resync: () => {
+          dispatch({ type: 'resync' });
+          void loadSnapshot();
+        },
+        connection: (connected) => dispatch({ type: 'connection', connected }),
+      },
+    );
     void loadSnapshot();
     return () => {
       cancelled = true;
-      if (timer) clearTimeout(timer);
-      source?.close();
+      unsubscribe();
     };
-  }, [taskId, opts.withLogs]);
+  }, [taskId, opts.withLogs, liveLogs]);
 
   return { ...state, error: errorRef.current, dispatch };
 }

@@ -10,7 +10,7 @@ import { ErrorBanner, Loading, StatusBadge } from '../components/common';
 
 export default function Logs({ taskId, experiment }: { taskId: number; experiment: number | null }) {
   // One experiment's log comes from its own paged endpoint; only the whole task needs the task log's history.
-  const { task, experiments, logs, connected, error } = useTaskStream(taskId, { withLogs: experiment == null });
+  const { task, experiments, logs, connected, error } = useTaskStream(taskId, { withLogs: experiment == null, liveLogs: true });
   const [text, setText] = useState('');
   const [level, setLevel] = useState('');
   const [paused, setPaused] = useState(false);

@@ -255,7 +255,8 @@ describe('Logs', () => {
     render(<Logs taskId={3} experiment={2} />);
     await screen.findByText(/experiment #2/);
     const es = FakeEventSource.last;
-    expect(es.url).toBe('/api/tasks/3/events');
+    // The log page asks the shared stream for this task's lines.
+    expect(es.url).toBe('/api/events?logs=3');
     act(() => {
       es.open();
       es.emit('log', { task_id: 3, log_id: 2, experiment_id: 1, level: 'info', line: '[Experiment 1] Status: DEPLOYING', at: 2 }, 10);

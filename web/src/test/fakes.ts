@@ -34,13 +34,19 @@ export class FakeEventSource {
   static readonly OPEN = 1;
   static readonly CLOSED = 2;
   url: string;
+  withCredentials: boolean;
   readyState = 0;
   onopen: (() => void) | null = null;
   onerror: (() => void) | null = null;
   listeners = new Map<string, ((e: MessageEvent) => void)[]>();
-  constructor(url: string) {
+  constructor(url: string, init?: { withCredentials?: boolean }) {
     this.url = url;
+    this.withCredentials = !!init?.withCredentials;
     FakeEventSource.instances.push(this);
+  }
+  /** The instances the hub has not closed. */
+  static get live() {
+    return FakeEventSource.instances.filter((s) => s.readyState !== FakeEventSource.CLOSED);
   }
   addEventListener(type: string, fn: (e: MessageEvent) => void) {
     this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn]);
@@ -52,6 +58,11 @@ export class FakeEventSource {
   emit(type: string, data: unknown, id: number) {
     const ev = new MessageEvent(type, { data: JSON.stringify(data), lastEventId: String(id) });
     this.listeners.get(type)?.forEach((fn) => fn(ev));
+  }
+  /** The browser gave up on the stream (readyState CLOSED, then `error`), as after a server restart. */
+  fail() {
+    this.readyState = 2;
+    this.onerror?.();
   }
   close() {
     this.readyState = 2;

@@ -1,6 +1,7 @@
 import { act, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import TaskResults from '../pages/TaskResults';
+import Logs from '../pages/Logs';
 import type { Experiment, Task } from '../lib/types';
 import { FakeEventSource, installEventSource, mockFetch } from './fakes';
 
@@ -26,7 +27,7 @@ describe('TaskResults live updates', () => {
     render(<TaskResults taskId={7} />);
     await screen.findByText('live');
     const es = FakeEventSource.last;
-    expect(es.url).toBe('/api/tasks/7/events');
+    expect(es.url).toBe('/api/events');
     act(() => es.open());
     expect(screen.getByTestId('live-indicator').textContent).toMatch(/live/);
     expect(screen.getByTestId('task-status').textContent).toBe('pending');
@@ -67,8 +68,58 @@ describe('TaskResults live updates', () => {
     act(() => vi.advanceTimersByTime(1100));
     vi.useRealTimers();
     await waitFor(() => expect(FakeEventSource.instances.length).toBe(2));
-    expect(FakeEventSource.last.url).toBe('/api/tasks/7/events?since=41');
+    expect(FakeEventSource.last.url).toBe('/api/events?since=41');
     act(() => FakeEventSource.last.open());
     await waitFor(() => expect(screen.getByTestId('live-indicator').textContent).toMatch(/live/));
+  });
+
+  it('shares one stream between a results page and a log page in the same tab', async () => {
+    installEventSource();
+    const logTask: Task = { ...task, id: 8, name: 'logs-of-8', status: 'running' };
+    mockFetch({
+      'GET /api/tasks/7': task,
+      'GET /api/tasks/7/experiments': { items: [] },
+      'GET /api/tasks/8': logTask,
+      'GET /api/tasks/8/experiments': { items: [] },
+      'GET /api/tasks/8/logs': { items: [] },
+    });
+    render(<TaskResults taskId={7} />);
+    await screen.findByText('live');
+    const first = FakeEventSource.last;
+    act(() => {
+      first.open();
+      first.emit('task_status', { task_id: 9, status: 'running', stop_reason: '' }, 20);
+    });
+    render(<Logs taskId={8} experiment={null} />);
+    await screen.findByText(/logs-of-8/);
+    // The log page needs task 8's lines: the one stream reopens naming it, after the last id, and nothing else opens.
+    await waitFor(() => expect(FakeEventSource.live.map((s) => s.url)).toEqual(['/api/events?logs=8&since=20']));
+    const es = FakeEventSource.last;
+    act(() => {
+      es.open();
+      es.emit('task_status', { task_id: 7, status: 'running', stop_reason: '' }, 21);
+      es.emit('log', { task_id: 8, log_id: 1, experiment_id: null, level: 'info', line: 'only on the log page', at: 1 }, 22);
+    });
+    expect(screen.getByTestId('task-status').textContent).toBe('running');
+    expect(await screen.findByText('only on the log page')).toBeTruthy();
+    expect(screen.getByTestId('log-count').textContent).toBe('1 / 1 lines');
+  });
+
+  it('reloads the snapshot on a resync and follows a restarted server whose ids start over', async () => {
+    installEventSource();
+    const { fn } = mockFetch({ 'GET /api/tasks/7': task, 'GET /api/tasks/7/experiments': { items: [] } });
+    render(<TaskResults taskId={7} />);
+    await screen.findByText('live');
+    const es = FakeEventSource.last;
+    act(() => {
+      es.open();
+      es.emit('task_status', { task_id: 7, status: 'running', stop_reason: '' }, 900);
+    });
+    const snapshots = () => fn.mock.calls.filter((c) => String(c[0]) === '/api/tasks/7').length;
+    expect(snapshots()).toBe(1);
+    act(() => es.emit('resync', { task_id: null, reason: 'server_restarted' }, 3));
+    await waitFor(() => expect(snapshots()).toBe(2));
+    act(() => es.emit('task_status', { task_id: 7, status: 'completed', stop_reason: 'max_iterations reached' }, 4));
+    expect(screen.getByTestId('task-status').textContent).toBe('completed');
   });
 });

@@ -43,6 +43,15 @@ describe('taskStreamReducer', () => {
     expect(s2.experiments[0].transitions).toHaveLength(2);
   });
 
+  it('after a resync, applies events again even with lower ids (a restarted server counts from 1)', () => {
+    const s1 = run(snap, { type: 'task_status', id: 500, data: { task_id: 3, status: 'running', stop_reason: '' } });
+    const stale = run(s1, { type: 'task_status', id: 2, data: { task_id: 3, status: 'completed', stop_reason: 'done' } });
+    expect(stale.task?.status).toBe('running');
+    const s2 = run(taskStreamReducer(s1, { type: 'resync' }), { type: 'task_status', id: 2, data: { task_id: 3, status: 'completed', stop_reason: 'done' } });
+    expect(s2.task?.status).toBe('completed');
+    expect(s2.lastEventId).toBe(2);
+  });
+
   it('creates an experiment it only knows from a status event, keeps experiments ordered', () => {
     const s = run(
       snap,
