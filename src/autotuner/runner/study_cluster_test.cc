@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "autotuner/bench/metrics.h"
+#include "autotuner/deploy/bench_factory.h"
+#include "autotuner/deploy/kube_deployer.h"
+#include "autotuner/deploy/kube_replay_test_util.h"
 #include "autotuner/runner/preflight.h"
 #include "autotuner/runner/study.h"
 #include "autotuner/runner/study_testing.h"
@@ -117,6 +121,66 @@ TEST_F(ClusterStudyTest, AClusterWithNoFreeGpuFailsTheStudy) {
   ASSERT_FALSE(result.ok());
   EXPECT_NE(result.error().message.find("no free GPU in the cluster: 0 of 12 GPUs free"), std::string::npos)
       << result.error().message;
+}
+
+// A kubernetes-mode study started outside the cluster (kubernetes.bench auto) benchmarks through the bench
+// Job: the Job targets the engine's URL, and the stored metrics are the ones its summary held, not what a
+// direct benchmark of the (fake) engine would have measured.
+TEST_F(ClusterStudyTest, OutsideTheClusterTheMetricsComeFromTheBenchJob) {
+  UseCapacity([](const task::Task&) -> Result<deploy::ClusterCapacity> { return SmallCluster(); });
+  Json spec = ClusterTask();
+  spec["parallel_config"] = {{"tp", {1}}};
+  spec["optimization"]["parallel_experiments"] = 1;
+  const int64_t id = CreateTask(spec);
+
+  std::vector<bench::RequestRecord> requests(8);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    requests[i].send_time = 0.1 * static_cast<double>(i);
+    requests[i].ttft = 0.0123;
+    requests[i].e2e = 0.4321;
+    requests[i].input_tokens = 100;
+    requests[i].output_tokens = 100;
+  }
+  const bench::RunLoad load{"D(100,100)", 1, 0, 1};
+  std::vector<bench::RunResult> measured = {{bench::ComputeRunMetrics(load, requests, {}), requests, {}}};
+  Json summary = bench::AggregateRuns(measured, {}, 1);
+  summary["metadata"] = {{"model", "in-cluster"}};
+  const std::string jobs = "/apis/batch/v1/namespaces/autotuner/jobs";
+  const std::string job = jobs + "/bench-at-study-1";
+  deploy::replay::ReplayTransport* replay = nullptr;
+  env_.make_load_generator = deploy::LoadGeneratorFactoryFor(
+      [&]() -> Result<std::unique_ptr<deploy::KubeTransport>> {
+        auto owned = std::make_unique<deploy::replay::ReplayTransport>();
+        owned->On("POST", jobs, 201, "{}");
+        owned->On("GET", job, 200, R"({"status":{"conditions":[{"type":"Complete","status":"True"}]}})");
+        owned->On("GET", "/api/v1/namespaces/autotuner/pods", 200,
+                  R"({"items":[{"metadata":{"name":"p"}}]})");
+        owned->On("GET", "/api/v1/namespaces/autotuner/pods/p/log", 200,
+                  std::string(deploy::kBenchSummaryMarker) + DumpJson(summary) + "\n");
+        owned->On("DELETE", job, 200, "{}");
+        replay = owned.get();
+        return std::unique_ptr<deploy::KubeTransport>(std::move(owned));
+      },
+      /*autotuner_in_cluster=*/false);
+
+  auto result = RunStudy(env_, id, {});
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  const auto experiments = Experiments(id);
+  ASSERT_EQ(experiments.size(), 1u);
+  const store::ExperimentRecord& e = experiments[0];
+  ASSERT_EQ(e.status, ExperimentStatus::kSuccess) << e.error_message;
+  EXPECT_DOUBLE_EQ(e.metrics["mean_e2e_latency"].get<double>(), 0.4321);
+  EXPECT_DOUBLE_EQ(e.metrics["mean_ttft"].get<double>(), 0.0123);
+  EXPECT_EQ(e.metrics["total_completed_requests"], 8);
+  EXPECT_EQ(e.metrics["raw_results"], summary["raw_results"]);
+  EXPECT_FALSE(e.metrics.contains("metadata"));
+  ASSERT_NE(replay, nullptr);
+  const Json created = replay->BodyOf("POST", jobs);
+  const Json& args = created["spec"]["template"]["spec"]["containers"][0]["args"];
+  ASSERT_GE(args.size(), 3u);
+  EXPECT_EQ(args[2].get<std::string>().rfind("http://127.0.0.1:9/", 0), 0u);  // the deployment's URL
+  EXPECT_EQ(created["metadata"]["labels"]["autotuner.io/owner"],
+            deploy::LabelValue(EngineOwner(*store_, id)));
 }
 
 }  // namespace
