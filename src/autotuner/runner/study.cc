@@ -323,9 +323,10 @@ class Study {
     slot->planned = std::move(planned);
     Slot* raw = slot.get();
     slot->thread = std::jthread([this, raw] {
-      ExperimentContext context{&env_,           &task_,      runtime_, task_name_,  deployer_.get(),
-                                gpu_pool_.get(), &publisher_, stop_,    &resources_, &probes_};
-      context.owner = EngineOwner(store_, task_id_);
+      const std::string owner = EngineOwner(store_, task_id_);
+      const ExperimentContext context{&env_,           &task_,          runtime_,    task_name_,
+                                      deployer_.get(), gpu_pool_.get(), &publisher_, stop_,
+                                      &resources_,     &probes_,        owner};
       ExperimentEnd end;
       try {
         end = RunExperiment(context, raw->run);

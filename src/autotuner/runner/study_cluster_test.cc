@@ -123,6 +123,23 @@ TEST_F(ClusterStudyTest, AClusterWithNoFreeGpuFailsTheStudy) {
       << result.error().message;
 }
 
+// The bench Job's client owns its transport; this one leaves the exchanges with the test to read afterwards.
+class Forwarding final : public deploy::KubeTransport {
+ public:
+  explicit Forwarding(deploy::replay::ReplayTransport& replay) : replay_(replay) {}
+  Result<deploy::KubeResponse> Send(const std::string& method, const std::string& path,
+                                    const std::string& body, const std::string& content_type) override {
+    return replay_.Send(method, path, body, content_type);
+  }
+  Status Stream(const std::string& path, const std::function<void(std::string_view)>& line,
+                const std::atomic<bool>& cancelled) override {
+    return replay_.Stream(path, line, cancelled);
+  }
+
+ private:
+  deploy::replay::ReplayTransport& replay_;
+};
+
 // A kubernetes-mode study started outside the cluster (kubernetes.bench auto) benchmarks through the bench
 // Job: the Job targets the engine's URL, and the stored metrics are the ones its summary held, not what a
 // direct benchmark of the (fake) engine would have measured.
@@ -147,19 +164,16 @@ TEST_F(ClusterStudyTest, OutsideTheClusterTheMetricsComeFromTheBenchJob) {
   summary["metadata"] = {{"model", "in-cluster"}};
   const std::string jobs = "/apis/batch/v1/namespaces/autotuner/jobs";
   const std::string job = jobs + "/bench-at-study-1";
-  deploy::replay::ReplayTransport* replay = nullptr;
+  deploy::replay::ReplayTransport replay;
+  replay.On("POST", jobs, 201, "{}");
+  replay.On("GET", job, 200, R"({"status":{"conditions":[{"type":"Complete","status":"True"}]}})");
+  replay.On("GET", "/api/v1/namespaces/autotuner/pods", 200, R"({"items":[{"metadata":{"name":"p"}}]})");
+  replay.On("GET", "/api/v1/namespaces/autotuner/pods/p/log", 200,
+            std::string(deploy::kBenchSummaryMarker) + DumpJson(summary) + "\n");
+  replay.On("DELETE", job, 200, "{}");
   env_.make_load_generator = deploy::LoadGeneratorFactoryFor(
       [&]() -> Result<std::unique_ptr<deploy::KubeTransport>> {
-        auto owned = std::make_unique<deploy::replay::ReplayTransport>();
-        owned->On("POST", jobs, 201, "{}");
-        owned->On("GET", job, 200, R"({"status":{"conditions":[{"type":"Complete","status":"True"}]}})");
-        owned->On("GET", "/api/v1/namespaces/autotuner/pods", 200,
-                  R"({"items":[{"metadata":{"name":"p"}}]})");
-        owned->On("GET", "/api/v1/namespaces/autotuner/pods/p/log", 200,
-                  std::string(deploy::kBenchSummaryMarker) + DumpJson(summary) + "\n");
-        owned->On("DELETE", job, 200, "{}");
-        replay = owned.get();
-        return std::unique_ptr<deploy::KubeTransport>(std::move(owned));
+        return std::unique_ptr<deploy::KubeTransport>(std::make_unique<Forwarding>(replay));
       },
       /*autotuner_in_cluster=*/false);
 
@@ -174,8 +188,8 @@ TEST_F(ClusterStudyTest, OutsideTheClusterTheMetricsComeFromTheBenchJob) {
   EXPECT_EQ(e.metrics["total_completed_requests"], 8);
   EXPECT_EQ(e.metrics["raw_results"], summary["raw_results"]);
   EXPECT_FALSE(e.metrics.contains("metadata"));
-  ASSERT_NE(replay, nullptr);
-  const Json created = replay->BodyOf("POST", jobs);
+  EXPECT_EQ(replay.Lines("DELETE"), std::vector<std::string>{job});
+  const Json created = replay.BodyOf("POST", jobs);
   const Json& args = created["spec"]["template"]["spec"]["containers"][0]["args"];
   ASSERT_GE(args.size(), 3u);
   EXPECT_EQ(args[2].get<std::string>().rfind("http://127.0.0.1:9/", 0), 0u);  // the deployment's URL
