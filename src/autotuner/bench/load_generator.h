@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -78,6 +79,13 @@ class LoadGenerator {
   virtual ~LoadGenerator() = default;
   virtual Result<std::vector<RunResult>> Run(const BenchSpec& spec, std::stop_token stop,
                                              const ProgressCallback& progress) = 0;
+  // The per-experiment aggregate (SPEC §3) of what Run returned. A generator whose runs carry no request
+  // records (the in-cluster bench Job: only its summary comes back) returns the aggregate measured where the
+  // requests were, since pooled percentiles cannot be recomputed from per-run statistics.
+  virtual Json Aggregate(std::span<const RunResult> runs, const GoodputThresholds& thresholds,
+                         int num_gpus) const {
+    return AggregateRuns(runs, thresholds, num_gpus);
+  }
 };
 
 // The streaming client: Asio, C++20 coroutines, one io_context per thread, one connection per in-flight

@@ -186,6 +186,69 @@ Json RunMetricsToJson(const RunMetrics& m) {
   return json;
 }
 
+namespace {
+
+Stats StatsFromJson(const Json& j) {
+  Stats s;
+  for (auto [name, field] : {std::pair{"min", &Stats::min},
+                             {"max", &Stats::max},
+                             {"mean", &Stats::mean},
+                             {"stddev", &Stats::stddev},
+                             {"sum", &Stats::sum},
+                             {"p25", &Stats::p25},
+                             {"p50", &Stats::p50},
+                             {"p75", &Stats::p75},
+                             {"p90", &Stats::p90},
+                             {"p95", &Stats::p95},
+                             {"p99", &Stats::p99}}) {
+    s.*field = j.value(name, 0.0);
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<RunMetrics> RunMetricsFromJson(const Json& j) {
+  if (!j.is_object()) return MakeError(ErrorCode::kParse, "run metrics: not a JSON object");
+  try {
+    RunMetrics m;
+    m.load.scenario = j.value("scenario", "");
+    m.load.num_concurrency = j.value("num_concurrency", int64_t{1});
+    m.load.batch_size = j.value("batch_size", int64_t{1});
+    m.load.request_rate = j.value("request_rate", 0.0);
+    m.iteration_type = j.value("iteration_type", "");
+    m.run_duration = j.value("run_duration", 0.0);
+    m.mean_output_throughput_tokens_per_s = j.value("mean_output_throughput_tokens_per_s", 0.0);
+    m.mean_input_throughput_tokens_per_s = j.value("mean_input_throughput_tokens_per_s", 0.0);
+    m.mean_total_tokens_throughput_tokens_per_s = j.value("mean_total_tokens_throughput_tokens_per_s", 0.0);
+    m.requests_per_second = j.value("requests_per_second", 0.0);
+    m.error_rate = j.value("error_rate", 0.0);
+    const Json codes = j.value("error_codes_frequency", Json::object());
+    for (const auto& [key, count] : codes.items()) m.error_codes_frequency[key] = count.get<int64_t>();
+    m.num_error_requests = j.value("num_error_requests", int64_t{0});
+    m.num_completed_requests = j.value("num_completed_requests", int64_t{0});
+    m.num_requests = j.value("num_requests", int64_t{0});
+    m.num_cancelled_requests = j.value("num_cancelled_requests", int64_t{0});
+    m.goodput = j.value("goodput", 0.0);
+    const Json stats = j.value("stats", Json::object());
+    for (auto [name, field] : {std::pair{"ttft", &RunMetrics::ttft},
+                               {"tpot", &RunMetrics::tpot},
+                               {"e2e_latency", &RunMetrics::e2e_latency},
+                               {"output_latency", &RunMetrics::output_latency},
+                               {"output_inference_speed", &RunMetrics::output_inference_speed},
+                               {"num_input_tokens", &RunMetrics::num_input_tokens},
+                               {"num_output_tokens", &RunMetrics::num_output_tokens},
+                               {"total_tokens", &RunMetrics::total_tokens},
+                               {"connect_time", &RunMetrics::connect_time}}) {
+      m.*field = StatsFromJson(stats.value(name, Json::object()));
+    }
+    return m;
+  } catch (const Json::exception& e) {
+    // nlohmann's value() throws type_error on a field of another type.
+    return MakeError(ErrorCode::kParse, std::string("run metrics: ") + e.what());
+  }
+}
+
 Json AggregateRuns(std::span<const RunResult> runs, const GoodputThresholds& thresholds, int num_gpus) {
   MetricValues values;
   int64_t total = 0, completed = 0, errors = 0, good = 0;

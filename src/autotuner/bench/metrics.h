@@ -10,6 +10,7 @@
 
 #include "autotuner/bench/engine_metrics.h"
 #include "autotuner/core/json.h"
+#include "autotuner/core/result.h"
 
 namespace autotuner::bench {
 
@@ -102,6 +103,9 @@ RunMetrics ComputeRunMetrics(const RunLoad& load, std::span<const RequestRecord>
                              const GoodputThresholds& thresholds, int64_t num_cancelled = 0);
 // genai-bench field names, stats nested under "stats".
 Json RunMetricsToJson(const RunMetrics& metrics);
+// The inverse, for runs measured elsewhere (the in-cluster bench Job's summary). Stats::count is not in the
+// JSON and stays 0; missing fields keep their defaults, a field of the wrong type is kParse.
+Result<RunMetrics> RunMetricsFromJson(const Json& json);
 
 struct RunResult {
   RunMetrics metrics;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <thread>
 
+#include "autotuner/bench/plan.h"
 #include "autotuner/deploy/kube_deployer.h"
 
 namespace autotuner::deploy {
@@ -112,6 +113,12 @@ std::vector<std::string> BenchArgsForTask(const task::Task& task, const std::str
     args.insert(args.end(), {"--max-requests-per-run", std::to_string(b.max_requests_per_iteration)});
   if (b.additional_params.is_object() && !b.additional_params.empty())
     args.insert(args.end(), {"--additional-request-params", DumpJson(b.additional_params)});
+  // As the direct path's bench::MakeBenchSpec: the same arrivals and prompts, goodput against the task's SLO.
+  args.insert(args.end(), {"--seed", std::to_string(static_cast<uint64_t>(task.optimization.seed))});
+  const bench::GoodputThresholds thresholds = bench::GoodputThresholdsFromSlo(task.slo);
+  if (thresholds.ttft) args.insert(args.end(), {"--slo-ttft", Number(*thresholds.ttft)});
+  if (thresholds.tpot) args.insert(args.end(), {"--slo-tpot", Number(*thresholds.tpot)});
+  if (thresholds.e2e) args.insert(args.end(), {"--slo-e2e", Number(*thresholds.e2e)});
   return args;
 }
 

@@ -40,7 +40,8 @@ struct BenchJobSpec {
 };
 
 // `autotuner bench` flags (SPEC §6) for a task's benchmark section: --model, --api, --task, --tokenizer,
-// one --traffic-scenario / --num-concurrency / --request-rate per value, per-run limits and request params.
+// one --traffic-scenario / --num-concurrency / --request-rate per value, per-run limits, request params, the
+// study's --seed and the goodput thresholds of its SLO (--slo-ttft / --slo-tpot / --slo-e2e).
 std::vector<std::string> BenchArgsForTask(const task::Task& task, const std::string& served_model_name);
 
 // "bench-" + the experiment's object name; a DNS-1123 name of at most 58 characters.

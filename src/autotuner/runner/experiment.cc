@@ -242,7 +242,10 @@ class Experiment {
                                            static_cast<uint64_t>(task.optimization.seed));
     if (!bench_spec.ok()) return Failed(opt::InfeasibleReason::kBenchFailed, bench_spec.error().message);
     c_.publisher->SetExperimentStatus(run_.id, run_.number, ExperimentStatus::kBenchmarking);
-    auto generator = c_.env->make_load_generator();
+    deploy::BenchTarget target{&task, c_.owner, c_.task_name + "/" + std::to_string(run_.number), deadline_};
+    auto made = c_.env->make_load_generator(target);
+    if (!made.ok()) return Failed(opt::InfeasibleReason::kBenchFailed, made.error().message);
+    std::unique_ptr<bench::LoadGenerator> generator = std::move(*made);
     std::optional<deploy::GpuTelemetry> telemetry;
     if (c_.resources->real_gpus) {
       std::vector<deploy::GpuDevice> devices;
@@ -263,7 +266,7 @@ class Experiment {
     }
     if (watchdog_.stop_requested()) return EndedByStop("the benchmark");
     if (!runs.ok()) return Failed(opt::InfeasibleReason::kBenchFailed, runs.error().message);
-    Json metrics = bench::AggregateRuns(*runs, bench_spec->thresholds, static_cast<int>(gpu_ids.size()));
+    Json metrics = generator->Aggregate(*runs, bench_spec->thresholds, static_cast<int>(gpu_ids.size()));
     metrics["gpu_monitoring"] = telemetry ? telemetry->Finish() : Json(nullptr);
     return Score(std::move(metrics));
   }

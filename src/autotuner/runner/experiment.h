@@ -44,6 +44,7 @@ struct ExperimentContext {
   std::stop_token stop;                       // the study's
   const StudyResources* resources = nullptr;  // tokenizer, engine model and env, real GPUs (preflight.h)
   const PreflightProbes* probes = nullptr;
+  std::string owner;  // the engines' owner label (EngineOwner), which the in-cluster bench Job carries too
 };
 
 // The stored experiment `id` (number `number` in its task) with its launch plan.

@@ -323,8 +323,10 @@ class Study {
     slot->planned = std::move(planned);
     Slot* raw = slot.get();
     slot->thread = std::jthread([this, raw] {
-      const ExperimentContext context{&env_,           &task_,      runtime_, task_name_,  deployer_.get(),
-                                      gpu_pool_.get(), &publisher_, stop_,    &resources_, &probes_};
+      const std::string owner = EngineOwner(store_, task_id_);
+      const ExperimentContext context{&env_,           &task_,          runtime_,    task_name_,
+                                      deployer_.get(), gpu_pool_.get(), &publisher_, stop_,
+                                      &resources_,     &probes_,        owner};
       ExperimentEnd end;
       try {
         end = RunExperiment(context, raw->run);
@@ -475,9 +477,7 @@ Result<StudyResult> RunStudy(const RunnerEnvironment& env, int64_t task_id, std:
   return study.Run();
 }
 
-std::function<std::unique_ptr<bench::LoadGenerator>()> DefaultLoadGeneratorFactory() {
-  return [] { return std::unique_ptr<bench::LoadGenerator>(std::make_unique<bench::HttpLoadGenerator>()); };
-}
+deploy::LoadGeneratorFactory DefaultLoadGeneratorFactory() { return deploy::DefaultLoadGeneratorFactory(); }
 
 // --- StudyManager ---
 

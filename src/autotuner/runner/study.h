@@ -20,6 +20,7 @@
 
 #include "autotuner/bench/load_generator.h"
 #include "autotuner/core/result.h"
+#include "autotuner/deploy/bench_factory.h"
 #include "autotuner/deploy/deployer.h"
 #include "autotuner/deploy/mapping.h"
 #include "autotuner/runner/event_bus.h"
@@ -38,7 +39,9 @@ struct RunnerEnvironment {
   // The deployer for a task's deployment_mode; `owner` labels every engine it starts (orphan cleanup).
   std::function<Result<std::unique_ptr<deploy::Deployer>>(const task::Task& task, const std::string& owner)>
       make_deployer;
-  std::function<std::unique_ptr<bench::LoadGenerator>()> make_load_generator;
+  // The load generator of one experiment's benchmark: direct HTTP, or the in-cluster bench Job
+  // (deploy/bench_factory.h decides from the task).
+  deploy::LoadGeneratorFactory make_load_generator;
   // GPU ids for the pool ("0,1"); empty: nvidia-smi for real engines, hardware.num_gpus virtual ids for
   // simulated ones.
   std::string gpu_ids;
@@ -60,8 +63,9 @@ struct RunnerEnvironment {
   std::chrono::milliseconds gpu_busy_wait = std::chrono::seconds(60);
 };
 
-// The default load generator: the streaming HTTP one (the default deployers: deploy/deployer_factory.h).
-std::function<std::unique_ptr<bench::LoadGenerator>()> DefaultLoadGeneratorFactory();
+// The default load generators: the streaming HTTP one, or the bench Job for a Kubernetes engine out of reach
+// (deploy::DefaultLoadGeneratorFactory; the default deployers: deploy/deployer_factory.h).
+deploy::LoadGeneratorFactory DefaultLoadGeneratorFactory();
 
 struct StudyResult {
   TaskStatus status = TaskStatus::kCompleted;  // completed | failed | cancelled

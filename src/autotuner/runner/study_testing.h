@@ -207,7 +207,10 @@ class StudyTest : public ::testing::Test {
     env_.make_deployer = [this](const task::Task&, const std::string&) {
       return Result<std::unique_ptr<deploy::Deployer>>(std::make_unique<FakeDeployer>(world_));
     };
-    env_.make_load_generator = [this] { return std::make_unique<FakeLoadGenerator>(world_); };
+    env_.make_load_generator =
+        [this](const deploy::BenchTarget&) -> Result<std::unique_ptr<bench::LoadGenerator>> {
+      return std::unique_ptr<bench::LoadGenerator>(std::make_unique<FakeLoadGenerator>(world_));
+    };
     env_.heartbeat_interval = std::chrono::milliseconds(50);
   }
   void TearDown() override {
