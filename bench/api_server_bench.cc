@@ -24,6 +24,7 @@
 #include "autotuner/runner/event_bus.h"
 #include "autotuner/store/store.h"
 #include "autotuner/task/runtime_catalog.h"
+#include "bench_thread.h"
 
 namespace {
 
@@ -130,31 +131,39 @@ void Fanout(store::Store& s, runner::EventBus& bus, int port, int subscribers, i
   std::vector<double> latencies;
   std::vector<int> received(subscribers, 0);
   std::vector<std::thread> threads;
+  std::atomic<int> failed{0};
   const auto epoch = Clock::now();
   for (int i = 0; i < subscribers; ++i) {
     threads.emplace_back([&, i] {
-      httplib::Client client("127.0.0.1", port);
-      client.set_read_timeout(60, 0);
-      std::string buffer;
-      std::vector<double> mine;
       bool counted = false;
-      client.Get(path, [&](const char* data, size_t length) {
-        const double now = Ms(Clock::now() - epoch);
-        if (!counted) counted = true, ++connected;
-        buffer.append(data, length);
-        size_t end;
-        while ((end = buffer.find("\n\n")) != std::string::npos) {
-          const size_t at = buffer.find("\"elapsed_s\":");
-          if (at != std::string::npos && at < end) {
-            mine.push_back(now - std::strtod(buffer.c_str() + at + 12, nullptr));
-            ++received[i];
+      const auto subscribe = [&] {
+        httplib::Client client("127.0.0.1", port);
+        client.set_read_timeout(60, 0);
+        std::string buffer;
+        std::vector<double> mine;
+        client.Get(path, [&](const char* data, size_t length) {
+          const double now = Ms(Clock::now() - epoch);
+          if (!counted) counted = true, ++connected;
+          buffer.append(data, length);
+          size_t end;
+          while ((end = buffer.find("\n\n")) != std::string::npos) {
+            const size_t at = buffer.find("\"elapsed_s\":");
+            if (at != std::string::npos && at < end) {
+              mine.push_back(now - std::strtod(buffer.c_str() + at + 12, nullptr));
+              ++received[i];
+            }
+            buffer.erase(0, end + 2);
           }
-          buffer.erase(0, end + 2);
-        }
-        return received[i] < events;
-      });
-      std::lock_guard lock(mutex);
-      latencies.insert(latencies.end(), mine.begin(), mine.end());
+          return received[i] < events;
+        });
+        std::lock_guard lock(mutex);
+        latencies.insert(latencies.end(), mine.begin(), mine.end());
+      };
+      // A failed subscriber still counts as connected, or the publisher would wait for it forever.
+      if (!bench_support::CatchAll("subscriber", subscribe, [&] {
+            if (!counted) ++connected;
+          }))
+        ++failed;
     });
   }
   while (connected < subscribers) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -169,6 +178,9 @@ void Fanout(store::Store& s, runner::EventBus& bus, int port, int subscribers, i
     if (e % 10 == 9) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // ~10 events per ms, bursts
   }
   for (auto& t : threads) t.join();
+  if (failed > 0)
+    fmt::print(stderr, "SSE fan-out: {} subscribers failed (above); the numbers below lack them\n",
+               failed.load());
   const double seconds = Ms(Clock::now() - start) / 1000;
   const int64_t total = std::accumulate(received.begin(), received.end(), int64_t{0});
   const int complete = static_cast<int>(std::count(received.begin(), received.end(), events));

@@ -22,6 +22,7 @@
 #include "autotuner/sim/model_profile.h"
 #include "autotuner/sim/workload.h"
 #include "autotuner/task/runtime_catalog.h"
+#include "bench_thread.h"
 
 namespace {
 
@@ -214,13 +215,23 @@ int main(int argc, char** argv) {
     std::atomic<size_t> next_index{0};
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::thread> workers;
+    std::atomic<bool> worker_failed{false};
     for (unsigned t = 0; t < threads; ++t) {
       workers.emplace_back([&] {
-        for (size_t i = next_index++; i < n; i = next_index++)
-          points[i] = Evaluate(s, *runtime, *model, At(s, i), requests);
+        bench_support::CatchAll(
+            "worker",
+            [&] {
+              for (size_t i = next_index++; i < n; i = next_index++)
+                points[i] = Evaluate(s, *runtime, *model, At(s, i), requests);
+            },
+            [&] {
+              worker_failed = true;
+              next_index = n;  // the other workers stop too: a sweep with holes is not written
+            });
       });
     }
     for (auto& w : workers) w.join();
+    if (worker_failed) return 1;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     Json dims = Json::array();

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <sys/resource.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <chrono>
 #include <csignal>
@@ -17,6 +18,7 @@
 #include "autotuner/core/log.h"
 #include "autotuner/sim/server.h"
 #include "autotuner/tokenizer/registry.h"
+#include "bench_thread.h"
 
 namespace {
 
@@ -65,15 +67,17 @@ int FreePort() {
   return acceptor.local_endpoint().port();
 }
 
-void WaitUntilServing(int port) {
+// False when the server thread ended (it failed) before it listened.
+bool WaitUntilServing(int port, const std::atomic<bool>& server_ended) {
   net::io_context io;
-  for (;;) {
+  while (!server_ended) {
     tcp::socket socket(io);
     boost::system::error_code ec;
     socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)), ec);
-    if (!ec) return;
+    if (!ec) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  return false;
 }
 
 void Run(bool firehose, int streams, int tokens, double time_scale) {
@@ -87,8 +91,16 @@ void Run(bool firehose, int streams, int tokens, double time_scale) {
   auto model = autotuner::sim::ResolveModel(options.model).value();
   auto engine = autotuner::sim::VirtualEngine::Create(options.engine, model).value();
   auto tokenizer = autotuner::tokenizer::LoadTokenizer("gpt2").value();
-  std::thread server([&] { autotuner::sim::Serve(options, std::move(engine), tokenizer); });
-  WaitUntilServing(options.port);
+  std::atomic<bool> server_ended{false};
+  std::thread server([&] {
+    autotuner::bench_support::CatchAll(
+        "server", [&] { autotuner::sim::Serve(options, std::move(engine), tokenizer); }, [] {});
+    server_ended = true;
+  });
+  if (!WaitUntilServing(options.port, server_ended)) {
+    server.join();
+    return;
+  }
 
   const std::string body = fmt::format(
       R"({{"prompt":"Benchmark the simulator","max_tokens":{},"ignore_eos":true,"stream":true}})", tokens);
