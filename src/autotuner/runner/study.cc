@@ -98,7 +98,8 @@ class Study {
     if (runtime_ == nullptr) {
       return MakeError(ErrorCode::kValidation, "unknown runtime '" + task_.base_runtime + "'");
     }
-    auto deployer = env_.make_deployer(task_, EngineOwner(store_, task_id_));
+    owner_ = EngineOwner(store_, task_id_);
+    auto deployer = env_.make_deployer(task_, owner_);
     if (!deployer.ok()) return std::move(deployer).error();
     deployer_ = std::move(*deployer);
 
@@ -323,10 +324,9 @@ class Study {
     slot->planned = std::move(planned);
     Slot* raw = slot.get();
     slot->thread = std::jthread([this, raw] {
-      const std::string owner = EngineOwner(store_, task_id_);
       const ExperimentContext context{&env_,           &task_,          runtime_,    task_name_,
                                       deployer_.get(), gpu_pool_.get(), &publisher_, stop_,
-                                      &resources_,     &probes_,        owner};
+                                      &resources_,     &probes_,        owner_};
       ExperimentEnd end;
       try {
         end = RunExperiment(context, raw->run);
@@ -426,6 +426,7 @@ class Study {
   std::optional<std::string> fail_fast_reason_;
   StudyPublisher publisher_;
   std::string task_name_;
+  std::string owner_;  // the engines' owner label (EngineOwner), set before the deployer is made
   std::string holder_;
   task::Task task_;
   const task::RuntimeDefinition* runtime_ = nullptr;
