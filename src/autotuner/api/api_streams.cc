@@ -73,7 +73,8 @@ Result<std::vector<int64_t>> LogTasks(const HttpRequest& request) {
     auto id = ParseCount(text.substr(begin, comma - begin), "logs", 1, INT64_MAX);
     if (!id.ok()) return id.error();
     if (ids.size() == kMaxLogTasks)
-      return MakeError(ErrorCode::kInvalidArgument, "logs: at most 64 task ids");
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "logs: at most " + std::to_string(kMaxLogTasks) + " task ids");
     ids.push_back(*id);
     begin = comma + 1;
   }

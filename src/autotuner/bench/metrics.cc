@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <utility>
 
 namespace autotuner::bench {
 
@@ -69,10 +70,31 @@ Stats ComputeStats(std::vector<double> values) {
   return stats;
 }
 
+namespace {
+
+// The JSON names of Stats' fields and of RunMetrics' Stats, in their JSON order (SPEC §3); read and written
+// from these tables so the two directions cannot drift apart.
+constexpr std::pair<const char*, double Stats::*> kStatsFields[] = {
+    {"min", &Stats::min}, {"max", &Stats::max}, {"mean", &Stats::mean}, {"stddev", &Stats::stddev},
+    {"sum", &Stats::sum}, {"p25", &Stats::p25}, {"p50", &Stats::p50},   {"p75", &Stats::p75},
+    {"p90", &Stats::p90}, {"p95", &Stats::p95}, {"p99", &Stats::p99}};
+constexpr std::pair<const char*, Stats RunMetrics::*> kRunStats[] = {
+    {"ttft", &RunMetrics::ttft},
+    {"tpot", &RunMetrics::tpot},
+    {"e2e_latency", &RunMetrics::e2e_latency},
+    {"output_latency", &RunMetrics::output_latency},
+    {"output_inference_speed", &RunMetrics::output_inference_speed},
+    {"num_input_tokens", &RunMetrics::num_input_tokens},
+    {"num_output_tokens", &RunMetrics::num_output_tokens},
+    {"total_tokens", &RunMetrics::total_tokens},
+    {"connect_time", &RunMetrics::connect_time}};
+
+}  // namespace
+
 Json StatsToJson(const Stats& s) {
-  return Json{{"min", s.min}, {"max", s.max}, {"mean", s.mean}, {"stddev", s.stddev},
-              {"sum", s.sum}, {"p25", s.p25}, {"p50", s.p50},   {"p75", s.p75},
-              {"p90", s.p90}, {"p95", s.p95}, {"p99", s.p99}};
+  Json json = Json::object();
+  for (const auto& [name, field] : kStatsFields) json[name] = s.*field;
+  return json;
 }
 
 bool MeetsThresholds(const RequestRecord& r, const GoodputThresholds& t) {
@@ -174,15 +196,8 @@ Json RunMetricsToJson(const RunMetrics& m) {
             {"num_requests", m.num_requests},
             {"num_cancelled_requests", m.num_cancelled_requests},
             {"goodput", m.goodput}};
-  json["stats"] = Json{{"ttft", StatsToJson(m.ttft)},
-                       {"tpot", StatsToJson(m.tpot)},
-                       {"e2e_latency", StatsToJson(m.e2e_latency)},
-                       {"output_latency", StatsToJson(m.output_latency)},
-                       {"output_inference_speed", StatsToJson(m.output_inference_speed)},
-                       {"num_input_tokens", StatsToJson(m.num_input_tokens)},
-                       {"num_output_tokens", StatsToJson(m.num_output_tokens)},
-                       {"total_tokens", StatsToJson(m.total_tokens)},
-                       {"connect_time", StatsToJson(m.connect_time)}};
+  Json& stats = json["stats"] = Json::object();
+  for (const auto& [name, field] : kRunStats) stats[name] = StatsToJson(m.*field);
   return json;
 }
 
@@ -190,19 +205,7 @@ namespace {
 
 Stats StatsFromJson(const Json& j) {
   Stats s;
-  for (auto [name, field] : {std::pair{"min", &Stats::min},
-                             {"max", &Stats::max},
-                             {"mean", &Stats::mean},
-                             {"stddev", &Stats::stddev},
-                             {"sum", &Stats::sum},
-                             {"p25", &Stats::p25},
-                             {"p50", &Stats::p50},
-                             {"p75", &Stats::p75},
-                             {"p90", &Stats::p90},
-                             {"p95", &Stats::p95},
-                             {"p99", &Stats::p99}}) {
-    s.*field = j.value(name, 0.0);
-  }
+  for (const auto& [name, field] : kStatsFields) s.*field = j.value(name, 0.0);
   return s;
 }
 
@@ -231,17 +234,7 @@ Result<RunMetrics> RunMetricsFromJson(const Json& j) {
     m.num_cancelled_requests = j.value("num_cancelled_requests", int64_t{0});
     m.goodput = j.value("goodput", 0.0);
     const Json stats = j.value("stats", Json::object());
-    for (auto [name, field] : {std::pair{"ttft", &RunMetrics::ttft},
-                               {"tpot", &RunMetrics::tpot},
-                               {"e2e_latency", &RunMetrics::e2e_latency},
-                               {"output_latency", &RunMetrics::output_latency},
-                               {"output_inference_speed", &RunMetrics::output_inference_speed},
-                               {"num_input_tokens", &RunMetrics::num_input_tokens},
-                               {"num_output_tokens", &RunMetrics::num_output_tokens},
-                               {"total_tokens", &RunMetrics::total_tokens},
-                               {"connect_time", &RunMetrics::connect_time}}) {
-      m.*field = StatsFromJson(stats.value(name, Json::object()));
-    }
+    for (const auto& [name, field] : kRunStats) m.*field = StatsFromJson(stats.value(name, Json::object()));
     return m;
   } catch (const Json::exception& e) {
     // nlohmann's value() throws type_error on a field of another type.
